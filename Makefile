@@ -1,0 +1,106 @@
+# Newsroom. The two commands that matter: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_PASSWORD ?= newsroom-demo
+export NEWSROOM_PGPORT ?= 54329
+export DEMO_PASSWORD
+
+# Without DATABASE_URL, use this checkout's private cluster (scripts/db).
+ifeq ($(strip $(DATABASE_URL)),)
+LOCAL_DB := 1
+export DATABASE_URL := postgres://newsroom@127.0.0.1:$(NEWSROOM_PGPORT)/newsroom
+endif
+
+.PHONY: help run serve test lint format check db db-stop bench clean venv
+
+help:
+	@echo "make run      serve the site with demo content at http://$(HOST):$(PORT) (DEBUG on)"
+	@echo "make test     lint, checks and every test (browser tests included)"
+	@echo "make serve    production-like server: DEBUG off, gunicorn, whitenoise"
+	@echo "make lint     ruff check + ruff format --check"
+	@echo "make format   ruff format + ruff check --fix"
+	@echo "make db-stop  stop this checkout's PostgreSQL cluster"
+
+# Runtime virtualenv; reinstalls only when requirements.txt changes.
+$(VENV)/.runtime-installed: requirements.txt
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		py="$$(scripts/find-python)" || exit 1; \
+		echo "Creating $(VENV) with $$py"; rm -rf $(VENV); "$$py" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.runtime-installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.runtime-installed
+
+db:
+ifdef LOCAL_DB
+	@scripts/db start
+else
+	@echo "Using DATABASE_URL from the environment"
+endif
+
+db-stop:
+	@scripts/db stop
+
+run: export DJANGO_DEBUG := true
+run: $(VENV)/.runtime-installed db
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
+	@echo
+	@echo "  Newsroom is at  http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "  Demo logins (password: $(DEMO_PASSWORD), set DEMO_PASSWORD to change):"
+	@echo "    admin, editor, journalist, moderator"
+	@echo
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+# Production-like: DEBUG off, gunicorn, whitenoise (compressed, hashed static files).
+# A local secret key is generated into var/ when DJANGO_SECRET_KEY is unset.
+serve: export DJANGO_DEBUG := false
+serve: export NEWSROOM_SERVE_MEDIA ?= true
+serve: export DJANGO_ALLOWED_HOSTS ?= 127.0.0.1,localhost
+serve: $(VENV)/.runtime-installed db
+	@mkdir -p var && [ -s var/secret-key ] || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret-key
+	@export DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret-key)}"; \
+	$(MANAGE) migrate --noinput && \
+	$(MANAGE) load_demo && \
+	$(MANAGE) collectstatic --noinput -v 0 && \
+	echo "Serving (production mode) at http://$(HOST):$(PORT)/" && \
+	exec $(VENV)/bin/gunicorn newsroom.wsgi:application --bind $(HOST):$(PORT) \
+		--workers $${WEB_CONCURRENCY:-2} --threads $${GUNICORN_THREADS:-4} \
+		--access-logfile - --error-logfile -
+
+# Tests run with DEBUG off, like production; only the secret is a test value.
+test: export DJANGO_DEBUG := false
+test: export DJANGO_SECRET_KEY := test-only-secret-key-not-for-production-use-0123456789
+test: export DJANGO_ALLOWED_HOSTS := testserver,localhost,127.0.0.1
+test: export DJANGO_ALLOW_ASYNC_UNSAFE := true
+test: $(VENV)/.dev-installed db
+	@export CHROMIUM_PATH="$$(scripts/ensure-chromium)" || exit 1; \
+	echo "Chromium: $$CHROMIUM_PATH"; \
+	set -e; \
+	$(VENV)/bin/ruff check . ; \
+	$(VENV)/bin/ruff format --check . ; \
+	$(MANAGE) check ; \
+	$(MANAGE) makemigrations --check --dry-run ; \
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var test-output

@@ -1,0 +1,52 @@
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM
+# refuses to run there unless told it is safe (it is: the loop is idle).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch the machine's Chromium (no browser downloads here)."""
+    args = {**browser_type_launch_args}
+    args["args"] = [*args.get("args", []), *CHROMIUM_ARGS]
+    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if path and path != "playwright":
+        if not os.path.exists(path):
+            raise pytest.UsageError(
+                f"Chromium not found at {path}: run the tests with `make test` "
+                "(it installs Chromium) or set CHROMIUM_PATH."
+            )
+        args["executable_path"] = path
+    return args
+
+
+@pytest.fixture
+def screenshot_dir():
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    return OUTPUT_DIR
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Tests do not run collectstatic, so skip the manifest lookup."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }

@@ -1,0 +1,83 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_settings(env: dict) -> subprocess.CompletedProcess:
+    """Import the settings module in a fresh interpreter with only `env`."""
+    base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "newsroom.settings"}
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print('DEBUG', settings.DEBUG)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_missing_secret_key_outside_debug_raises_naming_the_variable():
+    result = load_settings({"DJANGO_ALLOWED_HOSTS": "example.com"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_missing_allowed_hosts_outside_debug_raises_naming_the_variable():
+    result = load_settings({"DJANGO_SECRET_KEY": "x" * 60})
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_debug_is_off_by_default():
+    result = load_settings(
+        {"DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "example.com"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG False" in result.stdout
+
+
+def test_debug_turns_on_only_when_asked_and_then_needs_no_secret():
+    result = load_settings({"DJANGO_DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG True" in result.stdout
+
+
+def test_malformed_boolean_is_a_clear_error():
+    result = load_settings({"DJANGO_DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be a boolean" in result.stderr
+
+
+def test_non_postgres_database_url_is_refused():
+    result = load_settings({"DJANGO_DEBUG": "true", "DATABASE_URL": "sqlite:///x.db"})
+    assert result.returncode != 0
+    assert "PostgreSQL" in result.stderr
+
+
+def test_redis_cache_url_selects_redis_backend():
+    from newsroom.settings import cache_from_url
+
+    assert cache_from_url("redis://127.0.0.1:6379/1")["BACKEND"].endswith("RedisCache")
+    assert cache_from_url("locmem://")["BACKEND"].endswith("LocMemCache")
+
+
+def test_tests_run_with_debug_off():
+    assert settings.DEBUG is False
+
+
+def test_database_is_postgresql(db):
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        assert cursor.fetchone()[0].startswith("PostgreSQL")
