@@ -1,9 +1,55 @@
-from django.urls import path
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import path, register_converter
+from django.views.decorators.cache import cache_page
 
-from . import views
+from . import feeds, views
+from .sitemaps import SITEMAPS
+
+
+class TwoDigits:
+    regex = "[0-9]{2}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return f"{int(value):02d}"
+
+
+register_converter(TwoDigits, "dd")
 
 app_name = "articles"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path(
+        "<int:year>/<dd:month>/<dd:day>/<slug:slug>/",
+        views.ArticleDetailView.as_view(),
+        name="detail",
+    ),
+    path("preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),
+    path("section/<slug:slug>/", views.SectionView.as_view(), name="section"),
+    path("section/<slug:slug>/feed/", feeds.SectionFeed(), name="section_rss"),
+    path("section/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="section_atom"),
+    path("tag/<slug:slug>/", views.TagView.as_view(), name="tag"),
+    path("authors/<slug:slug>/", views.AuthorView.as_view(), name="author"),
+    path("authors/<slug:slug>/feed/", feeds.AuthorFeed(), name="author_rss"),
+    path("authors/<slug:slug>/atom/", feeds.AuthorAtomFeed(), name="author_atom"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("feed/", feeds.LatestArticlesFeed(), name="rss"),
+    path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="atom"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "articles:sitemap"},
+        name="sitemap_index",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
+    path("news-sitemap.xml", views.news_sitemap, name="news_sitemap"),
+    path("robots.txt", cache_page(3600)(views.robots_txt), name="robots"),
 ]

@@ -1,0 +1,381 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import services
+from .models import (
+    Article,
+    ArticleAuthor,
+    ArticleRevision,
+    AuthorProfile,
+    Section,
+    Tag,
+)
+
+
+def can_publish(user) -> bool:
+    return user.has_perm("articles.publish_article")
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(AuthorProfile)
+class AuthorProfileAdmin(admin.ModelAdmin):
+    """Editors manage every profile; a journalist sees and edits only their own."""
+
+    list_display = ["display_name", "job_title", "user", "is_active"]
+    list_filter = ["is_active"]
+    list_select_related = ["user"]
+    search_fields = ["display_name", "user__username", "user__email"]
+    prepopulated_fields = {"slug": ["display_name"]}
+    autocomplete_fields = ["user"]
+
+    def manages_all(self, request) -> bool:
+        return request.user.has_perm("articles.add_authorprofile")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if self.manages_all(request):
+            return qs
+        return qs.filter(user=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.manages_all(request):
+            return ["slug"] if obj and obj.articles.exists() else []
+        return ["user", "slug", "is_active"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj else self.prepopulated_fields
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return (
+            obj is None or self.manages_all(request) or obj.user_id == request.user.pk
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        # Author autocomplete on the article form lists every active author.
+        if request.path.endswith("/autocomplete/"):
+            queryset = AuthorProfile.objects.active()
+        return super().get_search_results(request, queryset, search_term)
+
+
+class ArticleAuthorInline(admin.TabularInline):
+    model = ArticleAuthor
+    extra = 1
+    min_num = 0
+    autocomplete_fields = ["author"]
+    fields = ["author", "position"]
+    verbose_name = "byline author"
+    verbose_name_plural = "Byline (in order: lowest position first)"
+
+
+class ArticleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Article
+        fields = [
+            "title",
+            "slug",
+            "standfirst",
+            "body",
+            "section",
+            "tags",
+            "featured_image",
+            "featured_image_alt",
+            "featured_image_caption",
+            "featured_image_credit",
+            "source_name",
+            "source_url",
+            "status",
+            "published_at",
+            "is_featured",
+            "comments_open",
+        ]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is not None and not can_publish(user) and "status" in self.fields:
+            self.fields["status"].choices = [
+                c for c in Article.Status.choices if c[0] != Article.Status.PUBLISHED
+            ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("featured_image") and not cleaned.get("featured_image_alt"):
+            self.add_error(
+                "featured_image_alt",
+                "Describe the image for readers who cannot see it.",
+            )
+        status = cleaned.get("status")
+        if (
+            status == Article.Status.PUBLISHED
+            and self.user is not None
+            and not can_publish(self.user)
+        ):
+            raise forms.ValidationError("Only editors can publish articles.")
+        if status == Article.Status.PUBLISHED and not cleaned.get("published_at"):
+            cleaned["published_at"] = timezone.now()
+            self.instance.published_at = cleaned["published_at"]
+        published_at = cleaned.get("published_at")
+        slug = cleaned.get("slug")
+        if published_at and slug:
+            clash = Article.objects.filter(
+                pub_date=timezone.localdate(published_at), slug=slug
+            ).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error(
+                    "slug",
+                    "Another article published on that date has this slug; "
+                    "choose another.",
+                )
+        return cleaned
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
+    change_form_template = "admin/articles/article/change_form.html"
+    inlines = [ArticleAuthorInline]
+    list_display = [
+        "title",
+        "status_column",
+        "section",
+        "byline_column",
+        "published_at",
+        "updated_at",
+    ]
+    list_filter = [
+        "status",
+        "section",
+        ("authors", admin.RelatedOnlyFieldListFilter),
+        "published_at",
+    ]
+    list_select_related = ["section"]
+    search_fields = ["title", "standfirst", "slug"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["tags", "section"]
+    actions = ["publish_selected", "unpublish_selected"]
+    readonly_fields = ["image_preview", "created_by", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "standfirst", "body"]}),
+        ("Section and tags", {"fields": ["section", "tags"]}),
+        (
+            "Featured image",
+            {
+                "fields": [
+                    "featured_image",
+                    "image_preview",
+                    "featured_image_alt",
+                    "featured_image_caption",
+                    "featured_image_credit",
+                ]
+            },
+        ),
+        ("Source", {"fields": ["source_name", "source_url"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "published_at", "is_featured", "comments_open"]},
+        ),
+        (
+            "History",
+            {
+                "classes": ["collapse"],
+                "fields": ["created_by", "created_at", "updated_at"],
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("bylines__author")
+            .defer("body", "body_text")
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        user = request.user
+
+        class RequestForm(form_class):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, user=user, **kw)
+
+        return RequestForm
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not can_publish(request.user):
+            fields.append("published_at")
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or can_publish(request.user):
+            return True
+        return Article.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or self.has_change_permission(request, obj)
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user)
+
+    def view_on_site(self, obj):
+        if obj.is_published:
+            return obj.get_absolute_url()
+        return reverse("articles:preview", kwargs={"pk": obj.pk})
+
+    @admin.display(description="Status", ordering="status")
+    def status_column(self, obj):
+        return obj.display_status
+
+    @admin.display(description="Byline")
+    def byline_column(self, obj):
+        return ", ".join(b.author.display_name for b in obj.bylines.all())
+
+    @admin.display(description="Preview")
+    def image_preview(self, obj):
+        if not obj or not obj.featured_image:
+            return "No image yet."
+        return format_html(
+            '<img src="{}" alt="{}" style="max-width:240px;height:auto">',
+            obj.featured_image.url,
+            obj.featured_image_alt,
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        self._image_changed = "featured_image" in form.changed_data
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        if not article.bylines.exists():
+            profile = AuthorProfile.objects.filter(user=request.user).first()
+            if profile is not None:
+                services.article_set_authors(article=article, authors=[profile])
+        if getattr(self, "_image_changed", False):
+            services.article_refresh_renditions(article=article)
+        services.article_record_revision(article=article, user=request.user)
+
+    @admin.action(description="Publish selected articles now", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        count = 0
+        for article in queryset:
+            if not article.is_published:
+                services.article_publish(article=article, user=request.user)
+                count += 1
+        self.message_user(request, f"Published {count} article(s).", messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected articles", permissions=["publish"])
+    def unpublish_selected(self, request, queryset):
+        count = 0
+        for article in queryset.filter(status=Article.Status.PUBLISHED):
+            services.article_unpublish(article=article, user=request.user)
+            count += 1
+        self.message_user(request, f"Unpublished {count} article(s).", messages.SUCCESS)
+
+    # Revisions: list, compare two, restore one.
+
+    def get_urls(self):
+        opts = self.opts
+        name = f"{opts.app_label}_{opts.model_name}"
+        return [
+            path(
+                "<int:pk>/revisions/",
+                self.admin_site.admin_view(self.revisions_view),
+                name=f"{name}_revisions",
+            ),
+            path(
+                "<int:pk>/revisions/<int:revision_pk>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name=f"{name}_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _article_for(self, request, pk, *, change=False):
+        article = get_object_or_404(Article, pk=pk)
+        allowed = (
+            self.has_change_permission(request, article)
+            if change
+            else self.has_view_or_change_permission(request, article)
+        )
+        if not allowed:
+            raise PermissionDenied
+        return article
+
+    def revisions_view(self, request, pk):
+        """List an article's versions; compare any two (?a=…&b=…)."""
+        article = self._article_for(request, pk)
+        revisions = list(article.revisions.select_related("created_by"))
+        by_pk = {r.pk: r for r in revisions}
+        changes = None
+        old = new = None
+        try:
+            a, b = int(request.GET.get("a", 0)), int(request.GET.get("b", 0))
+        except ValueError:
+            a = b = 0
+        if a and b:
+            if a not in by_pk or b not in by_pk:
+                raise Http404("No such revision")
+            old, new = sorted([by_pk[a], by_pk[b]], key=lambda r: (r.created_at, r.pk))
+            changes = services.revision_changes(old=old, new=new)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "article": article,
+            "revisions": revisions,
+            "changes": changes,
+            "old": old,
+            "new": new,
+            "can_restore": self.has_change_permission(request, article),
+            "title": f"Revisions of “{article}”",
+        }
+        return TemplateResponse(
+            request, "admin/articles/article/revisions.html", context
+        )
+
+    def restore_view(self, request, pk, revision_pk):
+        """POST: put a version back (recorded as a new version)."""
+        if request.method != "POST":
+            return HttpResponseRedirect(
+                reverse("admin:articles_article_revisions", args=[pk])
+            )
+        article = self._article_for(request, pk, change=True)
+        revision = get_object_or_404(ArticleRevision, pk=revision_pk, article=article)
+        services.article_restore_revision(revision=revision, user=request.user)
+        self.message_user(
+            request,
+            f"Restored the version of {revision.created_at:%Y-%m-%d %H:%M}.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[pk]))

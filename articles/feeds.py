@@ -1,0 +1,102 @@
+"""RSS 2.0 and Atom feeds: whole site, per section, per author."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import Article, AuthorProfile, Section
+
+FEED_SIZE = 30
+
+
+class LatestArticlesFeed(Feed):
+    """Newest published articles of the whole site."""
+
+    description_template = None
+
+    def title(self, obj=None):
+        return settings.NEWSROOM_SITE_NAME
+
+    def link(self, obj=None):
+        return "/"
+
+    def description(self, obj=None):
+        return f"Latest news from {settings.NEWSROOM_SITE_NAME}"
+
+    def articles(self, obj):
+        return (
+            Article.objects.published()
+            .latest_first()
+            .prefetch_related("bylines__author")
+        )
+
+    def items(self, obj=None):
+        return self.articles(obj).select_related("section")[:FEED_SIZE]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.standfirst or item.body_text[:300]
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_author_name(self, item):
+        return ", ".join(b.author.display_name for b in item.bylines.all()) or None
+
+    def item_categories(self, item):
+        return [item.section.name]
+
+
+class LatestArticlesAtomFeed(LatestArticlesFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestArticlesFeed.description
+
+
+class SectionFeed(LatestArticlesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+    def title(self, obj=None):
+        return f"{obj.name} · {settings.NEWSROOM_SITE_NAME}"
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def description(self, obj=None):
+        return obj.description or f"Latest {obj.name} articles"
+
+    def articles(self, obj):
+        return super().articles(obj).in_section(obj)
+
+
+class SectionAtomFeed(SectionFeed):
+    feed_type = Atom1Feed
+    subtitle = SectionFeed.description
+
+
+class AuthorFeed(LatestArticlesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(AuthorProfile.objects.active(), slug=slug)
+
+    def title(self, obj=None):
+        return f"{obj.display_name} · {settings.NEWSROOM_SITE_NAME}"
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def description(self, obj=None):
+        return f"Articles by {obj.display_name}"
+
+    def articles(self, obj):
+        return super().articles(obj).by_author(obj)
+
+
+class AuthorAtomFeed(AuthorFeed):
+    feed_type = Atom1Feed
+    subtitle = AuthorFeed.description

@@ -1,0 +1,401 @@
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django_prose_editor.fields import ProseEditorField
+
+from .html import html_to_text, sanitize_html
+
+IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
+
+
+def unique_slug(model, value: str, *, instance=None, max_length: int = 50, **scope):
+    """A slug of `value` not yet used by another `model` row within `scope`."""
+    base = slugify(value)[:max_length].strip("-") or "item"
+    slug, n = base, 2
+    others = model.objects.filter(**scope)
+    if instance is not None and instance.pk:
+        others = others.exclude(pk=instance.pk)
+    while others.filter(slug=slug).exists():
+        suffix = f"-{n}"
+        slug = base[: max_length - len(suffix)] + suffix
+        n += 1
+    return slug
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(
+        blank=True, help_text="Shown on the section page and in its feed."
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Order in the site navigation and on the home page (lowest first).",
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:tag", kwargs={"slug": self.slug})
+
+
+class AuthorProfileQuerySet(models.QuerySet):
+    def active(self):
+        """Profiles shown to readers."""
+        return self.filter(is_active=True)
+
+
+class AuthorProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="author_profile",
+    )
+    display_name = models.CharField(
+        max_length=120, help_text="The name printed in bylines and the author box."
+    )
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="Part of the author page address."
+    )
+    job_title = models.CharField(max_length=120, blank=True)
+    bio = models.TextField(
+        blank=True, help_text="Shown in the author box under each article."
+    )
+    photo = models.ImageField(
+        upload_to="authors/",
+        blank=True,
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS)],
+        help_text="Square works best; shown as a 96 px circle.",
+    )
+    website = models.URLField(blank=True)
+    twitter = models.URLField("X / Twitter", blank=True)
+    linkedin = models.URLField("LinkedIn", blank=True)
+    is_active = models.BooleanField(
+        default=True,
+        help_text="Inactive authors have no public page; their bylines stay.",
+    )
+
+    objects = AuthorProfileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(
+                AuthorProfile, self.display_name, instance=self, max_length=120
+            )
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Visible to readers: status published and publication time reached.
+
+        A future `published_at` makes a story appear on time with no cron job.
+        """
+        return self.filter(
+            status=Article.Status.PUBLISHED, published_at__lte=timezone.now()
+        )
+
+    def in_section(self, section):
+        return self.filter(section=section)
+
+    def by_author(self, author):
+        return self.filter(authors=author)
+
+    def tagged(self, tag):
+        return self.filter(tags=tag)
+
+    def for_listing(self):
+        """Columns and joins needed by article cards (section label, image)."""
+        return self.select_related("section").defer("body", "body_text")
+
+    def latest_first(self):
+        return self.order_by("-published_at", "-pk")
+
+    def editable_by(self, user):
+        """Articles `user` may change in the back office."""
+        if user.has_perm("articles.publish_article"):
+            return self
+        return self.filter(
+            Q(created_by=user) | Q(authors__user=user),
+            status__in=[Article.Status.DRAFT, Article.Status.IN_REVIEW],
+        ).distinct()
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        help_text="Part of the address; unique per publication date. Changing it "
+        "after publishing breaks existing links.",
+    )
+    standfirst = models.TextField(
+        blank=True,
+        max_length=500,
+        help_text="One or two sentences under the headline; also the search and "
+        "social-media description.",
+    )
+    body = ProseEditorField(
+        extensions={
+            "Bold": True,
+            "Italic": True,
+            "Underline": True,
+            "Strike": True,
+            "Heading": {"levels": [2, 3, 4]},
+            "BulletList": True,
+            "OrderedList": True,
+            "ListItem": True,
+            "Blockquote": True,
+            "HorizontalRule": True,
+            "HardBreak": True,
+            "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+        },
+        sanitize=True,
+        blank=True,
+        help_text="Sanitized on save: scripts, styles and unknown tags are removed.",
+    )
+    body_text = models.TextField(editable=False, blank=True)
+    featured_image = models.ImageField(
+        upload_to="articles/%Y/%m/",
+        blank=True,
+        width_field="featured_image_width",
+        height_field="featured_image_height",
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS)],
+        help_text="JPEG, PNG, WebP or GIF. Responsive sizes are made on upload.",
+    )
+    featured_image_width = models.PositiveIntegerField(null=True, editable=False)
+    featured_image_height = models.PositiveIntegerField(null=True, editable=False)
+    featured_image_renditions = models.JSONField(
+        default=dict, blank=True, editable=False
+    )
+    featured_image_alt = models.CharField(
+        "alt text",
+        max_length=250,
+        blank=True,
+        help_text="Describes the image for readers who cannot see it. Required "
+        "with an image.",
+    )
+    featured_image_caption = models.CharField("caption", max_length=300, blank=True)
+    featured_image_credit = models.CharField("credit", max_length=120, blank=True)
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="articles"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    authors = models.ManyToManyField(
+        AuthorProfile,
+        through="ArticleAuthor",
+        related_name="articles",
+        help_text="Byline order is the order given here.",
+    )
+    source_name = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text='The outlet the story is based on, shown as "Source: <name>".',
+    )
+    source_url = models.URLField(blank=True, max_length=500)
+    status = models.CharField(
+        max_length=12,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="Readers see only Published articles whose publication time has "
+        "come.",
+    )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A future time schedules the article: it appears then, on its own.",
+    )
+    pub_date = models.DateField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    is_featured = models.BooleanField(
+        "lead story",
+        default=False,
+        help_text="Pin as the home page's lead story (the newest pinned one leads; "
+        "without any, the newest article leads).",
+    )
+    comments_open = models.BooleanField(
+        default=True, help_text="Untick to close the comment form on this article."
+    )
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("standfirst", weight="B", config="english")
+        + SearchVector("body_text", weight="C", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        permissions = [
+            ("publish_article", "Can publish, schedule and unpublish articles"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pub_date", "slug"], name="article_slug_unique_per_date"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "-published_at"], name="article_status_pub_idx"
+            ),
+            models.Index(
+                fields=["section", "status", "-published_at"],
+                name="article_section_pub_idx",
+            ),
+            GinIndex(fields=["search_vector"], name="article_search_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_html(self.body)
+        self.body_text = html_to_text(self.body)
+        if not self.slug:
+            self.slug = slugify(self.title)[:200] or "article"
+        self.pub_date = (
+            timezone.localdate(self.published_at) if self.published_at else None
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "body_text", "pub_date"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        if not self.pub_date:
+            return reverse("articles:preview", kwargs={"pk": self.pk})
+        return reverse(
+            "articles:detail",
+            kwargs={
+                "year": self.pub_date.year,
+                "month": f"{self.pub_date.month:02d}",
+                "day": f"{self.pub_date.day:02d}",
+                "slug": self.slug,
+            },
+        )
+
+    @property
+    def is_published(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def was_updated(self) -> bool:
+        """Changed noticeably after publication (for "Updated <date>")."""
+        return bool(
+            self.published_at
+            and self.updated_at
+            and (self.updated_at - self.published_at).total_seconds() > 600
+        )
+
+    @property
+    def display_status(self) -> str:
+        if self.is_scheduled:
+            local = timezone.localtime(self.published_at)
+            return f"Scheduled for {local:%Y-%m-%d %H:%M}"
+        return self.get_status_display()
+
+
+class ArticleAuthor(models.Model):
+    """An author in an article's byline; `position` keeps the byline order."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="bylines"
+    )
+    author = models.ForeignKey(
+        AuthorProfile, on_delete=models.PROTECT, related_name="bylines"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "author"], name="article_author_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.article}"
+
+
+class ArticleRevision(models.Model):
+    """A snapshot of an article taken at each save in the back office."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="revisions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["article", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.article} at {self.created_at:%Y-%m-%d %H:%M}"

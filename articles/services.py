@@ -1,0 +1,142 @@
+"""Writes with side effects for articles. Views, admin and commands call these."""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from .images import delete_renditions, make_renditions
+from .models import Article, ArticleAuthor, ArticleRevision, AuthorProfile, Tag
+
+REVISION_FIELDS = [
+    "title",
+    "slug",
+    "standfirst",
+    "body",
+    "featured_image_alt",
+    "featured_image_caption",
+    "featured_image_credit",
+    "source_name",
+    "source_url",
+    "status",
+    "comments_open",
+]
+
+
+def _require_publisher(user) -> None:
+    if not user.has_perm("articles.publish_article"):
+        raise PermissionDenied("Only editors can publish, schedule or unpublish.")
+
+
+def article_publish(*, article: Article, user, at: datetime | None = None) -> Article:
+    """Publish `article` now, or schedule it for `at` (a future time)."""
+    _require_publisher(user)
+    with transaction.atomic():
+        article.status = Article.Status.PUBLISHED
+        article.published_at = at or timezone.now()
+        article.save()
+        article_record_revision(article=article, user=user)
+    return article
+
+
+def article_unpublish(*, article: Article, user) -> Article:
+    """Take `article` off the site (back to draft); its address is kept."""
+    _require_publisher(user)
+    with transaction.atomic():
+        article.status = Article.Status.DRAFT
+        article.save()
+        article_record_revision(article=article, user=user)
+    return article
+
+
+def article_refresh_renditions(*, article: Article) -> None:
+    """(Re)make the featured image's responsive renditions after an upload."""
+    old = article.featured_image_renditions
+    if article.featured_image:
+        article.featured_image_renditions = make_renditions(article.featured_image)
+    else:
+        article.featured_image_renditions = {}
+    Article.objects.filter(pk=article.pk).update(
+        featured_image_renditions=article.featured_image_renditions
+    )
+    transaction.on_commit(lambda: delete_renditions(old))
+
+
+def _snapshot(article: Article) -> dict:
+    data = {name: getattr(article, name) for name in REVISION_FIELDS}
+    data["published_at"] = (
+        article.published_at.isoformat() if article.published_at else None
+    )
+    data["section_id"] = article.section_id
+    data["tag_ids"] = sorted(article.tags.values_list("pk", flat=True))
+    data["author_ids"] = list(
+        article.bylines.order_by("position", "pk").values_list("author_id", flat=True)
+    )
+    data["featured_image"] = article.featured_image.name or ""
+    return data
+
+
+def article_record_revision(*, article: Article, user) -> ArticleRevision | None:
+    """Keep a version of `article` as it is now; skipped when nothing changed."""
+    data = _snapshot(article)
+    latest = article.revisions.order_by("-created_at", "-pk").first()
+    if latest is not None and latest.data == data:
+        return None
+    return ArticleRevision.objects.create(article=article, created_by=user, data=data)
+
+
+def revision_changes(*, old: ArticleRevision, new: ArticleRevision) -> list[dict]:
+    """Fields that differ between two revisions: [{field, old, new}]."""
+    names = {**old.data, **new.data}.keys()
+    return [
+        {"field": name, "old": old.data.get(name), "new": new.data.get(name)}
+        for name in names
+        if old.data.get(name) != new.data.get(name)
+    ]
+
+
+def article_restore_revision(*, revision: ArticleRevision, user) -> Article:
+    """Put `revision`'s content back on its article and record that as a version.
+
+    Status and publication time are restored only for users allowed to publish.
+    """
+    article = revision.article
+    data = revision.data
+    can_publish = user.has_perm("articles.publish_article")
+    with transaction.atomic():
+        for name in REVISION_FIELDS:
+            if name == "status" and not can_publish:
+                continue
+            if name in data:
+                setattr(article, name, data[name])
+        if can_publish and "published_at" in data:
+            article.published_at = (
+                datetime.fromisoformat(data["published_at"])
+                if data["published_at"]
+                else None
+            )
+        article.section_id = data.get("section_id", article.section_id)
+        article.save()
+        article.tags.set(Tag.objects.filter(pk__in=data.get("tag_ids", [])))
+        article_set_authors(
+            article=article,
+            authors=list(
+                AuthorProfile.objects.in_bulk(data.get("author_ids", [])).values()
+            ),
+            order=data.get("author_ids", []),
+        )
+        article_record_revision(article=article, user=user)
+    return article
+
+
+def article_set_authors(*, article: Article, authors: list, order=None) -> None:
+    """Replace the byline with `authors`, in the given order."""
+    if order is not None:
+        by_id = {a.pk: a for a in authors}
+        authors = [by_id[pk] for pk in order if pk in by_id]
+    ArticleAuthor.objects.filter(article=article).delete()
+    ArticleAuthor.objects.bulk_create(
+        ArticleAuthor(article=article, author=author, position=i)
+        for i, author in enumerate(authors)
+    )
