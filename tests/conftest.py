@@ -42,11 +42,29 @@ def screenshot_dir():
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    """Tests do not run collectstatic, so skip the manifest lookup."""
+def _fast_test_settings(settings):
+    """Tests do not run collectstatic, so skip the manifest lookup; and hash
+    test passwords cheaply (production keeps the slow, strong hasher)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+
+
+@pytest.fixture
+def roles(db):
+    """Role groups, recreated after transactional tests flushed them."""
+    from django.contrib.auth.models import Group, Permission
+
+    from articles.roles import ensure_roles
+
+    ensure_roles(Group, Permission)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

@@ -1,0 +1,48 @@
+"""The newsroom's publishing roles as groups (used by a data migration)."""
+
+ROLES = {
+    "Journalist": [
+        "articles.add_article",
+        "articles.change_article",
+        "articles.view_article",
+        "articles.view_section",
+        "articles.view_tag",
+        "articles.view_authorprofile",
+        "articles.change_authorprofile",
+        "articles.view_articlerevision",
+    ],
+    "Editor": [
+        "articles.add_article",
+        "articles.change_article",
+        "articles.delete_article",
+        "articles.view_article",
+        "articles.publish_article",
+        "articles.add_section",
+        "articles.change_section",
+        "articles.delete_section",
+        "articles.view_section",
+        "articles.add_tag",
+        "articles.change_tag",
+        "articles.delete_tag",
+        "articles.view_tag",
+        "articles.add_authorprofile",
+        "articles.change_authorprofile",
+        "articles.view_authorprofile",
+        "articles.view_articlerevision",
+        "auth.view_user",
+    ],
+    "Moderator": [],
+}
+
+
+def ensure_roles(group_model, permission_model, roles=None) -> None:
+    """Create each role group and give it its permissions (idempotent)."""
+    for name, perms in (roles or ROLES).items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(
+                permission_model.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )

@@ -1,0 +1,339 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, ArticleRevision
+from tests.factories import (
+    ArticleFactory,
+    AuthorProfileFactory,
+    SectionFactory,
+    UserFactory,
+    image_file,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["Journalist", "Editor", "Moderator", "admin"]
+
+
+@pytest.fixture
+def people(roles):
+    users = {role: UserFactory(username=role.lower(), groups=role) for role in ROLES}
+    users["reader"] = UserFactory(username="reader")
+    for user in users.values():
+        AuthorProfileFactory(user=user, display_name=f"{user.username} profile")
+    return users
+
+
+def form_data(section, **overrides):
+    data = {
+        "title": "A new story",
+        "slug": "a-new-story",
+        "standfirst": "Dek",
+        "body": "<p>Hello</p>",
+        "section": section.pk,
+        "status": Article.Status.DRAFT,
+        "comments_open": "on",
+        "bylines-TOTAL_FORMS": "0",
+        "bylines-INITIAL_FORMS": "0",
+        "bylines-MIN_NUM_FORMS": "0",
+        "bylines-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def change_data(article, **overrides):
+    values = {"title": article.title, "slug": article.slug, "status": article.status}
+    return form_data(article.section, **{**values, **overrides})
+
+
+# Expected outcomes per role: add, change own draft, change others' draft,
+# publish, delete others' article.
+MATRIX = {
+    "Journalist": (True, True, False, False, False),
+    "Editor": (True, True, True, True, True),
+    "Moderator": (False, False, False, False, False),
+    "admin": (True, True, True, True, True),
+    "reader": (False, False, False, False, False),
+    "anonymous": (False, False, False, False, False),
+}
+
+
+@pytest.mark.parametrize("role", list(MATRIX))
+def test_role_matrix(client, people, role):
+    can_add, can_change_own, can_change_other, can_publish, can_delete = MATRIX[role]
+    section = SectionFactory()
+    user = people.get(role)
+    if user is not None:
+        client.force_login(user)
+    someone = UserFactory(username="someone", groups="Journalist")
+    others = ArticleFactory(draft=True, created_by=someone, section=section)
+    own = ArticleFactory(draft=True, created_by=user, section=section)
+
+    # add
+    response = client.post(
+        reverse("admin:articles_article_add"), form_data(section, slug="added")
+    )
+    assert Article.objects.filter(slug="added").exists() is can_add, response
+
+    # change own draft
+    client.post(
+        reverse("admin:articles_article_change", args=[own.pk]),
+        change_data(own, title="Own edited"),
+    )
+    own.refresh_from_db()
+    assert (own.title == "Own edited") is can_change_own
+
+    # change someone else's draft
+    client.post(
+        reverse("admin:articles_article_change", args=[others.pk]),
+        change_data(others, title="Other edited"),
+    )
+    others.refresh_from_db()
+    assert (others.title == "Other edited") is can_change_other
+
+    # publish (through the form and through the bulk action)
+    target = ArticleFactory(in_review=True, created_by=user, section=section)
+    client.post(
+        reverse("admin:articles_article_change", args=[target.pk]),
+        change_data(target, status=Article.Status.PUBLISHED),
+    )
+    client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "publish_selected", "_selected_action": [target.pk]},
+    )
+    target.refresh_from_db()
+    assert (target.status == Article.Status.PUBLISHED) is can_publish
+
+    # delete someone else's article
+    victim = ArticleFactory(created_by=someone, section=section)
+    client.post(
+        reverse("admin:articles_article_delete", args=[victim.pk]), {"post": "yes"}
+    )
+    assert (not Article.objects.filter(pk=victim.pk).exists()) is can_delete
+
+
+def test_journalist_cannot_edit_own_article_once_published(client, people):
+    journalist = people["Journalist"]
+    article = ArticleFactory(created_by=journalist)
+    client.force_login(journalist)
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    client.post(url, change_data(article, title="Sneaky edit"))
+    article.refresh_from_db()
+    assert article.title != "Sneaky edit"
+
+
+def test_journalist_submits_for_review_and_sees_no_publish_choice(client, people):
+    journalist = people["Journalist"]
+    client.force_login(journalist)
+    response = client.get(reverse("admin:articles_article_add"))
+    html = response.content.decode()
+    assert 'value="in_review"' in html
+    assert 'value="published"' not in html
+    section = SectionFactory()
+    client.post(
+        reverse("admin:articles_article_add"),
+        form_data(section, slug="review-me", status=Article.Status.IN_REVIEW),
+    )
+    article = Article.objects.get(slug="review-me")
+    assert article.status == Article.Status.IN_REVIEW
+    assert article.created_by == journalist
+    assert [b.author.user for b in article.bylines.all()] == [journalist]
+
+
+def test_editor_schedules_then_publishes(client, people):
+    editor = people["Editor"]
+    client.force_login(editor)
+    article = ArticleFactory(in_review=True)
+    later = timezone.localtime() + timedelta(minutes=1)
+    client.post(
+        reverse("admin:articles_article_change", args=[article.pk]),
+        change_data(
+            article,
+            status=Article.Status.PUBLISHED,
+            published_at_0=later.strftime("%Y-%m-%d"),
+            published_at_1=later.strftime("%H:%M:%S"),
+        ),
+    )
+    article.refresh_from_db()
+    assert article.is_scheduled
+    changelist = client.get(reverse("admin:articles_article_changelist"))
+    assert "Scheduled for" in changelist.content.decode()
+    client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "publish_selected", "_selected_action": [article.pk]},
+    )
+    article.refresh_from_db()
+    assert article.is_published
+
+
+def test_unpublish_action(client, people):
+    client.force_login(people["Editor"])
+    article = ArticleFactory()
+    client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "unpublish_selected", "_selected_action": [article.pk]},
+    )
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+
+
+def test_image_without_alt_text_is_refused_and_form_keeps_input(
+    client, people, media_root
+):
+    client.force_login(people["Editor"])
+    section = SectionFactory()
+    response = client.post(
+        reverse("admin:articles_article_add"),
+        form_data(section, slug="img", featured_image=image_file()),
+    )
+    assert response.status_code == 200
+    assert "Describe the image" in response.content.decode()
+    assert 'value="A new story"' in response.content.decode()
+    assert not Article.objects.filter(slug="img").exists()
+
+
+def test_upload_makes_renditions_and_preview(client, people, media_root):
+    client.force_login(people["Editor"])
+    section = SectionFactory()
+    client.post(
+        reverse("admin:articles_article_add"),
+        form_data(
+            section,
+            slug="img",
+            featured_image=image_file(size=(1500, 1000)),
+            featured_image_alt="Red square",
+        ),
+    )
+    article = Article.objects.get(slug="img")
+    renditions = article.featured_image_renditions
+    assert [w for _, w in renditions["webp"]] == [320, 640, 960, 1280, 1500]
+    assert [w for _, w in renditions["fallback"]] == [320, 640, 960, 1280, 1500]
+    assert renditions["fallback_type"] == "image/jpeg"
+    for name, _ in renditions["webp"]:
+        assert (media_root / name).exists()
+    page = client.get(reverse("admin:articles_article_change", args=[article.pk]))
+    assert 'alt="Red square" style="max-width:240px' in page.content.decode()
+
+
+def test_slug_clash_on_same_date_is_a_form_error(client, people):
+    client.force_login(people["Editor"])
+    existing = ArticleFactory(slug="same")
+    local = timezone.localtime(existing.published_at)
+    response = client.post(
+        reverse("admin:articles_article_add"),
+        form_data(
+            existing.section,
+            slug="same",
+            status=Article.Status.PUBLISHED,
+            published_at_0=local.strftime("%Y-%m-%d"),
+            published_at_1=local.strftime("%H:%M:%S"),
+        ),
+    )
+    assert response.status_code == 200
+    assert "Another article published on that date" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("anonymous", 404),
+        ("reader", 404),
+        ("Moderator", 404),
+        ("Journalist-other", 404),
+        ("Journalist-own", 200),
+        ("Editor", 200),
+        ("admin", 200),
+    ],
+)
+def test_preview_only_for_users_who_may_change(client, people, role, status):
+    owner = people["Journalist"]
+    drafts = [
+        ArticleFactory(draft=True, created_by=owner, title="Embargoed"),
+        ArticleFactory(scheduled=True, created_by=owner, title="Embargoed"),
+    ]
+    if role == "Journalist-other":
+        client.force_login(UserFactory(username="j2", groups="Journalist"))
+    elif role == "Journalist-own":
+        client.force_login(owner)
+    elif role in people:
+        client.force_login(people[role])
+    for article in drafts:
+        if role == "Journalist-own" and article.status == Article.Status.PUBLISHED:
+            continue  # scheduled = published status: editors' business now
+        response = client.get(reverse("articles:preview", args=[article.pk]))
+        assert response.status_code == status
+        if status == 200:
+            assert "Preview." in response.content.decode()
+            assert "no-cache" in response["Cache-Control"]
+            assert "Embargoed" in response.content.decode()
+
+
+def test_revisions_record_compare_and_restore(client, people):
+    editor = people["Editor"]
+    client.force_login(editor)
+    article = ArticleFactory(title="First title", draft=True)
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    client.post(url, change_data(article, title="First title"))
+    client.post(url, change_data(article, title="Second title"))
+    revisions = list(ArticleRevision.objects.filter(article=article))
+    assert [r.data["title"] for r in revisions] == ["Second title", "First title"]
+    assert all(r.created_by == editor for r in revisions)
+    newer, older = revisions
+    page = client.get(
+        reverse("admin:articles_article_revisions", args=[article.pk]),
+        {"a": older.pk, "b": newer.pk},
+    )
+    html = page.content.decode()
+    assert "<del" in html and "First title" in html and "Second title" in html
+    client.post(reverse("admin:articles_article_restore", args=[article.pk, older.pk]))
+    article.refresh_from_db()
+    assert article.title == "First title"
+    assert ArticleRevision.objects.filter(article=article).count() == 3
+
+
+def test_journalist_cannot_restore_on_others_articles(client, people):
+    article = ArticleFactory(draft=True, title="Original")
+    revision = ArticleRevision.objects.create(
+        article=article, data={"title": "Hacked"}, created_by=None
+    )
+    client.force_login(people["Journalist"])
+    response = client.post(
+        reverse("admin:articles_article_restore", args=[article.pk, revision.pk])
+    )
+    assert response.status_code == 403
+    article.refresh_from_db()
+    assert article.title == "Original"
+
+
+def test_journalist_edits_only_own_profile(client, people):
+    journalist = people["Journalist"]
+    client.force_login(journalist)
+    own = journalist.author_profile
+    other = people["Editor"].author_profile
+    data = {"display_name": "New name", "job_title": "", "bio": "New bio"}
+    client.post(reverse("admin:articles_authorprofile_change", args=[own.pk]), data)
+    own.refresh_from_db()
+    assert own.bio == "New bio"
+    response = client.post(
+        reverse("admin:articles_authorprofile_change", args=[other.pk]), data
+    )
+    other.refresh_from_db()
+    assert other.bio != "New bio"
+    assert response.status_code in (302, 403, 404)
+
+
+def test_changelist_queries_do_not_grow_per_row(
+    client, people, django_assert_max_num_queries
+):
+    client.force_login(people["Editor"])
+    authors = [AuthorProfileFactory() for _ in range(3)]
+    for _ in range(30):
+        ArticleFactory(authors=authors)
+    with django_assert_max_num_queries(15):
+        assert (
+            client.get(reverse("admin:articles_article_changelist")).status_code == 200
+        )

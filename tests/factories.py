@@ -1,0 +1,112 @@
+"""factory_boy factories; traits give the publishing and moderation states."""
+
+import io
+from datetime import timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from articles.models import Article, ArticleAuthor, AuthorProfile, Section, Tag
+
+
+def image_file(name="photo.jpg", size=(1600, 900), fmt="JPEG", color=(200, 30, 30)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, fmt)
+    return SimpleUploadedFile(
+        name, buffer.getvalue(), content_type=f"image/{fmt.lower()}"
+    )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("correct-horse-battery")
+
+    class Params:
+        role = None
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        role = extracted
+        if create and role:
+            self.is_staff = True
+            if role == "admin":
+                self.is_superuser = True
+            else:
+                self.groups.add(Group.objects.get(name=role))
+            self.save()
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Section {n}")
+    slug = factory.Sequence(lambda n: f"section-{n}")
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Tag {n}")
+    slug = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class AuthorProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuthorProfile
+
+    user = factory.SubFactory(UserFactory)
+    display_name = factory.Sequence(lambda n: f"Author {n}")
+    slug = factory.Sequence(lambda n: f"author-{n}")
+    bio = "Writes about technology."
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Story number {n}")
+    slug = factory.Sequence(lambda n: f"story-{n}")
+    standfirst = "A short standfirst."
+    body = "<p>Body text about gadgets.</p>"
+    section = factory.SubFactory(SectionFactory)
+    status = Article.Status.PUBLISHED
+    published_at = factory.Sequence(
+        lambda n: timezone.now() - timedelta(hours=1000 - n)
+    )
+
+    class Params:
+        draft = factory.Trait(status=Article.Status.DRAFT, published_at=None)
+        in_review = factory.Trait(status=Article.Status.IN_REVIEW, published_at=None)
+        scheduled = factory.Trait(
+            status=Article.Status.PUBLISHED,
+            published_at=factory.LazyFunction(
+                lambda: timezone.now() + timedelta(days=1)
+            ),
+        )
+
+    @factory.post_generation
+    def authors(self, create, extracted, **kwargs):
+        if not create:
+            return
+        for position, author in enumerate(extracted or []):
+            ArticleAuthor.objects.create(article=self, author=author, position=position)
+
+    @factory.post_generation
+    def tags(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tags.set(extracted)
