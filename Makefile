@@ -84,6 +84,8 @@ test: export DJANGO_DEBUG := false
 test: export DJANGO_SECRET_KEY := test-only-secret-key-not-for-production-use-0123456789
 test: export DJANGO_ALLOWED_HOSTS := testserver,localhost,127.0.0.1
 test: export DJANGO_ALLOW_ASYNC_UNSAFE := true
+test: export NEWSROOM_SERVE_MEDIA := true
+test: export DJANGO_CONN_MAX_AGE := 0
 test: $(VENV)/.dev-installed db
 	@export CHROMIUM_PATH="$$(scripts/ensure-chromium)" || exit 1; \
 	echo "Chromium: $$CHROMIUM_PATH"; \

@@ -1,5 +1,9 @@
 """The newsroom's publishing roles as groups (used by a data migration)."""
 
+BYLINE_PERMS = [
+    f"articles.{action}_articleauthor" for action in ("add", "change", "delete", "view")
+]
+
 ROLES = {
     "Journalist": [
         "articles.add_article",
@@ -10,6 +14,7 @@ ROLES = {
         "articles.view_authorprofile",
         "articles.change_authorprofile",
         "articles.view_articlerevision",
+        *BYLINE_PERMS,
     ],
     "Editor": [
         "articles.add_article",
@@ -30,6 +35,7 @@ ROLES = {
         "articles.view_authorprofile",
         "articles.view_articlerevision",
         "auth.view_user",
+        *BYLINE_PERMS,
     ],
     "Moderator": [],
 }

@@ -3,7 +3,7 @@ import json
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Exists, F, OuterRef, Q, Value, Window
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from .models import Article, AuthorProfile, Section, Tag
+from .models import Article, ArticleAuthor, AuthorProfile, Section, Tag
 from .sitemaps import news_sitemap_articles
 
 PAGE_SIZE = 12
@@ -102,10 +102,11 @@ class ArticleDetailView(DetailView):
         return Article.objects.published()
 
     def get_queryset(self):
+        bylines = ArticleAuthor.objects.select_related("author")
         return (
             self.base_queryset()
             .select_related("section")
-            .prefetch_related("tags", "bylines__author")
+            .prefetch_related("tags", Prefetch("bylines", queryset=bylines))
         )
 
     def get_object(self, queryset=None):

@@ -8,12 +8,12 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
+
+def serve_media(request, path):
+    """Uploaded files, for the dev runner and `make serve` (not production)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.NEWSROOM_SERVE_MEDIA:
     media_prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns += [
-        re_path(
-            rf"^{media_prefix}(?P<path>.*)$",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
-        )
-    ]
+    urlpatterns += [re_path(rf"^{media_prefix}(?P<path>.*)$", serve_media)]
