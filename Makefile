@@ -56,6 +56,7 @@ run: export DJANGO_DEBUG := true
 run: $(VENV)/.runtime-installed db
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
+	$(MANAGE) load_demo_comments
 	@echo
 	@echo "  Newsroom is at  http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "  Demo logins (password: $(DEMO_PASSWORD), set DEMO_PASSWORD to change):"
@@ -73,6 +74,7 @@ serve: $(VENV)/.runtime-installed db
 	@export DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret-key)}"; \
 	$(MANAGE) migrate --noinput && \
 	$(MANAGE) load_demo && \
+	$(MANAGE) load_demo_comments && \
 	$(MANAGE) collectstatic --noinput -v 0 && \
 	echo "Serving (production mode) at http://$(HOST):$(PORT)/" && \
 	exec $(VENV)/bin/gunicorn newsroom.wsgi:application --bind $(HOST):$(PORT) \

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_prose_editor",
+    "django_tasks_db",
     "articles",
     "comments",
 ]
@@ -131,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "newsroom.context_processors.site",
                 "articles.context_processors.navigation",
+                "comments.context_processors.moderation",
             ],
         },
     },
@@ -240,3 +242,39 @@ LOGGING = {
         "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
     },
 }
+
+# Background tasks (django.tasks). "immediate" runs them in the web process
+# right after the transaction commits; "database" queues them in PostgreSQL
+# for `manage.py db_worker` (production).
+_TASK_BACKENDS = {
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+_tasks_backend = os.environ.get("NEWSROOM_TASKS_BACKEND", "immediate")
+if _tasks_backend not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        "NEWSROOM_TASKS_BACKEND must be 'immediate' or 'database', "
+        f"not {_tasks_backend!r}."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks_backend]}}
+
+# Comments and moderation (see README, "Comment moderation").
+NEWSROOM_BASE_URL = os.environ.get("NEWSROOM_BASE_URL", "")
+NEWSROOM_MODERATOR_EMAILS = env_list("NEWSROOM_MODERATOR_EMAILS")
+# Only behind a proxy you control: e.g. HTTP_X_FORWARDED_FOR.
+NEWSROOM_CLIENT_IP_HEADER = os.environ.get("NEWSROOM_CLIENT_IP_HEADER", "")
+COMMENTS_MIN_SUBMIT_SECONDS = env_int("COMMENTS_MIN_SUBMIT_SECONDS", 3)
+COMMENTS_FLOOD_SECONDS = env_int("COMMENTS_FLOOD_SECONDS", 15)
+COMMENTS_RATE_PER_MINUTE = env_int("COMMENTS_RATE_PER_MINUTE", 10)
+COMMENTS_HOLD_LINKS = env_int("COMMENTS_HOLD_LINKS", 2)
+COMMENTS_TRUST_APPROVED_EMAILS = env_bool("COMMENTS_TRUST_APPROVED_EMAILS", True)
+COMMENTS_BLOCK_WORDS = env_list("COMMENTS_BLOCK_WORDS")
+COMMENTS_HOLD_WORDS = env_list("COMMENTS_HOLD_WORDS")
+COMMENTS_IP_STORAGE = os.environ.get("COMMENTS_IP_STORAGE", "full")
+if COMMENTS_IP_STORAGE not in {"full", "truncated", "none"}:
+    raise ImproperlyConfigured(
+        "COMMENTS_IP_STORAGE must be 'full', 'truncated' or 'none'."
+    )
+COMMENTS_CLOSE_AFTER_DAYS = env_int("COMMENTS_CLOSE_AFTER_DAYS", 30)
+COMMENTS_IP_RETENTION_DAYS = env_int("COMMENTS_IP_RETENTION_DAYS", 30)
+COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)

@@ -59,9 +59,11 @@ def roles(db):
     """Role groups, recreated after transactional tests flushed them."""
     from django.contrib.auth.models import Group, Permission
 
-    from articles.roles import ensure_roles
+    from articles.roles import ROLES, ensure_roles
+    from comments.roles import ROLES as COMMENT_ROLES
 
-    ensure_roles(Group, Permission)
+    ensure_roles(Group, Permission, ROLES)
+    ensure_roles(Group, Permission, COMMENT_ROLES)
 
 
 @pytest.fixture

@@ -1,0 +1,64 @@
+"""Demo comments on the lead article: a thread with replies, plus pending
+and spam ones for the moderation queue (idempotent)."""
+
+from datetime import timedelta
+
+from django.db import transaction
+
+from articles.models import Article
+
+from .models import Comment, CommentDecision
+
+LEAD_SLUG = "xiaomi-leica-optical-institute"
+
+# (key, parent key, name, email, body, status, minutes after publication)
+DEMO_COMMENTS = [
+    ("a", None, "Rafael Lima", "rafael@example.com",
+     "Leica colour science on Xiaomi phones has been the best thing about the "
+     "13 series. Curious what a joint institute adds.", "approved", 30),
+    ("b", "a", "Mei Chen", "mei@example.com",
+     "Mostly lens design, I think. The software side was already shared.",
+     "approved", 55),
+    ("c", "b", "Rafael Lima", "rafael@example.com",
+     "Fair point. Precision compact lenses is the interesting line.",
+     "approved", 70),
+    ("d", None, "Tom Becker", "tom@example.com",
+     "200 experts and three labs is a serious commitment.\n\nFeb 25 can't come "
+     "soon enough.", "approved", 90),
+    ("e", None, "Ana Souza", "ana@example.com",
+     "Does anyone know if the 14 Ultra will come to Europe?", "pending", 120),
+    ("f", "d", "Lee Park", "lee@example.com",
+     "See the MWC schedule: https://www.mwcbarcelona.com/", "pending", 130),
+    ("g", None, "Cheap Watches", "seo@spam.example",
+     "Buy cheap watches http://spam.example http://spam.example/2", "spam", 140),
+]  # fmt: skip
+
+
+def ensure_demo_comments() -> int:
+    """Create the demo comments if the lead article has none yet."""
+    article = Article.objects.filter(slug=LEAD_SLUG).first()
+    if article is None or Comment.objects.filter(article=article).exists():
+        return 0
+    created = {}
+    with transaction.atomic():
+        for key, parent_key, name, email, body, status, minutes in DEMO_COMMENTS:
+            parent = created.get(parent_key)
+            comment = Comment.objects.create(
+                article=article,
+                parent=parent,
+                thread=(parent.thread or parent) if parent else None,
+                depth=parent.depth + 1 if parent else 0,
+                name=name,
+                email=email,
+                body=body,
+                status=status,
+                rule="demo",
+                ip=f"192.0.2.{len(created) + 10}",
+                user_agent="Demo",
+            )
+            Comment.objects.filter(pk=comment.pk).update(
+                created_at=article.published_at + timedelta(minutes=minutes)
+            )
+            CommentDecision.objects.create(comment=comment, status=status, rule="demo")
+            created[key] = comment
+    return len(created)

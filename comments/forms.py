@@ -1,0 +1,112 @@
+import time
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout, Submit
+from django import forms
+from django.core import signing
+
+TIMESTAMP_SALT = "comments.form-rendered"
+FORM_MAX_AGE = 60 * 60 * 24 * 2  # a form older than two days must be re-sent
+
+MESSAGES = {
+    "body_required": "Please enter your comment!",
+    "name_required": "Please enter your name here",
+    "email_required": "Please enter your email address here",
+    "email_invalid": "You have entered an incorrect email address!",
+}
+
+
+def sign_timestamp() -> str:
+    return signing.dumps(time.time(), salt=TIMESTAMP_SALT)
+
+
+def form_age(token: str) -> float | None:
+    """Seconds since the form was rendered; None when the token is forged."""
+    try:
+        rendered = float(signing.loads(token, salt=TIMESTAMP_SALT))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    return time.time() - rendered
+
+
+class CommentForm(forms.Form):
+    """The reader's comment form (name, email, comment, reply target)."""
+
+    body = forms.CharField(
+        label="Comment",
+        max_length=65525,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={
+            "required": MESSAGES["body_required"],
+            "max_length": "Your comment is too long: at most 65,525 characters.",
+        },
+    )
+    name = forms.CharField(
+        label="Name",
+        max_length=245,
+        error_messages={
+            "required": MESSAGES["name_required"],
+            "max_length": "Your name is too long: at most 245 characters.",
+        },
+    )
+    email = forms.EmailField(
+        label="Email",
+        max_length=100,
+        help_text="Never published.",
+        error_messages={
+            "required": MESSAGES["email_required"],
+            "invalid": MESSAGES["email_invalid"],
+            "max_length": "Your email address is too long: at most 100 characters.",
+        },
+    )
+    remember = forms.BooleanField(
+        label="Save my name and email in this browser for the next time I comment.",
+        required=False,
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    # Honeypot: hidden from people (CSS and aria-hidden), filled by bots.
+    website = forms.CharField(
+        label="Leave this field empty",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    ts = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("ts", sign_timestamp())
+        self.helper = FormHelper()
+        self.helper.form_action = action
+        self.helper.form_method = "post"
+        self.helper.form_id = "comment-form"
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("body"),
+            Div(
+                Field("name", wrapper_class="col-md-6"),
+                Field("email", wrapper_class="col-md-6"),
+                css_class="row",
+            ),
+            Field("remember"),
+            Div(Field("website"), css_class="nr-hp", aria_hidden="true"),
+            Field("parent"),
+            Field("ts"),
+            Submit("submit", "Post Comment", css_class="btn-dark"),
+        )
+
+    def full_clean(self):
+        super().full_clean()
+        if self._errors:
+            first = next((name for name in self.fields if name in self._errors), None)
+            if first:
+                self.fields[first].widget.attrs["autofocus"] = True
+
+    def age(self) -> float | None:
+        return form_age(self.cleaned_data.get("ts") or "")
+
+    def renew_timestamp(self) -> None:
+        """A re-rendered form gets a fresh timestamp (the typed text stays)."""
+        data = self.data.copy()
+        data["ts"] = sign_timestamp()
+        self.data = data

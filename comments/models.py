@@ -1,0 +1,213 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import MD5, Lower
+from django.utils.text import Truncator
+
+from articles.models import Article
+
+MAX_DEPTH = 2  # 0 = top level; replies nest up to three levels in all
+
+
+class CommentQuerySet(models.QuerySet):
+    def approved(self):
+        """Shown to every reader."""
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def pending(self):
+        """Waiting for a moderator."""
+        return self.filter(status=Comment.Status.PENDING)
+
+    def on(self, article):
+        return self.filter(article=article)
+
+    def top_level(self):
+        return self.filter(parent__isnull=True)
+
+    def visible_to(self, *, own_ids=()):
+        """Approved comments, plus the reader's own pending ones (by id)."""
+        condition = Q(status=Comment.Status.APPROVED)
+        if own_ids:
+            condition |= Q(status=Comment.Status.PENDING, pk__in=list(own_ids))
+        return self.filter(condition)
+
+    def by_email(self, email):
+        return self.filter(email__iexact=email)
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SPAM = "spam", "Spam"
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+    )
+    thread = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The top-level comment this one belongs under.",
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    name = models.CharField(max_length=245)
+    email = models.EmailField(max_length=100)
+    body = models.TextField(max_length=65525)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    rule = models.CharField(
+        "deciding rule",
+        max_length=40,
+        blank=True,
+        help_text="The moderation rule (or moderator) that set the status.",
+    )
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        permissions = [("can_moderate", "Can moderate comments")]
+        indexes = [
+            models.Index(
+                fields=["article", "status", "created_at"],
+                name="comment_article_status_idx",
+            ),
+            models.Index(fields=["thread", "created_at"], name="comment_thread_idx"),
+            models.Index(fields=["status", "-created_at"], name="comment_queue_idx"),
+            models.Index(fields=["ip", "created_at"], name="comment_ip_idx"),
+            models.Index(Lower("email"), "created_at", name="comment_email_idx"),
+        ]
+        constraints = [
+            # Rule 4 (duplicates) holds under concurrency too.
+            models.UniqueConstraint(
+                "article",
+                models.functions.Coalesce("parent", 0),
+                Lower("email"),
+                MD5("body"),
+                condition=Q(status__in=["pending", "approved"]),
+                name="comment_no_duplicates",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}: {self.excerpt}"
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+
+    @property
+    def excerpt(self) -> str:
+        return Truncator(self.body).chars(80)
+
+    @property
+    def anchor(self) -> str:
+        return f"comment-{self.pk}"
+
+
+class CommentDecision(models.Model):
+    """One moderation decision: the comment's history."""
+
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="decisions"
+    )
+    status = models.CharField(max_length=10, choices=Comment.Status.choices)
+    rule = models.CharField(max_length=40, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["comment", "created_at"])]
+
+    def __str__(self):
+        who = self.actor or "policy"
+        return f"{self.get_status_display()} by {who} ({self.rule})"
+
+
+class BannedCommenter(models.Model):
+    email = models.EmailField(
+        blank=True, help_text="Every comment from this address is rejected."
+    )
+    ip = models.GenericIPAddressField(
+        "IP address",
+        null=True,
+        blank=True,
+        help_text="Every comment from this address is rejected.",
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(Lower("email"), name="ban_email_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(email="") | Q(ip__isnull=False),
+                name="ban_needs_email_or_ip",
+            )
+        ]
+
+    def __str__(self):
+        return " / ".join(str(x) for x in [self.email, self.ip] if x)
+
+
+class ModerationWord(models.Model):
+    class Kind(models.TextChoices):
+        BLOCK = "block", "Block (mark as spam)"
+        HOLD = "hold", "Hold for moderation"
+
+    word = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="Matched case-insensitively anywhere in the name, email or comment.",
+    )
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["kind", "word"]
+
+    def __str__(self):
+        return f"{self.word} ({self.get_kind_display()})"

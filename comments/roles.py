@@ -1,0 +1,18 @@
+"""Comment permissions of the roles (Moderator moderates; nobody else does)."""
+
+ROLES = {
+    "Moderator": [
+        "comments.can_moderate",
+        "comments.view_comment",
+        "comments.change_comment",
+        "comments.view_commentdecision",
+        "comments.add_bannedcommenter",
+        "comments.change_bannedcommenter",
+        "comments.delete_bannedcommenter",
+        "comments.view_bannedcommenter",
+        "comments.add_moderationword",
+        "comments.change_moderationword",
+        "comments.delete_moderationword",
+        "comments.view_moderationword",
+    ],
+}

@@ -1,0 +1,276 @@
+"""Writes for comments: submission, moderation, bans and privacy requests."""
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from . import moderation
+from .models import MAX_DEPTH, BannedCommenter, Comment, CommentDecision
+from .tasks import notify_moderators
+
+
+class ParentNotAllowed(Exception):
+    """A reply to a comment that is unknown, not approved or on another article."""
+
+
+@dataclass
+class Submission:
+    decision: moderation.Decision
+    comment: Comment | None = None
+
+
+def _lock(*keys: str) -> None:
+    """Serialize submissions per sender (IP, email) across every app server."""
+    with connection.cursor() as cursor:
+        for key in sorted(k for k in keys if k):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key]
+            )
+
+
+def resolve_parent(*, article, parent_id) -> Comment | None:
+    """The approved comment on `article` to reply to; deep threads attach to
+    the deepest allowed level."""
+    if not parent_id:
+        return None
+    parent = Comment.objects.approved().filter(article=article, pk=parent_id).first()
+    if parent is None:
+        raise ParentNotAllowed
+    while parent.depth >= MAX_DEPTH:
+        parent = parent.parent
+    return parent
+
+
+def comment_submit(
+    *,
+    article,
+    name: str,
+    email: str,
+    body: str,
+    parent: Comment | None = None,
+    ip: str | None = None,
+    user_agent: str = "",
+    honeypot: str = "",
+    form_age: float | None = None,
+    user=None,
+) -> Submission:
+    """Run the moderation policy and store the comment unless it is refused."""
+    is_moderator = bool(user and user.has_perm("comments.can_moderate"))
+    with transaction.atomic():
+        _lock(f"comment-ip:{ip}" if ip else "", f"comment-email:{email.lower()}")
+        decision = moderation.decide(
+            article=article,
+            parent=parent,
+            name=name,
+            email=email,
+            body=body,
+            ip=ip,
+            honeypot=honeypot,
+            form_age=form_age,
+            is_moderator=is_moderator,
+        )
+        if decision.refused:
+            return Submission(decision=decision)
+        comment = Comment(
+            article=article,
+            parent=parent,
+            thread=(parent.thread or parent) if parent else None,
+            depth=parent.depth + 1 if parent else 0,
+            user=user if user and user.is_authenticated else None,
+            name=name,
+            email=email,
+            body=body,
+            status=decision.status,
+            rule=decision.rule,
+            ip=moderation.stored_ip(ip),
+            user_agent=user_agent[:500],
+        )
+        try:
+            with transaction.atomic():
+                comment.save()
+        except IntegrityError:
+            # A concurrent identical post won the race: rule 4.
+            return Submission(
+                decision=moderation.Decision(
+                    rule="duplicate",
+                    refusal=moderation.DUPLICATE_MESSAGE,
+                    http_status=409,
+                )
+            )
+        CommentDecision.objects.create(
+            comment=comment, status=comment.status, rule=decision.rule
+        )
+        if comment.status == Comment.Status.PENDING:
+            pk = comment.pk
+            transaction.on_commit(lambda: notify_moderators.enqueue(pk))
+    return Submission(decision=decision, comment=comment)
+
+
+def comments_moderate(*, comments: QuerySet, status: str, moderator) -> int:
+    """Set `status` on every comment in `comments` not already in it; each
+    change is recorded (who, when). Returns how many changed."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            comments.exclude(status=status)
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        rule = f"moderator:{status}"
+        changed = Comment.objects.filter(pk__in=ids)
+        if status in {Comment.Status.PENDING, Comment.Status.APPROVED}:
+            # Approving one of two identical comments must not break rule 4.
+            ids = _without_live_duplicates(ids)
+            changed = Comment.objects.filter(pk__in=ids)
+        changed.update(
+            status=status, rule=rule, moderated_by=moderator, moderated_at=now
+        )
+        CommentDecision.objects.bulk_create(
+            CommentDecision(comment_id=pk, status=status, rule=rule, actor=moderator)
+            for pk in ids
+        )
+    return len(ids)
+
+
+def _without_live_duplicates(ids: list[int]) -> list[int]:
+    keep, seen = [], set()
+    candidates = Comment.objects.filter(pk__in=ids).order_by("created_at", "pk")
+    for c in candidates:
+        key = (c.article_id, c.parent_id or 0, c.email.lower(), c.body)
+        live = Comment.objects.filter(
+            article_id=c.article_id,
+            parent_id=c.parent_id,
+            email__iexact=c.email,
+            body=c.body,
+            status__in=[Comment.Status.PENDING, Comment.Status.APPROVED],
+        ).exclude(pk=c.pk)
+        if key in seen or live.exists():
+            continue
+        seen.add(key)
+        keep.append(c.pk)
+    return keep
+
+
+def comment_approve(*, comment: Comment, moderator) -> int:
+    return comments_moderate(
+        comments=Comment.objects.filter(pk=comment.pk),
+        status=Comment.Status.APPROVED,
+        moderator=moderator,
+    )
+
+
+def comment_reject(*, comment: Comment, moderator) -> int:
+    return comments_moderate(
+        comments=Comment.objects.filter(pk=comment.pk),
+        status=Comment.Status.REJECTED,
+        moderator=moderator,
+    )
+
+
+def comment_mark_spam(*, comment: Comment, moderator) -> int:
+    return comments_moderate(
+        comments=Comment.objects.filter(pk=comment.pk),
+        status=Comment.Status.SPAM,
+        moderator=moderator,
+    )
+
+
+def commenter_ban(
+    *,
+    comment: Comment,
+    moderator,
+    by_email: bool = True,
+    by_ip: bool = True,
+    spam_pending: bool = False,
+    reason: str = "",
+) -> BannedCommenter | None:
+    """Ban the comment's author by email and/or IP; optionally mark all their
+    pending comments as spam."""
+    email = comment.email if by_email else ""
+    ip = comment.ip if by_ip else None
+    if not email and not ip:
+        return None
+    with transaction.atomic():
+        ban = BannedCommenter.objects.create(
+            email=email, ip=ip, reason=reason, created_by=moderator
+        )
+        if spam_pending:
+            theirs = Comment.objects.pending().by_email(comment.email)
+            if ip:
+                theirs = theirs | Comment.objects.pending().filter(ip=ip)
+            comments_moderate(
+                comments=theirs, status=Comment.Status.SPAM, moderator=moderator
+            )
+    return ban
+
+
+def commenter_export(*, email: str) -> dict:
+    """All data held for `email`, as JSON-ready data."""
+    rows = Comment.objects.by_email(email).select_related("article").order_by("pk")
+    return {
+        "email": email,
+        "exported_at": timezone.now().isoformat(),
+        "comments": [
+            {
+                "id": c.pk,
+                "article": c.article.title,
+                "article_url": c.article.get_absolute_url(),
+                "name": c.name,
+                "email": c.email,
+                "body": c.body,
+                "status": c.status,
+                "ip": c.ip,
+                "user_agent": c.user_agent,
+                "created_at": c.created_at.isoformat(),
+                "parent_id": c.parent_id,
+            }
+            for c in rows
+        ],
+        "bans": [
+            {"email": b.email, "ip": b.ip, "created_at": b.created_at.isoformat()}
+            for b in BannedCommenter.objects.filter(email__iexact=email)
+        ],
+    }
+
+
+def commenter_export_json(*, email: str) -> str:
+    return json.dumps(commenter_export(email=email), indent=2, ensure_ascii=False)
+
+
+ERASED_TEXT = "[deleted at the author's request]"
+
+
+def commenter_erase(*, email: str, delete_text: bool = False) -> int:
+    """Anonymize every comment by `email`: name "Anonymous", email and IP
+    blanked, user agent dropped; the text is kept unless `delete_text`."""
+    changes = {"name": "Anonymous", "email": "", "ip": None, "user_agent": ""}
+    if delete_text:
+        changes["body"] = ERASED_TEXT
+    with transaction.atomic():
+        comments = Comment.objects.by_email(email)
+        if delete_text:
+            # The duplicate rule must not trip over several erased bodies.
+            count = 0
+            for comment in comments.select_for_update():
+                for key, value in changes.items():
+                    setattr(comment, key, value)
+                comment.body = f"{ERASED_TEXT} #{comment.pk}"
+                comment.save(update_fields=[*changes])
+                count += 1
+            return count
+        return comments.update(**changes)
+
+
+def comments_purge_ips(*, older_than_days: int | None = None) -> int:
+    """Blank IP addresses of comments older than the retention period."""
+    days = older_than_days or moderation.setting("COMMENTS_IP_RETENTION_DAYS")
+    cutoff = timezone.now() - timedelta(days=days)
+    return Comment.objects.filter(created_at__lt=cutoff, ip__isnull=False).update(
+        ip=None
+    )

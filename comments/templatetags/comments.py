@@ -1,0 +1,117 @@
+import re
+
+from django import template
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import escape, urlize
+from django.utils.safestring import mark_safe
+
+from comments import moderation
+from comments.forms import CommentForm
+from comments.models import Comment
+from comments.views import own_comment_ids, remembered_author
+
+register = template.Library()
+
+_PARAGRAPHS = re.compile(r"\n{2,}")
+
+
+@register.filter
+def comment_body(text: str) -> str:
+    """Reader text made safe: escaped, URLs linked (nofollow ugc), line breaks."""
+    html = urlize(escape(text.replace("\r\n", "\n")), nofollow=True, autoescape=False)
+    html = html.replace('rel="nofollow"', 'rel="nofollow ugc"')
+    paragraphs = _PARAGRAPHS.split(html.strip())
+    return mark_safe(
+        "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    )
+
+
+def _thread(article, *, own_ids, page_number):
+    """One page of top-level comments with their replies, in three queries."""
+    per_page = moderation.setting("COMMENTS_PER_PAGE")
+    visible = Comment.objects.on(article).visible_to(own_ids=own_ids)
+    counts = Comment.objects.on(article).aggregate(
+        approved=Count("pk", filter=Q(status=Comment.Status.APPROVED)),
+        top=Count(
+            "pk",
+            filter=Q(parent__isnull=True)
+            & (
+                Q(status=Comment.Status.APPROVED)
+                | Q(status=Comment.Status.PENDING, pk__in=list(own_ids) or [0])
+            ),
+        ),
+    )
+    pages = max(1, -(-counts["top"] // per_page))
+    number = min(max(page_number, 1), pages)
+    start = (number - 1) * per_page
+    roots = list(
+        visible.top_level().order_by("created_at", "pk")[start : start + per_page]
+    )
+    replies = (
+        list(visible.filter(thread__in=roots).order_by("created_at", "pk"))
+        if roots
+        else []
+    )
+    children: dict[int, list[Comment]] = {}
+    for reply in replies:
+        children.setdefault(reply.parent_id, []).append(reply)
+    for comment in [*roots, *replies]:
+        comment.children = children.get(comment.pk, [])
+    paginator = Paginator(range(counts["top"]), per_page)
+    return {
+        "comments": roots,
+        "approved_count": counts["approved"],
+        "page": paginator.get_page(number),
+    }
+
+
+@register.inclusion_tag("comments/includes/section.html", takes_context=True)
+def comment_section(context, article):
+    """The comment thread and form under an article."""
+    request = context["request"]
+    own_ids = own_comment_ids(request)
+    try:
+        page_number = int(request.GET.get("cpage", 1))
+    except ValueError:
+        page_number = 1
+    closed = moderation.comments_closed(article)
+    form = getattr(request, "comment_form", None)
+    if form is None and not closed:
+        form = CommentForm(initial=remembered_author(request))
+        if form.initial.get("name"):
+            form.initial["remember"] = True
+    thread = _thread(article, own_ids=own_ids, page_number=page_number)
+    reply_to = None
+    if form is not None:
+        form.helper.form_action = reverse("comments:post", args=[article.pk])
+        parent_id = form["parent"].value() or request.GET.get("replytocom")
+        reply_to = _find(thread["comments"], parent_id)
+        if reply_to is not None and not form.is_bound:
+            form.initial["parent"] = reply_to.pk
+    return {
+        "article": article,
+        "closed": closed,
+        "form": form,
+        "notice": getattr(request, "comment_notice", ""),
+        "max_depth": 2,
+        "request": request,
+        "reply_to": reply_to,
+        **thread,
+    }
+
+
+def _find(comments, pk):
+    """The approved comment `pk` among those on this page (no query)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    for comment in comments:
+        if comment.pk == pk and comment.status == Comment.Status.APPROVED:
+            return comment
+        found = _find(comment.children, pk)
+        if found is not None:
+            return found
+    return None

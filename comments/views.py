@@ -1,0 +1,171 @@
+import ipaddress
+
+from django.conf import settings
+from django.core import signing
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from articles.models import Article
+from articles.views import ArticleDetailView
+
+from . import moderation, services
+from .forms import FORM_MAX_AGE, CommentForm
+from .models import Comment
+
+PENDING_COOKIE = "newsroom_pending_comments"
+AUTHOR_COOKIE = "newsroom_comment_author"
+PENDING_SALT = "comments.pending"
+AUTHOR_SALT = "comments.author"
+MAX_PENDING_IDS = 20
+YEAR = 60 * 60 * 24 * 365
+
+
+def own_comment_ids(request) -> list[int]:
+    """Comments this browser posted that may still await moderation."""
+    raw = request.COOKIES.get(PENDING_COOKIE)
+    if not raw:
+        return []
+    try:
+        ids = signing.loads(raw, salt=PENDING_SALT, max_age=YEAR)
+    except signing.BadSignature:
+        return []
+    return [i for i in ids if isinstance(i, int)][:MAX_PENDING_IDS]
+
+
+def remembered_author(request) -> dict:
+    raw = request.COOKIES.get(AUTHOR_COOKIE)
+    if not raw:
+        return {}
+    try:
+        data = signing.loads(raw, salt=AUTHOR_SALT)
+    except signing.BadSignature:
+        return {}
+    return {k: str(data.get(k, ""))[:245] for k in ("name", "email")}
+
+
+def client_ip(request) -> str | None:
+    """REMOTE_ADDR, or the first address of a trusted proxy header when the
+    deployment names one (NEWSROOM_CLIENT_IP_HEADER)."""
+    header = getattr(settings, "NEWSROOM_CLIENT_IP_HEADER", "")
+    value = request.META.get(header, "") if header else ""
+    value = value.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def render_article_with_form(request, article, form, *, status, notice=""):
+    """The article page again, with the form as typed and its errors."""
+    request.comment_form = form
+    request.comment_notice = notice
+    view = ArticleDetailView()
+    view.setup(request)
+    view.object = article
+    context = view.get_context_data(object=article)
+    return TemplateResponse(request, view.template_name, context, status=status)
+
+
+def comment_page(comment: Comment, own_ids) -> int:
+    """The comment-thread page (oldest first, 50 a page) holding `comment`."""
+    root = comment.thread or comment
+    before = (
+        Comment.objects.on(comment.article)
+        .top_level()
+        .visible_to(own_ids=own_ids)
+        .filter(created_at__lt=root.created_at)
+        .count()
+    )
+    return before // moderation.setting("COMMENTS_PER_PAGE") + 1
+
+
+@require_POST
+def comment_post(request, article_pk: int):
+    """Take a comment from the form under an article (POST/redirect/GET)."""
+    article = (
+        Article.objects.published()
+        .select_related("section")
+        .filter(pk=article_pk)
+        .first()
+    )
+    if article is None:
+        raise Http404("No such article")
+    form = CommentForm(request.POST)
+    if moderation.comments_closed(article):
+        form.is_valid()
+        return render_article_with_form(
+            request, article, form, status=403, notice="Comments are closed."
+        )
+    if not form.is_valid():
+        form.renew_timestamp()
+        return render_article_with_form(request, article, form, status=400)
+    data = form.cleaned_data
+    age = form.age()
+    if age is not None and age > FORM_MAX_AGE:
+        form.add_error(None, "This form has expired. Please post your comment again.")
+        form.renew_timestamp()
+        return render_article_with_form(request, article, form, status=400)
+    try:
+        parent = services.resolve_parent(article=article, parent_id=data["parent"])
+    except services.ParentNotAllowed:
+        form.add_error(
+            "parent",
+            "The comment you are replying to is not available (it may be awaiting "
+            "moderation or removed). Post without replying, or pick another.",
+        )
+        form.renew_timestamp()
+        return render_article_with_form(request, article, form, status=400)
+    user = request.user if request.user.is_authenticated else None
+    result = services.comment_submit(
+        article=article,
+        parent=parent,
+        name=data["name"],
+        email=data["email"],
+        body=data["body"],
+        ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        honeypot=data["website"],
+        form_age=age,
+        user=user,
+    )
+    if result.decision.refused:
+        form.add_error(None, result.decision.refusal)
+        form.renew_timestamp()
+        return render_article_with_form(
+            request, article, form, status=result.decision.http_status
+        )
+    comment = result.comment
+    own = own_comment_ids(request)
+    if comment.status != Comment.Status.APPROVED:
+        own = [comment.pk, *own][:MAX_PENDING_IDS]
+    page = comment_page(comment, own)
+    url = article.get_absolute_url()
+    if page > 1:
+        url += f"?cpage={page}"
+    response = HttpResponseRedirect(f"{url}#comment-{comment.pk}")
+    response.status_code = 303  # See Other: the browser GETs the thread
+    secure = request.is_secure()
+    if own:
+        response.set_cookie(
+            PENDING_COOKIE,
+            signing.dumps(own, salt=PENDING_SALT),
+            max_age=YEAR,
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+        )
+    if data["remember"]:
+        response.set_cookie(
+            AUTHOR_COOKIE,
+            signing.dumps(
+                {"name": data["name"], "email": data["email"]}, salt=AUTHOR_SALT
+            ),
+            max_age=YEAR,
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+        )
+    else:
+        response.delete_cookie(AUTHOR_COOKIE, samesite="Lax")
+    return response

@@ -1,0 +1,20 @@
+// Progressive enhancement for the comment form: "Reply" fills the hidden
+// parent field in place instead of reloading the page. Without JavaScript the
+// link's ?replytocom= address does the same on the server.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a.comment-reply, #cancel-reply");
+  const form = document.getElementById("comment-form");
+  if (!link || !form) return;
+  event.preventDefault();
+  const parent = form.querySelector("input[name=parent]");
+  const note = document.getElementById("reply-to");
+  if (link.id === "cancel-reply") {
+    parent.value = "";
+    note.hidden = true;
+  } else {
+    parent.value = link.dataset.replyTo;
+    document.getElementById("reply-to-name").textContent = link.dataset.replyName;
+    note.hidden = false;
+  }
+  form.querySelector("textarea[name=body]").focus();
+});
