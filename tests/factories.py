@@ -86,7 +86,7 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     section = factory.SubFactory(SectionFactory)
     status = Article.Status.PUBLISHED
     published_at = factory.Sequence(
-        lambda n: timezone.now() - timedelta(hours=1000 - n)
+        lambda n: timezone.now() - timedelta(minutes=10000 - n)
     )
 
     class Params:
@@ -110,3 +110,34 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def tags(self, create, extracted, **kwargs):
         if create and extracted:
             self.tags.set(extracted)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "comments.Comment"
+
+    article = factory.SubFactory(ArticleFactory)
+    name = factory.Sequence(lambda n: f"Reader {n}")
+    email = factory.Sequence(lambda n: f"reader{n}@example.com")
+    body = factory.Sequence(lambda n: f"Comment number {n}.")
+    status = "approved"
+    rule = "default"
+    ip = "203.0.113.7"
+
+    class Params:
+        pending = factory.Trait(status="pending")
+        approved = factory.Trait(status="approved")
+        spam = factory.Trait(status="spam")
+        rejected = factory.Trait(status="rejected")
+
+    @factory.lazy_attribute
+    def depth(self):
+        return self.parent.depth + 1 if self.parent else 0
+
+    @factory.lazy_attribute
+    def thread(self):
+        if self.parent is None:
+            return None
+        return self.parent.thread or self.parent
+
+    parent = None

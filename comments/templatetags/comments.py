@@ -86,7 +86,9 @@ def comment_section(context, article):
     reply_to = None
     if form is not None:
         form.helper.form_action = reverse("comments:post", args=[article.pk])
-        parent_id = form["parent"].value() or request.GET.get("replytocom")
+        parent_id = (
+            form.data.get("parent") if form.is_bound else request.GET.get("replytocom")
+        )
         reply_to = _find(thread["comments"], parent_id)
         if reply_to is not None and not form.is_bound:
             form.initial["parent"] = reply_to.pk
