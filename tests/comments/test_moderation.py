@@ -1,0 +1,185 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from comments import services
+from comments.models import BannedCommenter, Comment, ModerationWord
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def article():
+    return ArticleFactory()
+
+
+def trusted(email):
+    """An approved comment by `email`, an hour old (outside the flood window)."""
+    comment = CommentFactory(email=email, approved=True, ip="192.0.2.99")
+    Comment.objects.filter(pk=comment.pk).update(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+
+
+def submit(article, **overrides):
+    values = {
+        "name": "Ana",
+        "email": "ana@example.com",
+        "body": "A fair point about lenses.",
+        "ip": "198.51.100.9",
+        "form_age": 10.0,
+        **overrides,
+    }
+    return services.comment_submit(article=article, **values)
+
+
+def test_honeypot_is_stored_as_spam_silently(article):
+    result = submit(article, honeypot="http://spam.example")
+    assert result.comment.status == Comment.Status.SPAM
+    assert result.comment.rule == "honeypot"
+    assert not result.decision.refused
+
+
+@pytest.mark.parametrize("age", [0.5, 2.9, None])
+def test_too_fast_or_forged_timestamp_is_spam(article, settings, age):
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 3
+    result = submit(article, form_age=age)
+    assert (result.comment.status, result.comment.rule) == ("spam", "too-fast")
+
+
+def test_three_seconds_is_fast_enough(article, settings):
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 3
+    assert submit(article, form_age=3.1).comment.status == "pending"
+
+
+@pytest.mark.parametrize("ban", [{"email": "ANA@example.com"}, {"ip": "198.51.100.9"}])
+def test_banned_email_or_ip_is_rejected(article, ban):
+    BannedCommenter.objects.create(**ban)
+    result = submit(article)
+    assert (result.comment.status, result.comment.rule) == ("rejected", "banned")
+
+
+def test_flood_same_email_or_ip_within_15_seconds(article):
+    assert submit(article).comment
+    again = submit(article, body="Another thought", ip="198.51.100.10")
+    assert again.decision.refusal == "You are posting comments too quickly. Slow down."
+    assert again.decision.http_status == 429
+    assert again.comment is None
+    same_ip = submit(article, body="Third", email="other@example.com")
+    assert same_ip.decision.rule == "flood"
+    assert Comment.objects.count() == 1
+
+
+def test_moderators_are_exempt_from_flood(article, roles):
+    moderator = UserFactory(username="mod", groups="Moderator")
+    submit(article, user=moderator)
+    assert submit(article, body="Again", user=moderator).comment is not None
+
+
+def test_rate_limit_per_ip_across_articles(settings):
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    settings.COMMENTS_RATE_PER_MINUTE = 10
+    for i in range(10):
+        assert submit(ArticleFactory(), email=f"r{i}@example.com").comment
+    result = submit(ArticleFactory(), email="r10@example.com")
+    assert result.decision.rule == "rate-limit"
+    assert result.decision.http_status == 429
+    assert result.decision.refusal == "You are posting comments too quickly. Slow down."
+
+
+def test_duplicate_is_refused_with_409(article, settings):
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    submit(article)
+    again = submit(article, ip="198.51.100.50")
+    assert again.decision.http_status == 409
+    assert again.decision.refusal == (
+        "Duplicate comment detected; it looks as though you've already said that!"
+    )
+    assert Comment.objects.count() == 1
+
+
+def test_same_text_on_another_article_is_not_a_duplicate(article, settings):
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    submit(article)
+    assert submit(ArticleFactory()).comment is not None
+
+
+def test_block_words_are_spam_and_hold_words_pending(article, settings):
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    settings.COMMENTS_TRUST_APPROVED_EMAILS = True
+    trusted("ana@example.com")
+    ModerationWord.objects.create(word="casino", kind="block")
+    settings.COMMENTS_HOLD_WORDS = ["embargo"]
+    blocked = submit(article, body="Best CASINO bonus")
+    assert (blocked.comment.status, blocked.comment.rule) == ("spam", "block-word")
+    held = submit(article, body="Breaking the embargo here")
+    assert (held.comment.status, held.comment.rule) == ("pending", "hold-word")
+
+
+def test_two_links_hold_for_moderation_even_for_trusted(article):
+    trusted("ana@example.com")
+    result = submit(article, body="See https://a.example and www.b.example")
+    assert (result.comment.status, result.comment.rule) == ("pending", "links")
+
+
+def test_trusted_email_is_approved_at_once(article):
+    trusted("Ana@Example.com")
+    result = submit(article)
+    assert (result.comment.status, result.comment.rule) == ("approved", "trusted")
+
+
+def test_trust_can_be_switched_off(article, settings):
+    settings.COMMENTS_TRUST_APPROVED_EMAILS = False
+    trusted("ana@example.com")
+    assert submit(article).comment.status == "pending"
+
+
+def test_default_is_pending_and_records_everything(article):
+    result = submit(article, user_agent="Mozilla/5.0 Test")
+    comment = result.comment
+    assert (comment.status, comment.rule) == ("pending", "default")
+    assert comment.ip == "198.51.100.9"
+    assert comment.user_agent == "Mozilla/5.0 Test"
+    assert comment.created_at is not None
+    assert [(d.status, d.rule) for d in comment.decisions.all()] == [
+        ("pending", "default")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mode", "ip", "stored"),
+    [
+        ("full", "198.51.100.9", "198.51.100.9"),
+        ("truncated", "198.51.100.9", "198.51.100.0"),
+        ("truncated", "2001:db8:1234:5678::1", "2001:db8:1234::"),
+        ("none", "198.51.100.9", None),
+    ],
+)
+def test_ip_storage_setting(article, settings, mode, ip, stored):
+    settings.COMMENTS_IP_STORAGE = mode
+    assert submit(article, ip=ip).comment.ip == stored
+
+
+def test_pending_comment_emails_moderators_after_commit(
+    article, roles, django_capture_on_commit_callbacks
+):
+    UserFactory(username="mod", groups="Moderator", email="mod@example.com")
+    UserFactory(username="ed", groups="Editor", email="ed@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(article)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["mod@example.com"]
+    assert "awaiting moderation" in mail.outbox[0].subject
+    assert "A fair point about lenses." in mail.outbox[0].body
+
+
+def test_no_mail_for_spam_or_approved(
+    article, roles, django_capture_on_commit_callbacks
+):
+    UserFactory(username="mod", groups="Moderator", email="mod@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(article, honeypot="x")
+    assert mail.outbox == []
