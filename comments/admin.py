@@ -313,7 +313,7 @@ class CommentAdmin(admin.ModelAdmin):
         if not self.has_moderate_permission(request):
             raise PermissionDenied
         comment = get_object_or_404(Comment, pk=pk)
-        form = BanForm(request.POST or None)
+        form = BanForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             ban = services.commenter_ban(
                 comment=comment,

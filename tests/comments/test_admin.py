@@ -1,0 +1,234 @@
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from articles.models import Article
+from comments.models import BannedCommenter, Comment
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = "/admin/comments/comment/"
+
+
+@pytest.fixture
+def people(roles):
+    users = {
+        role: UserFactory(username=role.lower(), groups=role)
+        for role in ["Journalist", "Editor", "Moderator", "admin"]
+    }
+    users["reader"] = UserFactory(username="reader")
+    return users
+
+
+@pytest.fixture
+def moderator_client(people):
+    client = Client()
+    client.force_login(people["Moderator"])
+    return client
+
+
+def test_queue_opens_on_pending_newest_first(moderator_client):
+    old = CommentFactory(pending=True, body="older pending")
+    new = CommentFactory(pending=True, body="newer pending")
+    CommentFactory(approved=True, body="already approved")
+    response = moderator_client.get(QUEUE)
+    assert response.status_code == 302
+    assert response["Location"].endswith("?status__exact=pending")
+    html = moderator_client.get(response["Location"]).content.decode()
+    assert "already approved" not in html
+    assert html.index(new.body) < html.index(old.body)
+
+
+def test_queue_columns(moderator_client):
+    parent = CommentFactory(body="The parent comment")
+    reply = CommentFactory(
+        pending=True,
+        parent=parent,
+        article=parent.article,
+        body="A reply",
+        rule="links",
+    )
+    html = moderator_client.get(QUEUE + "?status__exact=pending").content.decode()
+    for text in [
+        "A reply",
+        reply.name,
+        reply.email,
+        parent.article.title,
+        parent.article.get_absolute_url(),
+        "The parent comment",
+        "Pending",
+        "links",
+        "Approve</button>",
+        "Spam</button>",
+    ]:
+        assert text in html
+
+
+def test_search_by_name_email_body_and_ip(moderator_client):
+    target = CommentFactory(
+        pending=True,
+        name="Zed",
+        email="zed@example.com",
+        ip="192.0.2.55",
+        body="Zebra body",
+    )
+    CommentFactory(pending=True)
+    for term in ["Zed", "zed@example.com", "Zebra", "192.0.2.55"]:
+        response = moderator_client.get(QUEUE, {"status__exact": "pending", "q": term})
+        assert response.status_code == 200
+        assert list(response.context["cl"].result_list) == [target], term
+    assert moderator_client.get(QUEUE, {"q": "not-an-ip::"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        ("approve_selected", "approved"),
+        ("reject_selected", "rejected"),
+        ("spam_selected", "spam"),
+    ],
+)
+def test_bulk_actions(moderator_client, people, action, status):
+    comments = CommentFactory.create_batch(3, pending=True)
+    moderator_client.post(
+        QUEUE + "?status__exact=pending",
+        {"action": action, "_selected_action": [c.pk for c in comments]},
+    )
+    for comment in Comment.objects.all():
+        assert comment.status == status
+        assert comment.moderated_by == people["Moderator"]
+        assert comment.decisions.last().actor == people["Moderator"]
+
+
+def test_one_click_approve_and_spam(moderator_client):
+    a, b = CommentFactory.create_batch(2, pending=True)
+    moderator_client.post(reverse("admin:comments_comment_approve", args=[a.pk]))
+    moderator_client.post(reverse("admin:comments_comment_spam", args=[b.pk]))
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.status, b.status) == ("approved", "spam")
+    assert (
+        moderator_client.get(
+            reverse("admin:comments_comment_approve", args=[b.pk])
+        ).status_code
+        == 403
+    )
+
+
+def test_pending_count_on_admin_index_and_navigation(moderator_client):
+    CommentFactory.create_batch(12, pending=True)
+    html = moderator_client.get("/admin/").content.decode()
+    assert 'Comments <span class="pending-count">(12 pending)</span>' in html
+    html = moderator_client.get(QUEUE + "?status__exact=pending").content.decode()
+    assert "(12 pending)" in html  # the sidebar navigation
+
+
+def test_history_lists_decisions(moderator_client, people):
+    comment = CommentFactory(pending=True)
+    moderator_client.post(reverse("admin:comments_comment_approve", args=[comment.pk]))
+    html = moderator_client.get(
+        reverse("admin:comments_comment_change", args=[comment.pk])
+    ).content.decode()
+    assert "History of decisions" in html
+    assert "moderator:approved" in html and "moderator" in html
+
+
+def test_ban_from_a_comment(moderator_client):
+    comment = CommentFactory(pending=True, email="bad@example.com", ip="203.0.113.77")
+    other = CommentFactory(pending=True, email="bad@example.com")
+    url = reverse("admin:comments_comment_ban", args=[comment.pk])
+    assert moderator_client.get(url).status_code == 200
+    moderator_client.post(
+        url, {"by_email": "on", "by_ip": "on", "spam_pending": "on", "reason": "spam"}
+    )
+    ban = BannedCommenter.objects.get()
+    assert (ban.email, ban.ip) == ("bad@example.com", "203.0.113.77")
+    other.refresh_from_db()
+    assert other.status == "spam"
+
+
+def test_ban_needs_email_or_ip(moderator_client):
+    comment = CommentFactory(pending=True)
+    response = moderator_client.post(
+        reverse("admin:comments_comment_ban", args=[comment.pk]), {}
+    )
+    assert "Choose the email, the IP address or both." in response.content.decode()
+    assert not BannedCommenter.objects.exists()
+
+
+def test_export_and_erase_actions(moderator_client):
+    comment = CommentFactory(email="me@example.com", body="mine")
+    response = moderator_client.post(
+        QUEUE + "?status__exact=approved",
+        {"action": "export_selected", "_selected_action": [comment.pk]},
+    )
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)[0]["comments"][0]["body"] == "mine"
+    moderator_client.post(
+        QUEUE + "?status__exact=approved",
+        {"action": "erase_selected", "_selected_action": [comment.pk]},
+    )
+    comment.refresh_from_db()
+    assert comment.name == "Anonymous" and comment.email == ""
+
+
+@pytest.mark.parametrize(
+    ("role", "can_moderate", "can_edit_articles"),
+    [
+        ("Moderator", True, False),
+        ("Journalist", False, True),
+        ("Editor", False, True),
+        ("admin", True, True),
+        ("reader", False, False),
+        ("anonymous", False, False),
+    ],
+)
+def test_comment_role_matrix(people, role, can_moderate, can_edit_articles):
+    client = Client()
+    if role in people:
+        client.force_login(people[role])
+    comment = CommentFactory(pending=True)
+    response = client.get(QUEUE + "?status__exact=pending")
+    assert (response.status_code == 200) is can_moderate
+    client.post(
+        QUEUE + "?status__exact=pending",
+        {"action": "approve_selected", "_selected_action": [comment.pk]},
+    )
+    client.post(reverse("admin:comments_comment_spam", args=[comment.pk]))
+    comment.refresh_from_db()
+    assert (comment.status != "pending") is can_moderate
+    article = ArticleFactory(draft=True, created_by=people.get(role))
+    response = client.get(reverse("admin:articles_article_change", args=[article.pk]))
+    assert (response.status_code == 200) is can_edit_articles
+    if role == "anonymous":
+        assert client.get(QUEUE).status_code == 302  # to the login page
+
+
+def test_article_changelist_shows_counts_without_query_per_row(
+    people, django_assert_max_num_queries
+):
+    client = Client()
+    client.force_login(people["Editor"])
+    for _ in range(20):
+        article = ArticleFactory()
+        CommentFactory.create_batch(2, article=article)
+        CommentFactory(article=article, pending=True)
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("admin:articles_article_changelist"))
+    rows = list(response.context["cl"].result_list)
+    assert len(rows) == 20
+    assert all(
+        (a.approved_comment_count, a.pending_comment_count) == (2, 1) for a in rows
+    )
+    assert Article.objects.count() == 20
+
+
+def test_queue_query_count_does_not_grow(
+    moderator_client, django_assert_max_num_queries
+):
+    CommentFactory.create_batch(60, pending=True)
+    with django_assert_max_num_queries(15):
+        moderator_client.get(QUEUE + "?status__exact=pending")
