@@ -60,7 +60,6 @@ class CommentAdmin(admin.ModelAdmin):
     list_select_related = ["article", "parent"]
     list_per_page = 50
     show_full_result_count = False
-    date_hierarchy = "created_at"
     ordering = ["-created_at", "-pk"]
     actions = [
         "approve_selected",

@@ -1,0 +1,77 @@
+"""A reader comments, a moderator approves, other readers see it."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import ArticleFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_reader_posts_moderator_approves(
+    live_server, browser, roles, login, settings, screenshot_dir
+):
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    article = ArticleFactory(title="Xiaomi and Leica open a joint optical institute")
+    UserFactory(username="max", groups="Moderator")
+    url = live_server.url + article.get_absolute_url()
+
+    reader = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = reader.new_page()
+    page.goto(url)
+    expect(page.get_by_role("heading", name="LEAVE A REPLY")).to_be_visible()
+    page.fill("textarea[name=body]", "Can't wait for the 14 Ultra.")
+    page.fill("input[name=email]", "ana@example.com")
+    page.click("#comment-form input[type=submit]")
+    expect(page.get_by_text("Please enter your name here")).to_be_visible()
+    expect(page.locator("textarea[name=body]")).to_have_value(
+        "Can't wait for the 14 Ultra."
+    )
+    expect(page.locator("input[name=email]")).to_have_value("ana@example.com")
+    expect(page.locator("input[name=name]")).to_be_focused()
+    page.locator("#respond").screenshot(path=screenshot_dir / "comment-form-errors.png")
+
+    page.fill("input[name=name]", "Ana Souza")
+    page.click("#comment-form input[type=submit]")
+    expect(page.get_by_text("Your comment is awaiting moderation.")).to_be_visible()
+    assert "#comment-" in page.url
+
+    other = browser.new_context()
+    other_page = other.new_page()
+    other_page.goto(url)
+    expect(other_page.get_by_text("Can't wait for the 14 Ultra.")).to_have_count(0)
+    expect(other_page.get_by_text("awaiting moderation")).to_have_count(0)
+
+    desk = browser.new_context(viewport={"width": 1400, "height": 900})
+    mod = desk.new_page()
+    login(mod, "max")
+    expect(mod.get_by_text("(1 pending)").first).to_be_visible()
+    mod.get_by_role("link", name="Comments (1 pending)").first.click()
+    row = mod.locator("#result_list tbody tr", has_text="Can't wait for the 14 Ultra.")
+    expect(row).to_have_count(1)
+    mod.screenshot(path=screenshot_dir / "moderation-queue.png", full_page=True)
+    row.get_by_role("button", name="Approve").click()
+    expect(mod.locator(".messagelist")).to_contain_text("marked approved")
+    desk.close()
+
+    other_page.goto(url)
+    expect(other_page.get_by_text("Can't wait for the 14 Ultra.")).to_be_visible()
+    expect(other_page.get_by_role("heading", name="1 comment")).to_be_visible()
+    expect(other_page.get_by_text("awaiting moderation")).to_have_count(0)
+    other_page.locator("#comments").screenshot(
+        path=screenshot_dir / "approved-thread.png"
+    )
+    reader.close()
+    other.close()
+
+
+def test_reply_link_fills_parent_with_javascript(live_server, page, settings):
+    from tests.factories import CommentFactory
+
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    comment = CommentFactory(name="Rafael Lima", body="Parent words")
+    page.goto(live_server.url + comment.article.get_absolute_url())
+    page.get_by_role("link", name="Reply").click()
+    expect(page.locator("#reply-to")).to_contain_text("Replying to Rafael Lima")
+    expect(page.locator("input[name=parent]")).to_have_value(str(comment.pk))
+    expect(page.locator("textarea[name=body]")).to_be_focused()

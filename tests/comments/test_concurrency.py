@@ -1,0 +1,96 @@
+"""Real concurrent HTTP posts against the live server."""
+
+import re
+import threading
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+
+import pytest
+
+from comments.models import Comment
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def post_once(base_url, article, n, results):
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(CookieJar()), NoRedirect
+    )
+    ip = f"10.20.{n // 250}.{n % 250 + 1}"
+    headers = {"X-Forwarded-For": ip}
+    page = (
+        opener.open(
+            urllib.request.Request(
+                base_url + article.get_absolute_url(), headers=headers
+            )
+        )
+        .read()
+        .decode()
+    )
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    ts = re.search(r'name="ts" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token,
+            "ts": ts,
+            "name": f"Reader {n}",
+            "email": f"reader{n}@example.com",
+            "body": f"Concurrent comment number {n}",
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{base_url}/comments/post/{article.pk}/",
+        data=data,
+        headers={**headers, "Referer": base_url + article.get_absolute_url()},
+    )
+    try:
+        response = opener.open(request)
+        results[n] = response.status
+    except urllib.error.HTTPError as error:
+        results[n] = error.code
+
+
+def test_fifty_concurrent_posts_are_each_stored_once(live_server, settings):
+    settings.NEWSROOM_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    article = ArticleFactory()
+    results = {}
+    threads = [
+        threading.Thread(target=post_once, args=(live_server.url, article, n, results))
+        for n in range(50)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == list(range(50))
+    assert set(results.values()) == {303}, results
+    bodies = list(Comment.objects.values_list("body", flat=True))
+    assert len(bodies) == 50
+    assert sorted(bodies) == sorted(f"Concurrent comment number {n}" for n in range(50))
+
+
+def test_concurrent_duplicates_store_one(live_server, settings):
+    """The same comment sent 10 times at once is stored exactly once."""
+    settings.NEWSROOM_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    article = ArticleFactory()
+    results = {}
+
+    def same(n):
+        post_once(live_server.url, article, 7, results_n := {})
+        results[n] = results_n[7]
+
+    threads = [threading.Thread(target=same, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results.values()) == [303] + [409] * 9
+    assert Comment.objects.count() == 1
