@@ -52,3 +52,20 @@ def ensure_roles(group_model, permission_model, roles=None) -> None:
                     content_type__app_label=app_label, codename=codename
                 )
             )
+
+
+def migrate_roles(apps, roles) -> None:
+    """Data-migration step: create missing permissions, then the role groups.
+
+    Permissions are normally created after all migrations have run; make sure
+    they exist now so the groups can be given them.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    ensure_roles(
+        apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), roles
+    )

@@ -1,20 +1,13 @@
 """Give the Moderator group its comment permissions (idempotent)."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from articles.roles import ensure_roles
+from articles.roles import migrate_roles
 from comments.roles import ROLES
 
 
 def add_permissions(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    ensure_roles(
-        apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), ROLES
-    )
+    migrate_roles(apps, ROLES)
 
 
 class Migration(migrations.Migration):
