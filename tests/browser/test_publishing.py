@@ -135,6 +135,7 @@ def test_journalist_to_editor_to_reader(
     expect(body).to_contain_text("The new institute")
     reader_page.screenshot(path=screenshot_dir / "article-page.png", full_page=True)
     reader_page.set_viewport_size({"width": 390, "height": 844})
+    assert reader_page.evaluate("document.documentElement.scrollWidth") <= 390
     reader_page.screenshot(
         path=screenshot_dir / "article-page-phone.png", full_page=True
     )
