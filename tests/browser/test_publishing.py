@@ -13,6 +13,7 @@ from tests.factories import (
     ArticleFactory,
     AuthorProfileFactory,
     SectionFactory,
+    TagFactory,
     UserFactory,
 )
 
@@ -26,16 +27,24 @@ def jpeg_bytes():
 
 
 def pick_autocomplete(page: Page, field: str, text: str):
+    """Choose `text` in the admin's select2 autocomplete for `field`."""
     page.click(f"[aria-labelledby=select2-id_{field}-container]")
-    page.fill(".select2-search__field", text)
-    page.locator(".select2-results__option", has_text=text).first.click()
+    page.fill(".select2-container--open .select2-search__field", text)
+    page.locator(
+        ".select2-container--open .select2-results__option", has_text=text
+    ).first.click()
+
+
+def pick_tag(page: Page, text: str):
+    page.click(".field-tags .select2-selection")
+    page.fill(".field-tags .select2-search__field", text)
+    page.locator(
+        ".select2-container--open .select2-results__option", has_text=text
+    ).first.click()
 
 
 def save(page: Page):
-    """Submit the admin form with the keyboard: a mouse click right after a
-    select2 dropdown lands on a scrolled page in headless Chromium."""
-    page.focus("input[name=_save]")
-    page.keyboard.press("Enter")
+    page.click("input[name=_save]")
     page.wait_for_load_state()
 
 
@@ -53,6 +62,7 @@ def test_journalist_to_editor_to_reader(
     )
     UserFactory(username="erin", groups="Editor")
     ArticleFactory(title="New planet detected", section=section)
+    TagFactory(name="Leica", slug="leica")
 
     # The journalist writes an article with a featured image and submits it.
     writer = browser.new_context(viewport={"width": 1280, "height": 1000})
@@ -65,6 +75,7 @@ def test_journalist_to_editor_to_reader(
     editor_box.click()
     page.keyboard.type("Xiaomi and photography company Leica announced a partnership.")
     pick_autocomplete(page, "section", "Hot News")
+    pick_tag(page, "Leica")
     page.set_input_files(
         "#id_featured_image",
         files=[{"name": "lab.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}],
@@ -84,6 +95,8 @@ def test_journalist_to_editor_to_reader(
     assert article.status == Article.Status.IN_REVIEW
     assert "Leica announced a partnership" in article.body
     assert article.featured_image_renditions["webp"]
+    assert [t.name for t in article.tags.all()] == ["Leica"]
+    assert article.section == section
     writer.close()
 
     # The editor schedules it a minute ahead, then publishes it now.
@@ -133,6 +146,7 @@ def test_journalist_to_editor_to_reader(
     expect(image).to_have_attribute("width", "1400")
     assert image.evaluate("img => img.complete && img.naturalWidth > 0")
     expect(body).to_contain_text("The new institute")
+    expect(reader_page.get_by_role("link", name="Leica", exact=True)).to_be_visible()
     reader_page.screenshot(path=screenshot_dir / "article-page.png", full_page=True)
     reader_page.set_viewport_size({"width": 390, "height": 844})
     assert reader_page.evaluate("document.documentElement.scrollWidth") <= 390
