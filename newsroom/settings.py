@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "articles",
     "comments",
+    "wpimport",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "wpimport.middleware.LegacyRedirectMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

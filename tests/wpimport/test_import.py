@@ -1,0 +1,221 @@
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from articles.models import Article, AuthorProfile, Section, Tag
+from comments.models import Comment
+from wpimport.models import ImportedObject, LegacyRedirect
+from wpimport.services import wordpress_import
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "wordpress"
+EXPORT = FIXTURES / "export-small.xml"
+UPLOADS = FIXTURES / "uploads"
+SEED_LINK = "/2024/02/20/xiaomi-and-leica-open-a-joint-optical-institute/"
+
+
+@pytest.fixture
+def imported(media_root):
+    return wordpress_import(path=EXPORT, media_dir=UPLOADS)
+
+
+def test_counts_match_the_fixture_readme(imported):
+    assert imported.counts["articles"]["created"] == 20
+    assert Article.objects.count() == 20
+    by_status = Counter(Article.objects.values_list("status", flat=True))
+    assert by_status == {"published": 17, "draft": 2, "in_review": 1}
+    assert Article.objects.published().count() == 16
+    scheduled = Article.objects.get(title__startswith="Long-term review")
+    assert scheduled.is_scheduled
+    assert scheduled.published_at.isoformat() == "2030-06-03T12:00:00+00:00"
+    assert imported.counts["page"]["skipped"] == 2
+    assert imported.counts["pingbacks"]["skipped"] == 1
+    assert Comment.objects.count() == 59
+    assert Counter(Comment.objects.values_list("status", flat=True)) == {
+        "approved": 48,
+        "pending": 5,
+        "spam": 3,
+        "rejected": 3,
+    }
+    assert AuthorProfile.objects.count() == 3
+    assert Section.objects.count() == 4
+    assert Tag.objects.count() == 8
+    warnings = " ".join(w["message"] for w in imported.warnings)
+    assert "private post imported as a draft" in warnings
+    assert "page items are not imported" in warnings
+
+
+def test_authors_have_no_usable_password_and_display_names(imported):
+    priya = AuthorProfile.objects.get(user__username="priya.n")
+    assert priya.display_name == "Priya N."
+    assert (priya.user.first_name, priya.user.last_name) == ("Priya", "Natarajan")
+    assert not priya.user.has_usable_password()
+
+
+def test_terms_are_unescaped_and_first_category_is_the_section(imported):
+    assert Section.objects.filter(name="Science & Space", slug="science-space").exists()
+    assert Tag.objects.get(slug="ai").name == "Artificial Intelligence"
+    galaxy = Article.objects.get(title__startswith="Galaxy S24")
+    assert galaxy.section.slug == "mobile"
+    mobile = ImportedObject.objects.get(kind="category", wp_id="mobile")
+    assert mobile.extra == {"parent": "technology"}
+
+
+def test_seed_story(client, imported):
+    article = Article.objects.get(
+        title="Xiaomi and Leica open a joint optical institute"
+    )
+    assert article.published_at == timezone.datetime(
+        2024, 2, 20, 13, 15, tzinfo=timezone.UTC
+    )
+    assert (article.source_name, article.source_url) == (
+        "Tec Mundo",
+        "https://www.tecmundo.com.br/",
+    )
+    assert (
+        "<h2>Leica and Xiaomi already have long-standing partnerships</h2>"
+        in article.body
+    )
+    assert article.body.count("<p>") >= 8
+    assert article.featured_image.name
+    assert article.featured_image_alt
+    assert article.featured_image_renditions["webp"]
+    assert [b.author.display_name for b in article.bylines.all()] == ["Marina Costa"]
+    assert article.tags.count() == 5
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert 'Source: <a href="https://www.tecmundo.com.br/"' in html
+    assert "14 comments" in html
+    assert "Previous article" in html and "New planet detected" in html
+    assert "Jim Ryan reveals" in html
+    # Threads: Rafael > Marina > Rafael nest three levels.
+    rafael = Comment.objects.get(body__startswith="Leica colour science")
+    marina = rafael.replies.get()
+    assert (marina.name, marina.depth) == ("Marina Costa", 1)
+    assert marina.replies.get().depth == 2
+    assert html.index(rafael.body[:30]) < html.index(marina.body[:30])
+    assert 'class="list-unstyled ms-4 ms-md-5"' in html
+    assert Comment.objects.get(name="Hannah Weiss", parent=None).ip == (
+        "2001:db8:85a3::8a2e:370:7334"
+    )
+
+
+def test_comment_html_becomes_text_with_links(imported):
+    paulo = Comment.objects.get(name="Paulo Mendes")
+    assert "<a" not in paulo.body
+    assert "(https://leica-camera.com/en-int)" in paulo.body
+
+
+def test_classic_and_block_content(imported):
+    caption_post = Article.objects.get(title__startswith="How a space telescope")
+    assert "<figure>" in caption_post.body and "<figcaption>" in caption_post.body
+    assert "[caption" not in caption_post.body
+    for article in Article.objects.all():
+        assert "<!-- wp:" not in article.body
+        assert "wp:paragraph" not in article.body
+    six = Article.objects.get(title__startswith="PlayStation announces job cuts")
+    assert "<br>" in six.body
+    estadao = Article.objects.get(source_name="Estadão")
+    assert estadao.title.startswith("How a space telescope")
+
+
+def test_old_links_redirect_permanently(client, imported):
+    assert LegacyRedirect.objects.filter(old_path__startswith="/?p=").count() == 20
+    for redirect in LegacyRedirect.objects.select_related("article"):
+        article = redirect.article
+        response = client.get(redirect.old_path)
+        target = article.get_absolute_url()
+        if not article.is_published:
+            # Unpublished stories are not revealed by their old links.
+            assert response.status_code in (200, 404), redirect.old_path
+            assert response.status_code == 404 or redirect.old_path.startswith("/?p=")
+        elif redirect.old_path == target:
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 301, redirect.old_path
+            assert response["Location"] == target
+        if article.is_published:
+            final = client.get(redirect.old_path, follow=True)
+            assert final.status_code == 200
+            assert final.context["article"] == article
+    # Post 9: the local date in its old link differs from its UTC date.
+    old = "/2024/02/09/mixed-reality-headsets-reach-stores-what-buyers-should-know/"
+    response = client.get(old)
+    assert response.status_code == 301
+    assert response["Location"].startswith("/2024/02/10/")
+    assert client.get("/?p=16")["Location"].endswith(
+        "/2024/02/20/xiaomi-and-leica-open-a-joint-optical-institute/"
+    )
+    assert client.get(SEED_LINK).status_code == 200
+
+
+def test_second_import_changes_nothing(imported, media_root):
+    again = wordpress_import(path=EXPORT, media_dir=UPLOADS)
+    assert again.total("created") == 0
+    assert again.total("updated") == 0
+    assert again.counts["articles"]["unchanged"] == 20
+    assert again.counts["comments"]["unchanged"] == 59
+    assert Article.objects.count() == 20 and Comment.objects.count() == 59
+
+
+def test_newer_export_updates_changed_items(imported, media_root, tmp_path):
+    text = EXPORT.read_text(encoding="utf-8")
+    newer = tmp_path / "newer.xml"
+    newer.write_text(
+        text.replace(
+            "Xiaomi and Leica open a joint optical institute]]></title>",
+            "Xiaomi and Leica open a joint optics institute]]></title>",
+        ).replace("Great, looking forward to the update.", "Great, thanks!"),
+        encoding="utf-8",
+    )
+    report = wordpress_import(path=newer, media_dir=UPLOADS)
+    assert report.counts["articles"] == {"updated": 1, "unchanged": 19}
+    assert report.counts["comments"]["updated"] == 1
+    assert Article.objects.filter(title__contains="optics institute").count() == 1
+    assert Comment.objects.filter(body="Great, thanks!").count() == 1
+    assert Article.objects.count() == 20
+
+
+def test_dry_run_saves_nothing(media_root):
+    report = wordpress_import(path=EXPORT, media_dir=UPLOADS, dry_run=True)
+    assert report.counts["articles"]["created"] == 20
+    assert Article.objects.count() == 0 and Comment.objects.count() == 0
+
+
+def test_missing_media_is_a_warning_not_a_failure(media_root, tmp_path):
+    report = wordpress_import(path=EXPORT, media_dir=tmp_path)
+    assert Article.objects.count() == 20
+    assert (
+        sum("not found under --media-dir" in w["message"] for w in report.warnings) == 3
+    )
+
+
+def test_command_reports_and_rejects_non_wxr(tmp_path, media_root, capsys):
+    call_command("import_wordpress", str(EXPORT), "--media-dir", str(UPLOADS))
+    out = capsys.readouterr().out
+    assert "articles     20 created" in out
+    assert "comments     59 created" in out
+    rss = tmp_path / "feed.xml"
+    rss.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>'
+        "<item><title>a</title></item></channel></rss>"
+    )
+    with pytest.raises(CommandError, match="not a WordPress export"):
+        call_command("import_wordpress", str(rss))
+    html = tmp_path / "page.html"
+    html.write_text("<html><body>hi</body></html>")
+    with pytest.raises(CommandError, match="not a WordPress export"):
+        call_command("import_wordpress", str(html))
+
+
+def test_entity_expansion_is_refused(tmp_path):
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><rss>&b;</rss>'
+    )
+    with pytest.raises(CommandError, match="not a WordPress export"):
+        call_command("import_wordpress", str(bomb))
