@@ -444,12 +444,16 @@ class Importer:
         return article
 
     def _media_file(self, relative: str) -> Path | None:
+        """The old upload under --media-dir (or its uploads/ or
+        wp-content/uploads/ folder, as zips of the site often hold them)."""
         if not self.media_dir or not relative:
             return None
-        candidate = (self.media_dir / relative).resolve()
-        if self.media_dir.resolve() not in candidate.parents or not candidate.is_file():
-            return None
-        return candidate
+        root = self.media_dir.resolve()
+        for base in (root, root / "uploads", root / "wp-content" / "uploads"):
+            candidate = (base / relative).resolve()
+            if root in candidate.parents and candidate.is_file():
+                return candidate
+        return None
 
     def _featured_image(self, item, article, label):
         thumbnail = item.meta.get("_thumbnail_id", "")
