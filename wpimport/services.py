@@ -11,6 +11,7 @@ import html
 import ipaddress
 import json
 import logging
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,14 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.text import slugify
 
-from articles.models import Article, AuthorProfile, Section, Tag, unique_slug
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    AuthorProfile,
+    Section,
+    Tag,
+    unique_slug,
+)
 from articles.services import article_refresh_renditions, article_set_authors
 from comments.models import MAX_DEPTH, Comment
 
@@ -52,6 +60,7 @@ COMMENT_STATUS = {
     "trash": Comment.Status.REJECTED,
 }
 ZERO_DATE = "0000-00-00 00:00:00"
+COMMIT_EVERY = 100
 
 
 @dataclass
@@ -189,12 +198,24 @@ class Importer:
             self._import_categories(categories)
             self._import_tags(tags)
         done = 0
-        for kind, value in wxr.read(self.path):
-            if kind != "item" or value.post_type != "post":
-                continue
-            self._import_post(value)
-            done += 1
-            self.progress("posts", done, self.post_total)
+        batch = transaction.atomic()
+        batch.__enter__()
+        try:
+            for kind, value in wxr.read(self.path):
+                if kind != "item" or value.post_type != "post":
+                    continue
+                self._import_post(value)  # its own savepoint
+                done += 1
+                if done % COMMIT_EVERY == 0:
+                    # Commit in batches: one fsync per batch, not per post.
+                    batch.__exit__(None, None, None)
+                    batch = transaction.atomic()
+                    batch.__enter__()
+                self.progress("posts", done, self.post_total)
+        except BaseException:
+            batch.__exit__(*sys.exc_info())
+            raise
+        batch.__exit__(None, None, None)
 
     def _collect(self, item: wxr.Item):
         """First pass: attachments, and what will be skipped."""
@@ -220,11 +241,19 @@ class Importer:
         return self.mapping.get((kind, str(wp_id)))
 
     def _remember(self, kind, wp_id, obj_id, digest, extra=None):
-        record, _ = ImportedObject.objects.update_or_create(
+        record = ImportedObject(
             source=self.source,
             kind=kind,
             wp_id=str(wp_id),
-            defaults={"object_id": obj_id, "checksum": digest, "extra": extra or {}},
+            object_id=obj_id,
+            checksum=digest,
+            extra=extra or {},
+        )
+        ImportedObject.objects.bulk_create(
+            [record],
+            update_conflicts=True,
+            unique_fields=["source", "kind", "wp_id"],
+            update_fields=["object_id", "checksum", "extra"],
         )
         self.mapping[(kind, str(wp_id))] = record
 
@@ -238,7 +267,11 @@ class Importer:
             digest = checksum(data)
             known = self._known(Kind.AUTHOR, login)
             if known and known.checksum == digest:
-                profile = AuthorProfile.objects.filter(pk=known.object_id).first()
+                profile = (
+                    AuthorProfile.objects.select_related("user")
+                    .filter(pk=known.object_id)
+                    .first()
+                )
                 if profile:
                     self.authors[login] = profile
                     self.report.count("authors", "unchanged")
@@ -377,14 +410,14 @@ class Importer:
         article = Article.objects.filter(pk=known.object_id).first() if known else None
         try:
             with transaction.atomic():
-                if article is not None and known.checksum == digest:
+                created = article is None
+                if not created and known.checksum == digest:
                     self.report.count("articles", "unchanged")
                 else:
-                    created = article is None
                     article = self._save_article(item, article, label)
                     self._remember(Kind.POST, item.id, article.pk, digest)
                     self.report.count("articles", "created" if created else "updated")
-                self._import_comments(item, article, label)
+                self._import_comments(item, article, label, fresh=created)
         except Exception as error:  # one bad item must not stop the import
             logger.exception("WordPress import: %s failed", label)
             self.report.count("articles", "failed")
@@ -432,15 +465,28 @@ class Importer:
             for domain, nicename, _ in item.categories
             if domain == "post_tag" and nicename in self.tags
         ]
-        article.tags.set(tags)
-        article_set_authors(article=article, authors=[author] if author else [])
+        if created:
+            Article.tags.through.objects.bulk_create(
+                Article.tags.through(article_id=article.pk, tag_id=tag.pk)
+                for tag in {t.pk: t for t in tags}.values()
+            )
+            if author is not None:
+                ArticleAuthor.objects.create(article=article, author=author)
+        else:
+            article.tags.set(tags)
+            article_set_authors(article=article, authors=[author] if author else [])
         self._featured_image(item, article, label)
-        for url in {item.get("link"), item.get("guid")} | {f"/?p={item.id}"}:
-            if url:
-                path = _path(url)
-                LegacyRedirect.objects.update_or_create(
-                    old_path=path[:500], defaults={"article": article}
-                )
+        paths = {
+            _path(url)[:500]
+            for url in (item.get("link"), item.get("guid"), f"/?p={item.id}")
+            if url
+        }
+        LegacyRedirect.objects.bulk_create(
+            [LegacyRedirect(old_path=path, article=article) for path in paths],
+            update_conflicts=True,
+            unique_fields=["old_path"],
+            update_fields=["article"],
+        )
         return article
 
     def _media_file(self, relative: str) -> Path | None:
@@ -507,7 +553,53 @@ class Importer:
 
     # Comments.
 
-    def _import_comments(self, item, article, label):
+    @staticmethod
+    def _register(comment, cid, comments, comment_ids):
+        comments[comment.pk] = comment
+        comment_ids[cid] = comment.pk
+
+    def _comment_from_row(self, row, article, label, comments, comment_ids, live):
+        """An unsaved Comment for a WXR comment row (None: a duplicate)."""
+        cid = row.get("wp:comment_id")
+        parent = None
+        parent_wp = row.get("wp:comment_parent", "0")
+        if parent_wp not in ("", "0"):
+            parent_pk = comment_ids.get(parent_wp)
+            parent = comments.get(parent_pk) if parent_pk else None
+            if parent is None:
+                self.report.warn(
+                    f"comment {cid} on {label}", "parent not imported: top level"
+                )
+        # Deeper threads than we display attach to the deepest allowed level.
+        while parent is not None and parent.depth >= MAX_DEPTH:
+            parent = comments.get(parent.parent_id)
+        status = COMMENT_STATUS.get(row.get("wp:comment_approved"), "pending")
+        body = comment_text(row.get("wp:comment_content", "")) or "(empty)"
+        email = row.get("wp:comment_author_email", "")[:100]
+        dedupe = (parent.pk if parent else 0, email.lower(), body)
+        if status in {"approved", "pending"}:
+            if dedupe in live:
+                self.report.warn(f"comment {cid} on {label}", "duplicate: skipped")
+                self.report.count("comments", "skipped")
+                return None
+            live.add(dedupe)
+        return Comment(
+            article=article,
+            parent=parent,
+            thread=(comments.get(parent.thread_id) or parent) if parent else None,
+            depth=parent.depth + 1 if parent else 0,
+            name=html.unescape(row.get("wp:comment_author", ""))[:245] or "Anonymous",
+            email=email,
+            body=body,
+            status=status,
+            rule="wordpress-import",
+            ip=_ip(row.get("wp:comment_author_IP", "")),
+            created_at=parse_gmt(row.get("wp:comment_date_gmt")) or article.created_at,
+        )
+
+    def _import_comments(self, item, article, label, *, fresh=False):
+        """Comments of one post; `fresh`: the post was just created, so none
+        of its comments can exist yet."""
         rows = list(item.comments)
         real = []
         for row in rows:
@@ -518,14 +610,16 @@ class Importer:
             real.append(row)
         if not real:
             return
-        existing = {
-            o.wp_id: o
-            for o in ImportedObject.objects.filter(
-                source=self.source,
-                kind=Kind.COMMENT,
-                wp_id__in=[f"{item.id}:{r.get('wp:comment_id')}" for r in real],
-            )
-        }
+        existing = {}
+        if not fresh:
+            existing = {
+                o.wp_id: o
+                for o in ImportedObject.objects.filter(
+                    source=self.source,
+                    kind=Kind.COMMENT,
+                    wp_id__in=[f"{item.id}:{r.get('wp:comment_id')}" for r in real],
+                )
+            }
         by_id = {r.get("wp:comment_id"): r for r in real}
         depth_of: dict[str, int] = {}
 
@@ -551,63 +645,51 @@ class Importer:
         comment_ids: dict[str, int] = {
             o.wp_id.split(":", 1)[1]: o.object_id for o in existing.values()
         }
-        comments: dict[int, Comment] = {
-            c.pk: c for c in Comment.objects.filter(pk__in=comment_ids.values())
-        }
+        comments: dict[int, Comment] = {}
+        if comment_ids:
+            comments = {
+                c.pk: c for c in Comment.objects.filter(pk__in=comment_ids.values())
+            }
         live_keys = set()
         new_records = []
+        by_depth: dict[int, list] = defaultdict(list)
         for row in ordered:
-            cid = row.get("wp:comment_id")
-            key = f"{item.id}:{cid}"
-            digest = checksum(row)
-            record = existing.get(key)
-            if record and record.checksum == digest and record.object_id in comments:
-                self.report.count("comments", "unchanged")
-                continue
-            parent = None
-            parent_wp = row.get("wp:comment_parent", "0")
-            if parent_wp not in ("", "0"):
-                parent_pk = comment_ids.get(parent_wp)
-                parent = comments.get(parent_pk) if parent_pk else None
-                if parent is None:
-                    self.report.warn(
-                        f"comment {cid} on {label}", "parent not imported: top level"
-                    )
-            while parent is not None and parent.depth >= MAX_DEPTH:
-                parent = comments.get(parent.parent_id)
-            status = COMMENT_STATUS.get(row.get("wp:comment_approved"), "pending")
-            body = comment_text(row.get("wp:comment_content", "")) or "(empty)"
-            email = row.get("wp:comment_author_email", "")[:100]
-            dedupe = (parent.pk if parent else 0, email.lower(), body)
-            if status in {"approved", "pending"} and dedupe in live_keys:
-                self.report.warn(f"comment {cid} on {label}", "duplicate: skipped")
-                self.report.count("comments", "skipped")
-                continue
-            live_keys.add(dedupe)
-            comment = comments.get(record.object_id) if record else None
-            created = comment is None
-            comment = comment or Comment(article=article)
-            comment.parent = parent
-            comment.thread = (
-                (comments.get(parent.thread_id) or parent) if parent else None
-            )
-            comment.depth = parent.depth + 1 if parent else 0
-            comment.name = (
-                html.unescape(row.get("wp:comment_author", ""))[:245] or "Anonymous"
-            )
-            comment.email = email
-            comment.body = body
-            comment.status = status
-            comment.rule = "wordpress-import"
-            comment.ip = _ip(row.get("wp:comment_author_IP", ""))
-            comment.created_at = (
-                parse_gmt(row.get("wp:comment_date_gmt")) or article.created_at
-            )
-            comment.save()
-            comments[comment.pk] = comment
-            comment_ids[cid] = comment.pk
-            new_records.append((key, comment.pk, digest))
-            self.report.count("comments", "created" if created else "updated")
+            by_depth[depth(row.get("wp:comment_id"))].append(row)
+        # One INSERT per thread level: parents always exist before replies.
+        for level in sorted(by_depth):
+            pending = []
+            for row in by_depth[level]:
+                cid = row.get("wp:comment_id")
+                key = f"{item.id}:{cid}"
+                digest = checksum(row)
+                record = existing.get(key)
+                if (
+                    record
+                    and record.checksum == digest
+                    and record.object_id in comments
+                ):
+                    self.report.count("comments", "unchanged")
+                    continue
+                comment = self._comment_from_row(
+                    row, article, label, comments, comment_ids, live_keys
+                )
+                if comment is None:
+                    continue
+                old = comments.get(record.object_id) if record else None
+                if old is not None:
+                    comment.pk = old.pk
+                    comment.save()
+                    self._register(comment, cid, comments, comment_ids)
+                    new_records.append((key, comment.pk, digest))
+                    self.report.count("comments", "updated")
+                else:
+                    pending.append((cid, key, digest, comment))
+            Comment.objects.bulk_create([c for *_, c in pending])
+            for cid, key, digest, comment in pending:
+                self._register(comment, cid, comments, comment_ids)
+                new_records.append((key, comment.pk, digest))
+            if pending:
+                self.report.count("comments", "created", len(pending))
         ImportedObject.objects.bulk_create(
             [
                 ImportedObject(
