@@ -476,6 +476,11 @@ class Importer:
             article.tags.set(tags)
             article_set_authors(article=article, authors=[author] if author else [])
         self._featured_image(item, article, label)
+        modified = parse_gmt(item.get("wp:post_modified_gmt"))
+        if modified:
+            # Keep WordPress's "last modified", not the time of the import.
+            Article.objects.filter(pk=article.pk).update(updated_at=modified)
+            article.updated_at = modified
         paths = {
             _path(url)[:500]
             for url in (item.get("link"), item.get("guid"), f"/?p={item.id}")

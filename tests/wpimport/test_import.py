@@ -90,6 +90,9 @@ def test_seed_story(client, imported):
     assert 'Source: <a href="https://www.tecmundo.com.br/"' in html
     assert "14 comments" in html
     assert "Previous article" in html and "New planet detected" in html
+    # WordPress's own modified time, not the time of the import:
+    assert 'Updated <time datetime="2024-02-20T19:40:00+00:00">' in html
+    assert article.updated_at.year == 2024
     assert "Jim Ryan reveals" in html
     # Threads: Rafael > Marina > Rafael nest three levels.
     rafael = Comment.objects.get(body__startswith="Leica colour science")
