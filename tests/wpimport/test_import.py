@@ -222,3 +222,16 @@ def test_entity_expansion_is_refused(tmp_path):
     )
     with pytest.raises(CommandError, match="not a WordPress export"):
         call_command("import_wordpress", str(bomb))
+
+
+def test_wxr_1_1_namespaces_are_read(tmp_path, media_root):
+    older = tmp_path / "wxr11.xml"
+    older.write_text(
+        EXPORT.read_text(encoding="utf-8")
+        .replace("http://wordpress.org/export/1.2/", "http://wordpress.org/export/1.1/")
+        .replace("<wp:wxr_version>1.2<", "<wp:wxr_version>1.1<"),
+        encoding="utf-8",
+    )
+    report = wordpress_import(path=older, media_dir=UPLOADS)
+    assert report.counts["articles"]["created"] == 20
+    assert Comment.objects.count() == 59
