@@ -3,7 +3,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from . import views
+
+handler500 = "newsroom.views.server_error"
+
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("comments.urls")),
     path("", include("articles.urls")),

@@ -1,0 +1,93 @@
+"""Project-wide HTTP plumbing: request size limit, database outages, CSP
+hashes for inline import maps."""
+
+import base64
+import hashlib
+import logging
+import re
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.csp import CSP
+
+logger = logging.getLogger(__name__)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse bodies over the limit with 413 before anything reads them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.NEWSROOM_MAX_REQUEST_BYTES
+        if request.path.startswith("/admin/wpimport/"):
+            limit = settings.NEWSROOM_MAX_IMPORT_BYTES
+        if length > limit:
+            body = render_to_string(
+                "413.html", {"limit_mb": max(1, limit // (1024 * 1024))}
+            )
+            response = HttpResponse(body, status=413)
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """While PostgreSQL is down, answer 503 with a plain page (no traceback).
+    Connections are health-checked (CONN_HEALTH_CHECKS), so the site recovers
+    by itself once the database is back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            return self.unavailable(exception)
+        return None
+
+    @staticmethod
+    def unavailable(error):
+
+        logger.error("Database unavailable: %s", error)
+        for connection in connections.all(initialized_only=True):
+            connection.close_if_unusable_or_obsolete()
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+_IMPORTMAP = re.compile(rb'<script type="importmap"[^>]*>(.*?)</script>', re.S)
+
+
+class InlineImportMapHashMiddleware:
+    """The rich-text editor's inline <script type="importmap"> is allowed by
+    its SHA-256 hash (CSP), so no 'unsafe-inline' is ever needed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        content_type = response.get("Content-Type", "")
+        if getattr(response, "streaming", False) or "text/html" not in content_type:
+            return response
+        hashes = [
+            f"'sha256-{base64.b64encode(hashlib.sha256(m).digest()).decode()}'"
+            for m in _IMPORTMAP.findall(response.content)
+        ]
+        if hashes:
+            config = {**settings.SECURE_CSP}
+            config["script-src"] = [*config.get("script-src", [CSP.SELF]), *hashes]
+            response._csp_config = config
+        return response
