@@ -1,0 +1,204 @@
+"""Headers, limits, outages, accounts: the platform's promises."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.db import connection
+
+from tests.factories import ArticleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_security_headers_on_reader_pages(client):
+    article = ArticleFactory()
+    for url in ["/", article.get_absolute_url(), "/search/?q=x"]:
+        response = client.get(url)
+        csp = response["Content-Security-Policy"]
+        assert "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        assert "frame-ancestors 'none'" in csp
+        assert "object-src 'none'" in csp
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert response["X-Frame-Options"] == "DENY"
+
+
+def test_every_inline_script_carries_the_nonce(client):
+    article = ArticleFactory()
+    response = client.get(article.get_absolute_url())
+    assert "script-src 'self' 'nonce-" in response["Content-Security-Policy"]
+    nonce = response["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    html = response.content.decode()
+    for tag in re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html):
+        assert f'nonce="{nonce}"' in tag, tag
+
+
+def test_admin_editor_import_map_is_allowed_by_hash(client, roles):
+    client.force_login(UserFactory(username="ed", groups="Editor"))
+    response = client.get("/admin/articles/article/add/")
+    csp = response["Content-Security-Policy"]
+    assert '<script type="importmap"' in response.content.decode()
+    assert "'sha256-" in csp
+    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+
+
+def test_hsts_and_secure_cookies_when_https_is_on():
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "news.example.com",
+        "NEWSROOM_HTTPS": "true",
+        "DJANGO_BEHIND_TLS_PROXY": "true",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.split()
+    assert out == ["31536000", "True", "True", "True", "Lax"]
+
+
+def test_passwords_hash_with_argon2_and_validators_apply(settings):
+    from django.conf import settings as live
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    assert live.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher") or (
+        settings.PASSWORD_HASHERS[0].endswith("MD5PasswordHasher")
+    )
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+    assert make_password("correct horse battery staple").startswith("argon2$")
+    with pytest.raises(ValidationError):
+        validate_password("password")
+    with pytest.raises(ValidationError):
+        validate_password("12345678")
+
+
+def test_admin_login_locks_out_after_five_failures(client):
+    UserFactory(username="victim", groups="admin")
+    for _ in range(5):
+        response = client.post(
+            "/admin/login/?next=/admin/", {"username": "victim", "password": "wrong"}
+        )
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "victim", "password": "correct-horse-battery"},
+    )
+    assert response.status_code == 429
+    assert "Too many failed login attempts" in response.content.decode()
+    # Another username from the same address is not locked.
+    UserFactory(username="other", groups="admin")
+    ok = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "other", "password": "correct-horse-battery"},
+    )
+    assert ok.status_code == 302
+
+
+def test_lockouts_are_reported_in_the_admin(client):
+    UserFactory(username="victim", groups="admin")
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "victim", "password": "wrong"})
+    admin = Client_for(UserFactory(username="boss", groups="admin"))
+    page = admin.get("/admin/axes/accessattempt/").content.decode()
+    assert "victim" in page
+
+
+def Client_for(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_oversized_body_gets_413_with_a_readable_page(client, settings):
+    settings.NEWSROOM_MAX_REQUEST_BYTES = 1024 * 1024
+    article = ArticleFactory()
+    response = client.post(
+        f"/comments/post/{article.pk}/",
+        data="x" * (1024 * 1024 + 1),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 413
+    assert b"Request too large" in response.content
+
+
+def test_healthz_up(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "up"}
+
+
+@pytest.fixture
+def database_down():
+    """Point the live connection at a port where nothing listens (a real
+    refused connection, not a mock), then put it back."""
+    settings_dict = connection.settings_dict
+    saved = settings_dict["PORT"]
+    connection.close()
+    settings_dict["PORT"] = "1"
+    try:
+        yield
+    finally:
+        connection.close()
+        settings_dict["PORT"] = saved
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_outage_gives_503_pages_not_tracebacks(database_down):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    page = client.get("/")
+    assert page.status_code == 503
+    assert b"Temporarily unavailable" in page.content
+    assert b"Traceback" not in page.content
+    assert page["Retry-After"] == "30"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_site_recovers_after_outage_without_restart():
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    settings_dict = connection.settings_dict
+    saved = settings_dict["PORT"]
+    connection.close()
+    settings_dict["PORT"] = "1"
+    assert client.get("/healthz").status_code == 503
+    settings_dict["PORT"] = saved
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/").status_code == 200
