@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.files.storage import default_storage
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
@@ -10,6 +11,7 @@ from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 
 from .html import html_to_text, sanitize_html
+from .validators import article_image_path, author_photo_path, validate_image
 
 IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
 
@@ -86,9 +88,9 @@ class AuthorProfile(models.Model):
         blank=True, help_text="Shown in the author box under each article."
     )
     photo = models.ImageField(
-        upload_to="authors/",
+        upload_to=author_photo_path,
         blank=True,
-        validators=[FileExtensionValidator(IMAGE_EXTENSIONS)],
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS), validate_image],
         help_text="Square works best; shown as a 96 px circle.",
     )
     website = models.URLField(blank=True)
@@ -193,12 +195,13 @@ class Article(models.Model):
     )
     body_text = models.TextField(editable=False, blank=True)
     featured_image = models.ImageField(
-        upload_to="articles/%Y/%m/",
+        upload_to=article_image_path,
         blank=True,
         width_field="featured_image_width",
         height_field="featured_image_height",
-        validators=[FileExtensionValidator(IMAGE_EXTENSIONS)],
-        help_text="JPEG, PNG, WebP or GIF. Responsive sizes are made on upload.",
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS), validate_image],
+        help_text="JPEG, PNG, WebP or GIF, up to 10 MB. Responsive sizes are made "
+        "on upload.",
     )
     featured_image_width = models.PositiveIntegerField(null=True, editable=False)
     featured_image_height = models.PositiveIntegerField(null=True, editable=False)
@@ -321,6 +324,15 @@ class Article(models.Model):
                 "slug": self.slug,
             },
         )
+
+    @property
+    def share_image_url(self) -> str:
+        """The image for social cards and JSON-LD: the largest rendition
+        (re-encoded, so without the upload's EXIF/GPS data)."""
+        fallback = (self.featured_image_renditions or {}).get("fallback")
+        if fallback:
+            return default_storage.url(fallback[-1][0])
+        return self.featured_image.url if self.featured_image else ""
 
     @property
     def is_published(self) -> bool:

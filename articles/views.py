@@ -236,7 +236,7 @@ def news_article_jsonld(article, authors, request) -> str:
         },
     }
     if article.featured_image:
-        data["image"] = [absolute(article.featured_image.url)]
+        data["image"] = [absolute(article.share_image_url)]
     if article.source_url:
         data["isBasedOn"] = article.source_url
     return _json_ld(data)
