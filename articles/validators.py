@@ -14,6 +14,8 @@ ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 def validate_image(file) -> None:
     """Pillow must recognise the file as JPEG, PNG, WebP or GIF (SVG and
     anything else are refused), within the size and pixel limits."""
+    if getattr(file, "_committed", False):
+        return  # already stored: it was checked when it was uploaded
     max_bytes = settings.NEWSROOM_MAX_IMAGE_BYTES
     if file.size is not None and file.size > max_bytes:
         raise ValidationError(

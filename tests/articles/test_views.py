@@ -222,7 +222,7 @@ def test_json_ld_news_article(client):
     )
     html = client.get(article.get_absolute_url()).content.decode()
     raw = re.search(
-        r'<script type="application/ld\+json">(.*?)</script>', html, re.S
+        r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S
     ).group(1)
     data = json.loads(raw)
     assert data["@type"] == "NewsArticle"
