@@ -26,9 +26,11 @@ class RequestSizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = settings.NEWSROOM_MAX_REQUEST_BYTES
+        limit = settings.NEWSROOM_MAX_PUBLIC_REQUEST_BYTES
         if request.path.startswith("/admin/wpimport/"):
             limit = settings.NEWSROOM_MAX_IMPORT_BYTES
+        elif request.path.startswith("/admin/"):
+            limit = settings.NEWSROOM_MAX_REQUEST_BYTES
         if length > limit:
             body = render_to_string(
                 "413.html", {"limit_mb": max(1, limit // (1024 * 1024))}

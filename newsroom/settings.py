@@ -280,8 +280,12 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# Request size: bodies over this get 413 before they are read. The WordPress
-# import upload in the admin has its own, larger limit.
+# Request size: bodies over these get 413 before they are read. Readers' posts
+# (comments) are small; the admin uploads images; the WordPress import upload
+# has its own, larger limit.
+NEWSROOM_MAX_PUBLIC_REQUEST_BYTES = env_int(
+    "NEWSROOM_MAX_PUBLIC_REQUEST_BYTES", 1024 * 1024
+)
 NEWSROOM_MAX_REQUEST_BYTES = env_int("NEWSROOM_MAX_REQUEST_BYTES", 12 * 1024 * 1024)
 NEWSROOM_MAX_IMPORT_BYTES = env_int("NEWSROOM_MAX_IMPORT_BYTES", 1024**3)
 # Uploaded images: size and pixel limits (decompression bombs).

@@ -27,6 +27,8 @@ class LegacyRedirectMiddleware:
     def _redirect(old_path: str):
         """A 301 to the article, only once it is published (old links of
         drafts and scheduled stories reveal nothing)."""
+        if "\x00" in old_path or len(old_path) > 500:
+            return None  # cannot be a stored address (and PostgreSQL refuses NUL)
         article = (
             Article.objects.published()
             .filter(legacy_redirects__old_path=old_path)

@@ -143,7 +143,7 @@ def Client_for(user):
 
 
 def test_oversized_body_gets_413_with_a_readable_page(client, settings):
-    settings.NEWSROOM_MAX_REQUEST_BYTES = 1024 * 1024
+    settings.NEWSROOM_MAX_PUBLIC_REQUEST_BYTES = 1024 * 1024
     article = ArticleFactory()
     response = client.post(
         f"/comments/post/{article.pk}/",
