@@ -130,7 +130,11 @@ class CommentAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # The queue opens on Pending unless the moderator chose a filter.
-        if not request.GET and request.method == "GET":
+        if (
+            not request.GET
+            and request.method == "GET"
+            and self.has_view_permission(request)
+        ):
             return HttpResponseRedirect(f"{request.path}?status__exact=pending")
         return super().changelist_view(request, extra_context)
 
