@@ -17,7 +17,7 @@ LOCAL_DB := 1
 export DATABASE_URL := postgres://newsroom@127.0.0.1:$(NEWSROOM_PGPORT)/newsroom
 endif
 
-.PHONY: help run serve test lint format check db db-stop bench clean venv
+.PHONY: help run serve test lint format check db db-stop bench clean venv backup restore
 
 help:
 	@echo "make run      serve the site with demo content at http://$(HOST):$(PORT) (DEBUG on)"
@@ -26,6 +26,8 @@ help:
 	@echo "make lint     ruff check + ruff format --check"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make db-stop  stop this checkout's PostgreSQL cluster"
+	@echo "make backup   dump the database and media into var/backups/"
+	@echo "make restore BACKUP=var/backups/newsroom-<stamp>  restore one"
 
 # Runtime virtualenv; reinstalls only when requirements.txt changes.
 $(VENV)/.runtime-installed: requirements.txt
@@ -105,6 +107,14 @@ lint: $(VENV)/.dev-installed
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Database dump (pg_dump custom format) + media archive into var/backups/.
+backup: db
+	@scripts/backup
+
+# make restore BACKUP=var/backups/newsroom-<timestamp>
+restore: db
+	@scripts/restore "$(BACKUP)"
 
 clean:
 	rm -rf $(VENV) var test-output
