@@ -1,0 +1,172 @@
+"""200 comment posts from 20 simultaneous clients against the production
+server (gunicorn, DEBUG off, as `make serve` runs it)."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from comments.models import Comment
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+CLIENTS, POSTS_EACH = 20, 10
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = connection.settings_dict
+    url = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "serve-test-" + "k" * 50,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+        "NEWSROOM_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
+        "COMMENTS_MIN_SUBMIT_SECONDS": "0",
+        "DJANGO_CONN_MAX_AGE": "60",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "newsroom.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        # gunicorn's connections to the test database are gone now.
+
+
+def client_posts(base, article_url, post_url, client_no, results):
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(CookieJar()), NoRedirect
+    )
+    for n in range(POSTS_EACH):
+        seq = client_no * POSTS_EACH + n
+        ip = f"10.{client_no}.{n}.1"
+        page = (
+            opener.open(
+                urllib.request.Request(
+                    base + article_url, headers={"X-Forwarded-For": ip}
+                )
+            )
+            .read()
+            .decode()
+        )
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        ts = re.search(r'name="ts" value="([^"]+)"', page)[1]
+        # Every 10th post repeats an earlier one: it must be refused, with a reason.
+        body_no = seq - 1 if n == POSTS_EACH - 1 else seq
+        data = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "ts": ts,
+                "name": f"Reader {body_no}",
+                "email": f"reader{body_no}@example.com",
+                "body": f"Serve concurrency comment {body_no}",
+            }
+        ).encode()
+        request = urllib.request.Request(
+            base + post_url,
+            data=data,
+            headers={"X-Forwarded-For": ip, "Referer": base + article_url},
+        )
+        try:
+            response = opener.open(request)
+            results.append((seq, response.status, ""))
+        except urllib.error.HTTPError as error:
+            results.append((seq, error.code, error.read().decode(errors="replace")))
+
+
+def test_200_posts_from_20_clients(server):
+    article = ArticleFactory()
+    results = []
+    threads = [
+        threading.Thread(
+            target=client_posts,
+            args=(
+                server,
+                article.get_absolute_url(),
+                f"/comments/post/{article.pk}/",
+                c,
+                results,
+            ),
+        )
+        for c in range(CLIENTS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(results) == CLIENTS * POSTS_EACH
+    accepted = [r for r in results if r[1] == 303]
+    refused = [r for r in results if r[1] != 303]
+    reasons = {
+        409: "Duplicate comment detected",
+        429: "You are posting comments too quickly. Slow down.",
+    }
+    for _seq, status, body in refused:
+        assert status in reasons, status
+        assert reasons[status] in body
+    assert len(accepted) == CLIENTS * (POSTS_EACH - 1)
+    bodies = list(
+        Comment.objects.filter(article=article).values_list("body", flat=True)
+    )
+    assert len(bodies) == len(set(bodies)) == len(accepted)
+    assert Comment.objects.filter(article=article, status="pending").count() == len(
+        accepted
+    )
