@@ -17,7 +17,7 @@ LOCAL_DB := 1
 export DATABASE_URL := postgres://newsroom@127.0.0.1:$(NEWSROOM_PGPORT)/newsroom
 endif
 
-.PHONY: help run serve test lint format check db db-stop bench clean venv backup restore
+.PHONY: help run serve test lint format check db db-stop bench clean venv backup restore crash-test
 
 help:
 	@echo "make run      serve the site with demo content at http://$(HOST):$(PORT) (DEBUG on)"
@@ -107,6 +107,11 @@ lint: $(VENV)/.dev-installed
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Crash drill: kill -9 the app server and crash PostgreSQL while comments are
+# posted; prints the counts (see scripts/crash_test.py). Not part of make test.
+crash-test: $(VENV)/.runtime-installed db
+	$(PY) scripts/crash_test.py
 
 # Database dump (pg_dump custom format) + media archive into var/backups/.
 backup: db
