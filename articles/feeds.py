@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 
 from .models import Article, AuthorProfile, Section
+from .pagecache import cache_page_tags
 
 FEED_SIZE = 30
 
@@ -14,6 +15,10 @@ class LatestArticlesFeed(Feed):
     """Newest published articles of the whole site."""
 
     description_template = None
+
+    def __call__(self, request, *args, **kwargs):
+        cache_page_tags(request, "lists")
+        return super().__call__(request, *args, **kwargs)
 
     def title(self, obj=None):
         return settings.NEWSROOM_SITE_NAME

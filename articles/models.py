@@ -130,6 +130,17 @@ class ArticleQuerySet(models.QuerySet):
             status=Article.Status.PUBLISHED, published_at__lte=timezone.now()
         )
 
+    def next_scheduled_time(self):
+        """When the next scheduled story goes live (None if none is due)."""
+        return (
+            self.filter(
+                status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
+            )
+            .order_by("published_at")
+            .values_list("published_at", flat=True)
+            .first()
+        )
+
     def in_section(self, section):
         return self.filter(section=section)
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from . import pagecache
 from .images import delete_renditions, make_renditions
 from .models import Article, ArticleAuthor, ArticleRevision, AuthorProfile, Tag
 
@@ -24,6 +25,19 @@ REVISION_FIELDS = [
 ]
 
 
+def article_changed(*, article_pk: int) -> None:
+    """Drop cached pages showing this article (its page and every listing)
+    once the transaction commits."""
+    transaction.on_commit(
+        lambda: pagecache.bump(pagecache.article_tag(article_pk), "lists")
+    )
+
+
+def site_structure_changed() -> None:
+    """Sections, tags or author profiles changed: they show on every page."""
+    transaction.on_commit(lambda: pagecache.bump("site"))
+
+
 def _require_publisher(user) -> None:
     if not user.has_perm("articles.publish_article"):
         raise PermissionDenied("Only editors can publish, schedule or unpublish.")
@@ -37,6 +51,7 @@ def article_publish(*, article: Article, user, at: datetime | None = None) -> Ar
         article.published_at = at or timezone.now()
         article.save()
         article_record_revision(article=article, user=user)
+        article_changed(article_pk=article.pk)
     return article
 
 
@@ -47,6 +62,7 @@ def article_unpublish(*, article: Article, user) -> Article:
         article.status = Article.Status.DRAFT
         article.save()
         article_record_revision(article=article, user=user)
+        article_changed(article_pk=article.pk)
     return article
 
 
@@ -127,6 +143,7 @@ def article_restore_revision(*, revision: ArticleRevision, user) -> Article:
             order=data.get("author_ids", []),
         )
         article_record_revision(article=article, user=user)
+        article_changed(article_pk=article.pk)
     return article
 
 

@@ -3,7 +3,18 @@ from django.urls import path, register_converter
 from django.views.decorators.cache import cache_page
 
 from . import feeds, views
+from .pagecache import cache_page_tags
 from .sitemaps import SITEMAPS
+
+
+def lists_page(view):
+    """A function view whose output depends on the article listings."""
+
+    def wrapped(request, *args, **kwargs):
+        cache_page_tags(request, "lists")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 class TwoDigits:
@@ -40,13 +51,13 @@ urlpatterns = [
     path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="atom"),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        lists_page(sitemap_views.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "articles:sitemap"},
         name="sitemap_index",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        lists_page(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap",
     ),

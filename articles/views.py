@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from .models import Article, ArticleAuthor, AuthorProfile, Section, Tag
+from .pagecache import article_tag, cache_page_tags
 from .sitemaps import news_sitemap_articles
 
 PAGE_SIZE = 12
@@ -42,6 +43,10 @@ class PublishedArticlesMixin:
     """Every reader listing starts from `Article.objects.published()`."""
 
     paginate_by = PAGE_SIZE
+
+    def get(self, request, *args, **kwargs):
+        cache_page_tags(request, "lists")
+        return super().get(request, *args, **kwargs)
 
     def published(self):
         return Article.objects.published().for_listing().latest_first()
@@ -121,6 +126,13 @@ class ArticleDetailView(DetailView):
         except (Article.DoesNotExist, ValueError):
             raise Http404("No such article") from None
 
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        # The page holds the comment form (a per-visitor CSRF token): the
+        # server-side cache keeps it, shared caches must not.
+        cache_page_tags(request, article_tag(self.object.pk), private=True)
+        return response
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
@@ -151,6 +163,9 @@ class ArticlePreviewView(ArticleDetailView):
         if not (user.is_authenticated and user.is_staff):
             return Article.objects.none()
         return Article.objects.editable_by(user)
+
+    def get(self, request, *args, **kwargs):
+        return DetailView.get(self, request, *args, **kwargs)  # never cached
 
     def get_object(self, queryset=None):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
@@ -293,7 +308,11 @@ def clean_query(raw: str) -> str:
 
 
 class SearchView(PublishedArticlesMixin, ListView):
-    """Full-text search over published articles, ranked, with snippets."""
+    """Full-text search over published articles, ranked, with snippets.
+    Not page-cached: queries are too varied to be worth keeping."""
+
+    def get(self, request, *args, **kwargs):
+        return ListView.get(self, request, *args, **kwargs)
 
     template_name = "articles/search.html"
     context_object_name = "articles"
@@ -351,6 +370,7 @@ def robots_txt(request):
 @require_GET
 def news_sitemap(request):
     """Google News sitemap: published articles of the last 48 hours."""
+    cache_page_tags(request, "lists")
     return render(
         request,
         "articles/news_sitemap.xml",

@@ -8,6 +8,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from articles.services import article_changed
+
 from . import moderation
 from .models import MAX_DEPTH, BannedCommenter, Comment, CommentDecision
 from .tasks import notify_moderators
@@ -107,6 +109,8 @@ def comment_submit(
         if comment.status == Comment.Status.PENDING:
             pk = comment.pk
             transaction.on_commit(lambda: notify_moderators.enqueue(pk))
+        elif comment.status == Comment.Status.APPROVED:
+            article_changed(article_pk=article.pk)
     return Submission(decision=decision, comment=comment)
 
 
@@ -128,9 +132,12 @@ def comments_moderate(*, comments: QuerySet, status: str, moderator) -> int:
             # Approving one of two identical comments must not break rule 4.
             ids = _without_live_duplicates(ids)
             changed = Comment.objects.filter(pk__in=ids)
+        articles = set(changed.values_list("article_id", flat=True))
         changed.update(
             status=status, rule=rule, moderated_by=moderator, moderated_at=now
         )
+        for article_pk in articles:  # approved or removed: their pages change
+            article_changed(article_pk=article_pk)
         CommentDecision.objects.bulk_create(
             CommentDecision(comment_id=pk, status=status, rule=rule, actor=moderator)
             for pk in ids
@@ -254,6 +261,8 @@ def commenter_erase(*, email: str, delete_text: bool = False) -> int:
         changes["body"] = ERASED_TEXT
     with transaction.atomic():
         comments = Comment.objects.by_email(email)
+        for article_pk in set(comments.values_list("article_id", flat=True)):
+            article_changed(article_pk=article_pk)
         if delete_text:
             # The duplicate rule must not trip over several erased bodies.
             count = 0

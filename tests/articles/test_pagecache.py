@@ -1,0 +1,190 @@
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import services
+from comments import services as comment_services
+from comments.forms import sign_timestamp
+from comments.models import Comment
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Invalidation runs when the transaction commits: `with commit():`."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def get(client, url):
+    response = client.get(url)
+    return response, response.get("X-Page-Cache")
+
+
+def test_second_anonymous_request_is_a_hit_with_no_queries(
+    client, django_assert_num_queries
+):
+    article = ArticleFactory()
+    for url in ["/", article.get_absolute_url(), "/feed/", "/sitemap.xml"]:
+        assert get(client, url)[1] == "miss"
+        with django_assert_num_queries(0):
+            response, state = get(client, url)
+        assert state == "hit" and response.status_code == 200
+
+
+def test_cache_headers(client):
+    article = ArticleFactory()
+    home = client.get("/")
+    assert home["Cache-Control"] == (
+        "public, max-age=0, s-maxage=60, stale-while-revalidate=300"
+    )
+    assert "Cookie" in home["Vary"]
+    page = client.get(article.get_absolute_url())
+    assert page["Cache-Control"] == "no-cache"  # holds a per-visitor CSRF token
+
+
+def test_publish_edit_unpublish_invalidate(client, commit):
+    editor = UserFactory(username="ed", groups="Editor")
+    visible = ArticleFactory(title="Visible story")
+    draft = ArticleFactory(draft=True, title="Fresh story")
+    client.get("/")
+    assert get(client, "/")[1] == "hit"
+    with commit():
+        services.article_publish(article=draft, user=editor)
+    response, state = get(client, "/")
+    assert state == "miss" and "Fresh story" in response.content.decode()
+    client.get(visible.get_absolute_url())
+    visible.title = "Visible story, corrected"
+    visible.save()
+    with commit():
+        services.article_changed(article_pk=visible.pk)
+    assert "corrected" in client.get(visible.get_absolute_url()).content.decode()
+    with commit():
+        services.article_unpublish(article=visible, user=editor)
+    assert "corrected" not in client.get("/").content.decode()
+    assert client.get(visible.get_absolute_url()).status_code == 404
+
+
+def test_invalidation_is_precise(client, commit):
+    a, b = ArticleFactory(), ArticleFactory()
+    client.get(a.get_absolute_url())
+    client.get(b.get_absolute_url())
+    with commit():
+        services.article_changed(article_pk=a.pk)
+    assert get(client, a.get_absolute_url())[1] == "miss"
+    assert get(client, b.get_absolute_url())[1] == "hit"
+
+
+def test_comment_approval_and_removal_invalidate(client, commit):
+    moderator = UserFactory(username="mod", groups="Moderator")
+    article = ArticleFactory()
+    comment = CommentFactory(article=article, pending=True, body="Worth reading")
+    assert (
+        "Worth reading" not in client.get(article.get_absolute_url()).content.decode()
+    )
+    with commit():
+        comment_services.comment_approve(comment=comment, moderator=moderator)
+    assert "Worth reading" in client.get(article.get_absolute_url()).content.decode()
+    with commit():
+        comment_services.comment_mark_spam(comment=comment, moderator=moderator)
+    assert (
+        "Worth reading" not in client.get(article.get_absolute_url()).content.decode()
+    )
+
+
+def test_pending_commenter_bypasses_the_cache(client, settings):
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    article = ArticleFactory()
+    client.get(article.get_absolute_url())
+    Client().get(article.get_absolute_url())
+    client.post(
+        f"/comments/post/{article.pk}/",
+        {
+            "name": "Ana",
+            "email": "ana@example.com",
+            "body": "Mine!",
+            "ts": sign_timestamp(),
+        },
+    )
+    response, state = get(client, article.get_absolute_url())
+    assert state is None
+    assert "Your comment is awaiting moderation." in response.content.decode()
+    other, other_state = get(Client(), article.get_absolute_url())
+    assert other_state == "hit" and "Mine!" not in other.content.decode()
+
+
+def test_logged_in_users_bypass_the_cache(client):
+    article = ArticleFactory()
+    Client().get(article.get_absolute_url())
+    client.force_login(UserFactory(username="ed", groups="Editor"))
+    assert get(client, article.get_absolute_url())[1] is None
+    assert get(client, "/")[1] is None
+
+
+def test_previews_searches_and_posts_are_never_cached(client, settings):
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    editor = UserFactory(username="ed", groups="Editor")
+    draft = ArticleFactory(draft=True)
+    client.force_login(editor)
+    client.get(reverse("articles:preview", args=[draft.pk]))
+    anonymous = Client()
+    assert (
+        anonymous.get(reverse("articles:preview", args=[draft.pk])).status_code == 404
+    )
+    anonymous.get("/search/?q=story")
+    assert get(anonymous, "/search/?q=story")[1] is None
+    article = ArticleFactory()
+    response = anonymous.post(
+        f"/comments/post/{article.pk}/",
+        {"name": "A", "email": "a@example.com", "body": "x", "ts": sign_timestamp()},
+    )
+    assert "X-Page-Cache" not in response
+
+
+def test_cached_article_page_still_posts_with_csrf_and_nonce(settings):
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    article = ArticleFactory()
+    Client().get(article.get_absolute_url())  # someone else fills the cache
+    client = Client(enforce_csrf_checks=True)
+    response = client.get(article.get_absolute_url())
+    assert response["X-Page-Cache"] == "hit"
+    html = response.content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+    assert "NEWSROOM" not in token
+    nonce = response["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in html
+    posted = client.post(
+        f"/comments/post/{article.pk}/",
+        {
+            "name": "A",
+            "email": "a@example.com",
+            "body": "From cache",
+            "ts": sign_timestamp(),
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    assert posted.status_code == 303
+    assert Comment.objects.filter(body="From cache").exists()
+
+
+def test_scheduled_story_appears_on_time(client):
+    ArticleFactory(title="Old news")
+    ArticleFactory(
+        title="Embargoed story", published_at=timezone.now() + timedelta(seconds=1)
+    )
+    assert "Embargoed story" not in client.get("/").content.decode()
+    assert get(client, "/")[1] == "hit"
+    time.sleep(1.2)
+    assert "Embargoed story" in client.get("/").content.decode()
+
+
+def test_page_cache_can_be_switched_off(client, settings):
+    settings.NEWSROOM_PAGE_CACHE = False
+    client.get("/")
+    assert get(client, "/")[1] is None
