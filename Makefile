@@ -108,6 +108,11 @@ format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Benchmarks with wrk against the production server (scripts/bench.py);
+# BENCH_BULK=1 for 100k articles / 1M comments. Appends to docs/benchmarks.md.
+bench: $(VENV)/.dev-installed db
+	$(PY) scripts/bench.py
+
 # Crash drill: kill -9 the app server and crash PostgreSQL while comments are
 # posted; prints the counts (see scripts/crash_test.py). Not part of make test.
 crash-test: $(VENV)/.runtime-installed db

@@ -1,0 +1,453 @@
+#!/usr/bin/env python3
+"""Benchmark the production server with wrk (`make bench`; not a test).
+
+Starts gunicorn as `make serve` does (DEBUG off, whitenoise), on the demo data
+or, with BENCH_BULK=1, on a bulk database (100k articles / 1M comments made by
+`manage.py seed_bulk`), and measures with wrk (16 connections, 2 threads):
+a trivial view, the article page with 50 approved comments with the page cache
+off and on, the home page, search, and comment POSTs (distinct bodies, many
+client IPs through a proxy header enabled only here). Prints a table and
+appends it, with machine details, to docs/benchmarks.md.
+
+Environment: BENCH_SECONDS (20), BENCH_RUNS (3, median kept), BENCH_BULK (0),
+BENCH_SERVER (gunicorn or granian), WEB_CONCURRENCY (3), GUNICORN_THREADS (2).
+"""
+
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = ROOT / ".venv" / "bin" / "python"
+PGPORT = os.environ.get("NEWSROOM_PGPORT", "54329")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+BULK = os.environ.get("BENCH_BULK", "0") == "1"
+SERVER = os.environ.get("BENCH_SERVER", "gunicorn")
+WORKERS = os.environ.get("WEB_CONCURRENCY", "3")
+THREADS = os.environ.get("GUNICORN_THREADS", "2")
+PORT = int(os.environ.get("BENCH_PORT", "8766"))
+BASE = f"http://127.0.0.1:{PORT}"
+DB_NAME = "newsroom_bulk" if BULK else "newsroom"
+DB_URL = os.environ.get("BENCH_DATABASE_URL") or (
+    f"postgres://newsroom@127.0.0.1:{PGPORT}/{DB_NAME}"
+)
+ENV = {
+    **os.environ,
+    "DATABASE_URL": DB_URL,
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-" + "b" * 50),
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "NEWSROOM_SERVE_MEDIA": "true",
+    "NEWSROOM_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",  # bench only
+    "DJANGO_LOG_LEVEL": "ERROR",
+}
+
+POST_LUA = r"""
+local threads_seen = 0
+function setup(thread)
+  threads_seen = threads_seen + 1
+  thread:set("tid", threads_seen)
+end
+counter = 0
+request = function()
+  counter = counter + 1
+  local id = string.format("%d-%d-%d", tid or 0, counter, os.time())
+  -- A distinct client address per post: 10.<thread>.<n / 254>.<n % 254 + 1>
+  local ip = string.format("10.%d.%d.%d", tid or 0, math.floor(counter / 254) % 256,
+                           counter % 254 + 1)
+  local body = "csrfmiddlewaretoken=" .. token .. "&ts=" .. ts ..
+    "&name=Bench+reader&email=bench" .. id .. "%40example.com&body=Bench+comment+" .. id
+  return wrk.format("POST", path, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "csrftoken=" .. cookie,
+    ["Referer"] = referer,
+    ["X-Forwarded-For"] = ip,
+  }, body)
+end
+"""
+
+
+def manage(*args: str, env=None) -> str:
+    return subprocess.check_output(
+        [PY, "manage.py", *args], cwd=ROOT, env=env or ENV, text=True
+    )
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(
+            ["apt-get", "-o", "DPkg::Lock::Timeout=120", "install", "-y", "-qq", "wrk"],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        return
+    sys.exit("wrk is needed: apt-get install wrk (or brew install wrk)")
+
+
+def bindir() -> str:
+    return subprocess.check_output(
+        [ROOT / "scripts" / "db", "bindir"], text=True
+    ).strip()
+
+
+def prepare() -> dict:
+    """Database ready; an article with exactly 50 approved comments."""
+    subprocess.run([ROOT / "scripts" / "db", "start"], check=True)
+    if BULK:
+        exists = subprocess.run(
+            [
+                subprocess.check_output(
+                    [ROOT / "scripts" / "db", "bindir"], text=True
+                ).strip()
+                + "/psql",
+                "-X",
+                "-qtA",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                PGPORT,
+                "-U",
+                "newsroom",
+                "-d",
+                "postgres",
+                "-c",
+                f"SELECT 1 FROM pg_database WHERE datname='{DB_NAME}'",
+            ],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        if exists != "1":
+            subprocess.run(
+                [
+                    subprocess.check_output(
+                        [ROOT / "scripts" / "db", "bindir"], text=True
+                    ).strip()
+                    + "/createdb",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    PGPORT,
+                    "-U",
+                    "newsroom",
+                    DB_NAME,
+                ],
+                check=True,
+            )
+        manage("migrate", "--noinput", "-v0")
+        if "has articles" not in manage(
+            "shell",
+            "-c",
+            (
+                "from articles.models import Article;"
+                "print('has articles' if Article.objects.exists() else 'empty')"
+            ),
+        ):
+            subprocess.run(
+                [PY, "manage.py", "seed_bulk"], cwd=ROOT, env=ENV, check=True
+            )
+    else:
+        manage("migrate", "--noinput", "-v0")
+        manage("load_demo", "-v0")
+        manage("load_demo_comments", "-v0")
+    manage("collectstatic", "--noinput", "-v0")
+    out = manage("shell", "-c", BENCH_ARTICLE)
+    article_url, post_url, search = out.split()[-3:]
+    return {"article": article_url, "post": post_url, "search": search}
+
+
+BENCH_ARTICLE = """
+from datetime import timedelta
+from django.utils import timezone
+from articles.models import Article, Section
+from comments.models import Comment
+section = Section.objects.order_by('position').first()
+article, created = Article.objects.get_or_create(
+    slug='bench-fifty-comments',
+    defaults=dict(title='Bench: fifty approved comments', section=section,
+                  standfirst='The article page measured by make bench.',
+                  body='<p>' + 'Benchmark body text. ' * 80 + '</p>',
+                  status='published', published_at=timezone.now() - timedelta(days=1)))
+Comment.objects.filter(article=article).exclude(name='Bench seed').delete()
+have = Comment.objects.filter(article=article, status='approved').count()
+for i in range(have, 50):
+    Comment.objects.create(
+        article=article, name='Bench seed', email=f'seed{i}@example.com',
+        body=f'Seeded comment {i} for the benchmark.', status='approved', rule='bench')
+print(article.get_absolute_url(), f'/comments/post/{article.pk}/', 'leica')
+"""
+
+
+def free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def start_server(page_cache: bool) -> subprocess.Popen:
+    env = {**ENV, "NEWSROOM_PAGE_CACHE": "true" if page_cache else "false"}
+    if SERVER == "granian":
+        command = [
+            str(ROOT / ".venv" / "bin" / "granian"),
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORT),
+            "--workers",
+            WORKERS,
+            "--blocking-threads",
+            THREADS,
+            "--log-level",
+            "error",
+            "newsroom.wsgi:application",
+        ]
+    else:
+        command = [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "newsroom.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            WORKERS,
+            "--threads",
+            THREADS,
+            "--log-level",
+            "error",
+        ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(BASE + "/healthz", timeout=1)
+            return process
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{SERVER} did not start")
+
+
+def stop_server(process):
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def worker_rss_mb(process) -> float:
+    """Largest resident set among the server's processes, in MB."""
+    sizes = []
+    for pid in [process.pid, *children(process.pid)]:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+    return max(sizes) if sizes else 0.0
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def to_ms(value: str) -> float:
+    match = re.match(r"([\d.]+)(us|ms|s)", value)
+    number, unit = float(match[1]), match[2]
+    return number / 1000 if unit == "us" else number * 1000 if unit == "s" else number
+
+
+def wrk(url: str, script: str | None = None) -> dict:
+    results = []
+    for _ in range(RUNS):
+        command = ["wrk", "-t2", "-c16", f"-d{SECONDS}s", "--latency", url]
+        if script:
+            command[1:1] = ["-s", script]
+        out = subprocess.run(command, capture_output=True, text=True).stdout
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+        p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1])
+        p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1])
+        total = int(re.search(r"(\d+) requests in", out)[1])
+        non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        socket_errors = re.search(r"Socket errors: (.*)", out)
+        results.append(
+            {
+                "rps": rps,
+                "p50": p50,
+                "p99": p99,
+                "requests": total,
+                "non2xx": int(non2xx[1]) if non2xx else 0,
+                "socket": socket_errors[1] if socket_errors else "",
+            }
+        )
+    results.sort(key=lambda r: r["rps"])
+    return results[len(results) // 2]
+
+
+def queries_per_request(paths: dict) -> dict:
+    code = (
+        "import json;from django.test import Client;from django.db import connection;"
+        "from django.test.utils import CaptureQueriesContext;"
+        "from django.core.cache import cache;c=Client();out={}\n"
+        f"for name, url in {paths!r}.items():\n"
+        "    cache.clear()\n"
+        "    with CaptureQueriesContext(connection) as q: c.get(url)\n"
+        "    with CaptureQueriesContext(connection) as q2: c.get(url)\n"
+        "    out[name]=(len(q), len(q2))\n"
+        "print(json.dumps(out))"
+    )
+    env = {
+        **ENV,
+        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1",
+        "NEWSROOM_PAGE_CACHE": "true",
+    }
+    import json
+
+    return json.loads(manage("shell", "-c", code, env=env).strip().splitlines()[-1])
+
+
+def post_script(urls: dict) -> str:
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    page = opener.open(BASE + urls["article"]).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    ts = urllib.parse.quote(re.search(r'name="ts" value="([^"]+)"', page)[1])
+    cookie = ""
+    for handler in opener.handlers:
+        if hasattr(handler, "cookiejar"):
+            for c in handler.cookiejar:
+                if c.name == "csrftoken":
+                    cookie = c.value
+    time.sleep(3.5)  # the form must be older than the too-fast rule's 3 s
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    script.write(
+        f'token = "{token}"\nts = "{ts}"\ncookie = "{cookie}"\n'
+        f'path = "{urls["post"]}"\nreferer = "{BASE}{urls["article"]}"\n' + POST_LUA
+    )
+    script.close()
+    return script.name
+
+
+def count_bench_comments() -> tuple[int, int]:
+    out = manage(
+        "shell",
+        "-c",
+        (
+            "from django.db.models import Count;from comments.models import Comment;"
+            "qs=Comment.objects.filter(body__startswith='Bench comment ');"
+            "dup=qs.values('body').annotate(n=Count('pk')).filter(n__gt=1).count();"
+            "print(qs.count(), dup)"
+        ),
+    )
+    total, duplicates = out.split()[-2:]
+    return int(total), int(duplicates)
+
+
+def main():
+    ensure_wrk()
+    if not free(PORT):
+        sys.exit(f"port {PORT} is busy (set BENCH_PORT)")
+    urls = prepare()
+    targets = {
+        "trivial view (/robots.txt)": "/robots.txt",
+        "article, 50 comments, cache off": urls["article"],
+        "article, 50 comments, cache on": urls["article"],
+        "home page": "/",
+        "search": f"/search/?q={urls['search']}",
+    }
+    rows = []
+    queries = queries_per_request(
+        {
+            "trivial view (/robots.txt)": "/robots.txt",
+            "article, 50 comments, cache off": urls["article"],
+            "home page": "/",
+            "search": f"/search/?q={urls['search']}",
+        }
+    )
+    rss = []
+    for page_cache in (False, True):
+        server = start_server(page_cache)
+        try:
+            for name, path in targets.items():
+                if ("cache on" in name) != page_cache and "cache" in name:
+                    continue
+                if "cache" not in name and page_cache:
+                    continue
+                result = wrk(BASE + path)
+                q = queries.get(name.replace("cache on", "cache off"), (None, None))
+                result["queries"] = q[1] if page_cache else q[0]
+                rows.append((name, result))
+            if not page_cache:
+                script = post_script(urls)
+                before, _ = count_bench_comments()
+                result = wrk(BASE + urls["post"], script)
+                after, duplicates = count_bench_comments()
+                result["stored"] = after - before
+                result["duplicates"] = duplicates
+                result["queries"] = "-"
+                rows.append(("comment POST (303 = accepted)", result))
+            rss.append(worker_rss_mb(server))
+        finally:
+            stop_server(server)
+    report(rows, max(rss))
+
+
+def report(rows, rss_mb: float):
+    cpu = "unknown"
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        pass
+    header = (
+        f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {SERVER}, "
+        f"{WORKERS} workers × {THREADS} threads, "
+        f"{'bulk data (100k articles, 1M comments)' if BULK else 'demo data'}\n\n"
+        f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"wrk -t2 -c16 -d{SECONDS}s, median of {RUNS}. "
+        f"Largest server process RSS: {rss_mb:.0f} MB.\n\n"
+        "| target | requests/s | p50 ms | p99 ms | errors | SQL queries/request |\n"
+        "|---|---|---|---|---|---|\n"
+    )
+    lines = []
+    for name, r in rows:
+        errors = r["socket"] or "0"
+        if name.startswith("comment POST"):
+            errors = (
+                f"stored {r['stored']} of {r['requests']} posted, "
+                f"{r['duplicates']} duplicated"
+            )
+        elif r["non2xx"]:
+            errors = f"{r['non2xx']} non-2xx; {errors}"
+        lines.append(
+            f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {errors} | "
+            f"{r['queries']} |\n"
+        )
+    table = header + "".join(lines)
+    print(table)
+    docs = ROOT / "docs" / "benchmarks.md"
+    docs.parent.mkdir(exist_ok=True)
+    if not docs.exists():
+        docs.write_text(
+            "# Benchmarks\n\nFigures appended by `make bench` "
+            "(scripts/bench.py). Compare rows of one run, not across "
+            "machines: wrk and the server share the same 2 cores.\n"
+        )
+    with docs.open("a") as handle:
+        handle.write(table)
+
+
+if __name__ == "__main__":
+    main()
