@@ -3,8 +3,7 @@ import json
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.decorators import method_decorator
@@ -16,6 +15,7 @@ from django.views.generic import DetailView, ListView
 
 from .models import Article, ArticleAuthor, AuthorProfile, Section, Tag
 from .pagecache import article_tag, cache_page_tags
+from .pagination import window_page
 from .sitemaps import news_sitemap_articles
 
 PAGE_SIZE = 12
@@ -48,6 +48,11 @@ class PublishedArticlesMixin:
         cache_page_tags(request, "lists")
         return super().get(request, *args, **kwargs)
 
+    def paginate_queryset(self, queryset, page_size):
+        """Page without COUNT(*) (see articles/pagination.py)."""
+        page = window_page(queryset, self.request.GET.get("page"), page_size)
+        return None, page, page.object_list, page.has_other_pages()
+
     def published(self):
         return Article.objects.published().for_listing().latest_first()
 
@@ -57,6 +62,12 @@ class HomeView(PublishedArticlesMixin, ListView):
 
     template_name = "articles/home.html"
     context_object_name = "articles"
+
+    def request_sections(self):
+        """The sections the navigation already loaded (no second query)."""
+        from .context_processors import navigation
+
+        return navigation(self.request)["nav_sections"]
 
     def get_queryset(self):
         return self.published()
@@ -70,31 +81,39 @@ class HomeView(PublishedArticlesMixin, ListView):
             lead = lead or (items[0] if items else None)
             context["lead"] = lead
             context["latest"] = [a for a in items if lead is None or a.pk != lead.pk]
-            context["section_blocks"] = section_blocks()
+            context["section_blocks"] = section_blocks(self.request_sections())
         else:
             context["latest"] = items
         return context
 
 
-def section_blocks() -> list[tuple[Section, list[Article]]]:
-    """The newest few published articles of every section, in one query."""
-    ranked = (
-        Article.objects.published()
-        .for_listing()
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("section_id")],
-                order_by=[F("published_at").desc(), F("pk").desc()],
-            )
-        )
-        .filter(rank__lte=SECTION_BLOCK_SIZE)
-        .order_by("section__position", "section__name", "rank")
+def section_blocks(sections) -> list[tuple[Section, list[Article]]]:
+    """The newest few published articles of every section, in one query: a
+    UNION ALL of one small index scan per section (a window over every
+    published article would read them all)."""
+    sections = list(sections)
+    if not sections:
+        return []
+    base = (
+        Article.objects.published().only(*CARD_FIELDS).order_by("-published_at", "-pk")
     )
-    blocks: dict[int, tuple[Section, list[Article]]] = {}
-    for article in ranked:
-        blocks.setdefault(article.section_id, (article.section, []))[1].append(article)
-    return list(blocks.values())
+    parts = [base.filter(section_id=s.pk)[:SECTION_BLOCK_SIZE] for s in sections]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    by_section: dict[int, list[Article]] = {}
+    for article in rows:
+        by_section.setdefault(article.section_id, []).append(article)
+    blocks = []
+    for section in sections:
+        items = sorted(
+            by_section.get(section.pk, []),
+            key=lambda a: (a.published_at, a.pk),
+            reverse=True,
+        )
+        for item in items:
+            item.section = section
+        if items:
+            blocks.append((section, items))
+    return blocks
 
 
 class ArticleDetailView(DetailView):
@@ -313,6 +332,10 @@ class SearchView(PublishedArticlesMixin, ListView):
 
     def get(self, request, *args, **kwargs):
         return ListView.get(self, request, *args, **kwargs)
+
+    def paginate_queryset(self, queryset, page_size):
+        # Results are few (a GIN index match): show their count.
+        return ListView.paginate_queryset(self, queryset, page_size)
 
     template_name = "articles/search.html"
     context_object_name = "articles"
