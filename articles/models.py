@@ -305,6 +305,11 @@ class Article(models.Model):
                 name="article_section_pub_idx",
             ),
             GinIndex(fields=["search_vector"], name="article_search_idx"),
+            models.Index(
+                fields=["-published_at"],
+                condition=Q(is_featured=True),
+                name="article_featured_idx",
+            ),
         ]
 
     def __str__(self):

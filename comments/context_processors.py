@@ -7,7 +7,9 @@ PENDING_DISPLAY_CAP = 1000
 
 def _pending_label() -> str:
     # Counting stops at the cap: the queue page stays fast with huge backlogs.
-    count = Comment.objects.pending().order_by()[:PENDING_DISPLAY_CAP].count()
+    # Ordered like the queue so the (status, created_at) index answers it.
+    pending = Comment.objects.pending().order_by("-created_at")
+    count = pending[:PENDING_DISPLAY_CAP].count()
     return f"{PENDING_DISPLAY_CAP - 1}+" if count >= PENDING_DISPLAY_CAP else str(count)
 
 

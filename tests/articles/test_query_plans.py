@@ -1,0 +1,92 @@
+"""EXPLAIN every reader-page query and the moderation queue query against
+enough rows for the planner to prefer indexes; no sequential scan of the
+articles or comments tables is allowed."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Article, AuthorProfile, Section, Tag
+from comments.models import Comment
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+BIG_TABLES = {"articles_article", "comments_comment"}
+
+
+@pytest.fixture
+def bulk(settings):
+    settings.NEWSROOM_PAGE_CACHE = False
+    call_command("seed_bulk", articles=20_000, comments=120_000, stdout=None)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def seq_scans(plan) -> list[str]:
+    found = []
+    if plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") in BIG_TABLES:
+        found.append(plan["Relation Name"])
+    for child in plan.get("Plans", []):
+        found += seq_scans(child)
+    return found
+
+
+def explain_all(queries):
+    problems = []
+    with connection.cursor() as cursor:
+        for query in queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+            raw = cursor.fetchone()[0]
+            plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+            if scans := seq_scans(plan):
+                problems.append((scans, sql[:300]))
+    return problems
+
+
+def test_reader_pages_and_queue_use_indexes(bulk):
+    busiest = (
+        Comment.objects.values("article").order_by("-article__comments__id").first()
+    )
+    big = Article.objects.get(pk=busiest["article"])
+    assert big.comments.count() >= 2000
+    normal = Article.objects.published().order_by("?").first()
+    section = Section.objects.filter(slug__startswith="bulk-").first()
+    tag = Tag.objects.filter(slug__startswith="bulk-").first()
+    author = AuthorProfile.objects.filter(slug__startswith="bulk-").first()
+    urls = [
+        "/",
+        "/?page=3",
+        big.get_absolute_url(),
+        big.get_absolute_url() + "?cpage=5",
+        normal.get_absolute_url(),
+        section.get_absolute_url(),
+        section.get_absolute_url() + "?page=4",
+        tag.get_absolute_url(),
+        author.get_absolute_url(),
+        f"/search/?q=story+{normal.pk}",  # a rare word: the GIN index
+        "/feed/",
+        f"/section/{section.slug}/feed/",
+        "/news-sitemap.xml",
+    ]
+    client = Client()
+    problems = []
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200, url
+        problems += [(url, *p) for p in explain_all(captured.captured_queries)]
+    moderator = Client()
+    moderator.force_login(UserFactory(username="root", groups="admin"))
+    with CaptureQueriesContext(connection) as captured:
+        queue = moderator.get("/admin/comments/comment/?status__exact=pending")
+        assert queue.status_code == 200
+    problems += [("queue", *p) for p in explain_all(captured.captured_queries)]
+    for p in problems:
+        print("PROBLEM", p[0], p[1], p[2][:900])
+    assert problems == []
