@@ -92,7 +92,8 @@ test: export NEWSROOM_SERVE_MEDIA := true
 test: export DJANGO_CONN_MAX_AGE := 0
 test: $(VENV)/.dev-installed db
 	@export CHROMIUM_PATH="$$(scripts/ensure-chromium)" || exit 1; \
-	echo "Chromium: $$CHROMIUM_PATH"; \
+	export REDIS_SERVER="$$(scripts/ensure-redis)" || exit 1; \
+	echo "Chromium: $$CHROMIUM_PATH, Redis: $$REDIS_SERVER"; \
 	set -e; \
 	$(VENV)/bin/ruff check . ; \
 	$(VENV)/bin/ruff format --check . ; \
