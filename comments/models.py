@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import MD5, Lower
+from django.db.models.functions import MD5, Lower, Upper
 from django.utils import timezone
 from django.utils.text import Truncator
 
@@ -106,7 +106,8 @@ class Comment(models.Model):
             models.Index(fields=["thread", "created_at"], name="comment_thread_idx"),
             models.Index(fields=["status", "-created_at"], name="comment_queue_idx"),
             models.Index(fields=["ip", "created_at"], name="comment_ip_idx"),
-            models.Index(Lower("email"), "created_at", name="comment_email_idx"),
+            # Django's iexact compares UPPER(email): the index matches it.
+            models.Index(Upper("email"), "created_at", name="comment_email_idx"),
         ]
         constraints = [
             # Rule 4 (duplicates) holds under concurrency too.
@@ -183,7 +184,7 @@ class BannedCommenter(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(Lower("email"), name="ban_email_idx")]
+        indexes = [models.Index(Upper("email"), name="ban_email_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(email="") | Q(ip__isnull=False),

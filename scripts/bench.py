@@ -187,7 +187,7 @@ for i in range(have, 50):
     Comment.objects.create(
         article=article, name='Bench seed', email=f'seed{i}@example.com',
         body=f'Seeded comment {i} for the benchmark.', status='approved', rule='bench')
-print(article.get_absolute_url(), f'/comments/post/{article.pk}/', 'leica')
+print(article.get_absolute_url(), f'/comments/post/{article.pk}/', 'fifty')
 """
 
 

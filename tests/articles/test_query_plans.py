@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article, AuthorProfile, Section, Tag
+from comments.forms import sign_timestamp
 from comments.models import Comment
 from tests.factories import UserFactory
 
@@ -21,6 +22,7 @@ BIG_TABLES = {"articles_article", "comments_comment"}
 @pytest.fixture
 def bulk(settings):
     settings.NEWSROOM_PAGE_CACHE = False
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
     call_command("seed_bulk", articles=20_000, comments=120_000, stdout=None)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -81,6 +83,16 @@ def test_reader_pages_and_queue_use_indexes(bulk):
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200, url
         problems += [(url, *p) for p in explain_all(captured.captured_queries)]
+    settings_comment = {
+        "name": "Plan",
+        "email": "plan@example.com",
+        "body": "Checking plans",
+        "ts": sign_timestamp(),
+    }
+    with CaptureQueriesContext(connection) as captured:
+        posted = client.post(f"/comments/post/{normal.pk}/", settings_comment)
+        assert posted.status_code == 303
+    problems += [("comment POST", *p) for p in explain_all(captured.captured_queries)]
     moderator = Client()
     moderator.force_login(UserFactory(username="root", groups="admin"))
     with CaptureQueriesContext(connection) as captured:
