@@ -206,12 +206,15 @@ def neighbours(article: Article, *, tag_ids: list[int]) -> dict:
     )
     at, pk = article.published_at, article.pk
     previous = (
-        base.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk))
+        # The plain range lets the index bound the scan; the OR breaks ties.
+        base.filter(published_at__lte=at)
+        .filter(Q(published_at__lt=at) | Q(pk__lt=pk))
         .annotate(kind=Value("previous"))
         .order_by("-published_at", "-pk")[:1]
     )
     following = (
-        base.filter(Q(published_at__gt=at) | Q(published_at=at, pk__gt=pk))
+        base.filter(published_at__gte=at)
+        .filter(Q(published_at__gt=at) | Q(pk__gt=pk))
         .annotate(kind=Value("next"))
         .order_by("published_at", "pk")[:1]
     )
