@@ -54,6 +54,11 @@ def bump(*tags: str) -> None:
             cache.set(key, int(time.time() * 1000), None)
 
 
+def tag_version(tag: str) -> int:
+    """The current version of one tag (for fragment caches keyed on it)."""
+    return _versions([tag])[tag]
+
+
 def _versions(tags) -> dict:
     """{tag: version} for `tags`, starting missing ones at the current time."""
     keys = {VERSION_PREFIX + t: t for t in tags}

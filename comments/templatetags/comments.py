@@ -1,15 +1,18 @@
 import re
 
 from django import template
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape, urlize
 from django.utils.safestring import mark_safe
 
+from articles import pagecache
 from comments import moderation
 from comments.forms import CommentForm
-from comments.models import Comment
+from comments.models import MAX_DEPTH, Comment
 from comments.views import own_comment_ids, remembered_author
 
 register = template.Library()
@@ -82,14 +85,14 @@ def comment_section(context, article):
         form = CommentForm(initial=remembered_author(request))
         if form.initial.get("name"):
             form.initial["remember"] = True
-    thread = _thread(article, own_ids=own_ids, page_number=page_number)
+    thread_html = _thread_html(article, own_ids, page_number, closed)
     reply_to = None
     if form is not None:
         form.helper.form_action = reverse("comments:post", args=[article.pk])
         parent_id = (
             form.data.get("parent") if form.is_bound else request.GET.get("replytocom")
         )
-        reply_to = _find(thread["comments"], parent_id)
+        reply_to = _reply_target(article, parent_id)
         if reply_to is not None and not form.is_bound:
             form.initial["parent"] = reply_to.pk
     return {
@@ -97,23 +100,41 @@ def comment_section(context, article):
         "closed": closed,
         "form": form,
         "notice": getattr(request, "comment_notice", ""),
-        "max_depth": 2,
         "request": request,
         "reply_to": reply_to,
-        **thread,
+        "thread_html": thread_html,
     }
 
 
-def _find(comments, pk):
-    """The approved comment `pk` among those on this page (no query)."""
+def _reply_target(article, pk):
+    """The approved comment being replied to (one query, only when replying)."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         return None
-    for comment in comments:
-        if comment.pk == pk and comment.status == Comment.Status.APPROVED:
-            return comment
-        found = _find(comment.children, pk)
-        if found is not None:
-            return found
-    return None
+    if pk <= 0 or pk > 2**62:
+        return None
+    return Comment.objects.approved().filter(article=article, pk=pk).first()
+
+
+def _thread_html(article, own_ids, page_number, closed) -> str:
+    """The rendered thread. Without the reader's own pending comments it is
+    the same for everyone, so it is kept in the cache under the article's
+    page-cache version: approving or removing a comment drops it."""
+
+    def render():
+        context = _thread(article, own_ids=own_ids, page_number=page_number)
+        context.update(closed=closed, max_depth=MAX_DEPTH)
+        return render_to_string("comments/includes/thread.html", context)
+
+    if own_ids:
+        return mark_safe(render())
+    tag = pagecache.article_tag(article.pk)
+    version = pagecache.tag_version(tag)
+    page = max(1, min(page_number, 1000))  # bounded: no key flooding
+    key = f"thread:{article.pk}:{page}:{int(closed)}:{version}"
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, moderation.setting("COMMENTS_THREAD_CACHE_SECONDS"))
+    return mark_safe(html)

@@ -188,3 +188,23 @@ def test_page_cache_can_be_switched_off(client, settings):
     settings.NEWSROOM_PAGE_CACHE = False
     client.get("/")
     assert get(client, "/")[1] is None
+
+
+def test_thread_fragment_cache_follows_moderation_with_page_cache_off(
+    client, settings, commit
+):
+    settings.NEWSROOM_PAGE_CACHE = False
+    moderator = UserFactory(username="mod", groups="Moderator")
+    article = ArticleFactory()
+    comment = CommentFactory(article=article, pending=True, body="Fragment check")
+    assert (
+        "Fragment check" not in client.get(article.get_absolute_url()).content.decode()
+    )
+    with commit():
+        comment_services.comment_approve(comment=comment, moderator=moderator)
+    assert "Fragment check" in client.get(article.get_absolute_url()).content.decode()
+    with commit():
+        comment_services.comment_reject(comment=comment, moderator=moderator)
+    assert (
+        "Fragment check" not in client.get(article.get_absolute_url()).content.decode()
+    )
