@@ -1,18 +1,14 @@
-"""Project-wide HTTP plumbing: request size limit, database outages, CSP
-hashes for inline import maps."""
+"""Project-wide HTTP plumbing: request size limit and CSP hashes for inline
+import maps. (Database outages become 503 pages in newsroom.views.server_error.)"""
 
 import base64
 import hashlib
-import logging
 import re
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.csp import CSP
-
-logger = logging.getLogger(__name__)
 
 
 class RequestSizeLimitMiddleware:
@@ -39,34 +35,6 @@ class RequestSizeLimitMiddleware:
             response["Connection"] = "close"
             return response
         return self.get_response(request)
-
-
-class DatabaseUnavailableMiddleware:
-    """While PostgreSQL is down, answer 503 with a plain page (no traceback).
-    Connections are health-checked (CONN_HEALTH_CHECKS), so the site recovers
-    by itself once the database is back."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_exception(self, request, exception):
-        if isinstance(exception, (OperationalError, InterfaceError)):
-            return self.unavailable(exception)
-        return None
-
-    @staticmethod
-    def unavailable(error):
-
-        logger.error("Database unavailable: %s", error)
-        for connection in connections.all(initialized_only=True):
-            connection.close_if_unusable_or_obsolete()
-        response = HttpResponse(render_to_string("503.html"), status=503)
-        response["Retry-After"] = "30"
-        response["Cache-Control"] = "no-store"
-        return response
 
 
 _IMPORTMAP = re.compile(rb'<script type="importmap"[^>]*>(.*?)</script>', re.S)

@@ -114,7 +114,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "newsroom.middleware.RequestSizeLimitMiddleware",
-    "newsroom.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "newsroom.middleware.InlineImportMapHashMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

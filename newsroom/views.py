@@ -1,13 +1,20 @@
 """Project-level endpoints: health check and the last-resort error page."""
 
+import logging
 import sys
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+)
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
-from .middleware import DatabaseUnavailableMiddleware
+logger = logging.getLogger(__name__)
 
 
 @never_cache
@@ -24,8 +31,16 @@ def healthz(request):
 
 
 def server_error(request):
-    """500 page; a database outage anywhere in the stack becomes a 503."""
+    """500 page. A database outage, wherever in the stack it surfaces, becomes
+    a plain 503 page instead; connections are health-checked, so the site
+    recovers by itself once PostgreSQL is back."""
     error = sys.exc_info()[1]
     if isinstance(error, (OperationalError, InterfaceError)):
-        return DatabaseUnavailableMiddleware.unavailable(error)
+        logger.error("Database unavailable: %s", error)
+        for conn in connections.all(initialized_only=True):
+            conn.close_if_unusable_or_obsolete()
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        response["Cache-Control"] = "no-store"
+        return response
     return HttpResponse(render_to_string("500.html"), status=500)
