@@ -22,25 +22,6 @@ DUPLICATE_MESSAGE = (
 )
 LINK_RE = re.compile(r"(?:https?://|www\.)\S+", re.I)
 
-DEFAULTS = {
-    "COMMENTS_MIN_SUBMIT_SECONDS": 3,
-    "COMMENTS_FLOOD_SECONDS": 15,
-    "COMMENTS_RATE_PER_MINUTE": 10,
-    "COMMENTS_HOLD_LINKS": 2,
-    "COMMENTS_TRUST_APPROVED_EMAILS": True,
-    "COMMENTS_BLOCK_WORDS": (),
-    "COMMENTS_HOLD_WORDS": (),
-    "COMMENTS_IP_STORAGE": "full",
-    "COMMENTS_CLOSE_AFTER_DAYS": 30,
-    "COMMENTS_IP_RETENTION_DAYS": 30,
-    "COMMENTS_PER_PAGE": 50,
-    "COMMENTS_THREAD_CACHE_SECONDS": 600,
-}
-
-
-def setting(name):
-    return getattr(settings, name, DEFAULTS[name])
-
 
 @dataclass(frozen=True)
 class Decision:
@@ -58,7 +39,7 @@ class Decision:
 
 def stored_ip(ip: str | None) -> str | None:
     """The IP as the privacy setting allows it to be kept."""
-    mode = setting("COMMENTS_IP_STORAGE")
+    mode = settings.COMMENTS_IP_STORAGE
     if not ip or mode == "none":
         return None
     if mode == "truncated":
@@ -70,8 +51,10 @@ def stored_ip(ip: str | None) -> str | None:
 
 
 def _words(kind: str) -> list[str]:
-    from_settings = setting(
-        "COMMENTS_BLOCK_WORDS" if kind == "block" else "COMMENTS_HOLD_WORDS"
+    from_settings = (
+        settings.COMMENTS_BLOCK_WORDS
+        if kind == "block"
+        else settings.COMMENTS_HOLD_WORDS
     )
     from_admin = ModerationWord.objects.filter(kind=kind).values_list("word", flat=True)
     return [w.lower() for w in [*from_settings, *from_admin] if w.strip()]
@@ -98,7 +81,7 @@ def decide(
     # 1. Bots: the hidden field is filled, or the form came back too fast.
     if honeypot:
         return Decision(rule="honeypot", status=Comment.Status.SPAM)
-    if form_age is None or form_age < setting("COMMENTS_MIN_SUBMIT_SECONDS"):
+    if form_age is None or form_age < settings.COMMENTS_MIN_SUBMIT_SECONDS:
         return Decision(rule="too-fast", status=Comment.Status.SPAM)
 
     # 2. Banned email or IP.
@@ -111,7 +94,7 @@ def decide(
     # 3. Flood and rate limits (moderators exempt).
     if not is_moderator:
         recent = Comment.objects.filter(
-            created_at__gte=now - timedelta(seconds=setting("COMMENTS_FLOOD_SECONDS"))
+            created_at__gte=now - timedelta(seconds=settings.COMMENTS_FLOOD_SECONDS)
         )
         same_sender = Q(email__iexact=email)
         if ip:
@@ -122,7 +105,7 @@ def decide(
             last_minute = Comment.objects.filter(
                 ip=ip, created_at__gte=now - timedelta(minutes=1)
             ).count()
-            if last_minute >= setting("COMMENTS_RATE_PER_MINUTE"):
+            if last_minute >= settings.COMMENTS_RATE_PER_MINUTE:
                 return Decision(
                     rule="rate-limit", refusal=FLOOD_MESSAGE, http_status=429
                 )
@@ -144,11 +127,11 @@ def decide(
         return Decision(rule="block-word", status=Comment.Status.SPAM)
     if _contains_any(text, _words("hold")):
         return Decision(rule="hold-word", status=Comment.Status.PENDING)
-    if len(LINK_RE.findall(body)) >= setting("COMMENTS_HOLD_LINKS"):
+    if len(LINK_RE.findall(body)) >= settings.COMMENTS_HOLD_LINKS:
         return Decision(rule="links", status=Comment.Status.PENDING)
 
     # 6. Trusted commenters.
-    if setting("COMMENTS_TRUST_APPROVED_EMAILS"):
+    if settings.COMMENTS_TRUST_APPROVED_EMAILS:
         if Comment.objects.approved().by_email(email).exists():
             return Decision(rule="trusted", status=Comment.Status.APPROVED)
 
@@ -160,7 +143,7 @@ def comments_closed(article) -> bool:
     """Closed by the article's switch, or N days after publication."""
     if not article.comments_open:
         return True
-    days = setting("COMMENTS_CLOSE_AFTER_DAYS")
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
     if days and article.published_at:
         return timezone.now() - article.published_at > timedelta(days=days)
     return False

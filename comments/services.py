@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -278,7 +279,7 @@ def commenter_erase(*, email: str, delete_text: bool = False) -> int:
 
 def comments_purge_ips(*, older_than_days: int | None = None) -> int:
     """Blank IP addresses of comments older than the retention period."""
-    days = older_than_days or moderation.setting("COMMENTS_IP_RETENTION_DAYS")
+    days = older_than_days or settings.COMMENTS_IP_RETENTION_DAYS
     cutoff = timezone.now() - timedelta(days=days)
     return Comment.objects.filter(created_at__lt=cutoff, ip__isnull=False).update(
         ip=None

@@ -77,7 +77,7 @@ def comment_page(comment: Comment, own_ids) -> int:
         .filter(created_at__lt=root.created_at)
         .count()
     )
-    return before // moderation.setting("COMMENTS_PER_PAGE") + 1
+    return before // settings.COMMENTS_PER_PAGE + 1
 
 
 @require_POST

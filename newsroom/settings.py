@@ -344,3 +344,5 @@ if COMMENTS_IP_STORAGE not in {"full", "truncated", "none"}:
 COMMENTS_CLOSE_AFTER_DAYS = env_int("COMMENTS_CLOSE_AFTER_DAYS", 30)
 COMMENTS_IP_RETENTION_DAYS = env_int("COMMENTS_IP_RETENTION_DAYS", 30)
 COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)
+# How long a rendered comment thread is kept (it is dropped on moderation anyway).
+COMMENTS_THREAD_CACHE_SECONDS = env_int("COMMENTS_THREAD_CACHE_SECONDS", 600)

@@ -1,6 +1,7 @@
 import re
 
 from django import template
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -33,7 +34,7 @@ def comment_body(text: str) -> str:
 
 def _thread(article, *, own_ids, page_number):
     """One page of top-level comments with their replies, in three queries."""
-    per_page = moderation.setting("COMMENTS_PER_PAGE")
+    per_page = settings.COMMENTS_PER_PAGE
     visible = Comment.objects.on(article).visible_to(own_ids=own_ids)
     counts = Comment.objects.on(article).aggregate(
         approved=Count("pk", filter=Q(status=Comment.Status.APPROVED)),
@@ -136,5 +137,5 @@ def _thread_html(article, own_ids, page_number, closed) -> str:
     html = cache.get(key)
     if html is None:
         html = render()
-        cache.set(key, html, moderation.setting("COMMENTS_THREAD_CACHE_SECONDS"))
+        cache.set(key, html, settings.COMMENTS_THREAD_CACHE_SECONDS)
     return mark_safe(html)
