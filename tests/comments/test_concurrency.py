@@ -1,60 +1,26 @@
 """Real concurrent HTTP posts against the live server."""
 
-import re
 import threading
-import urllib.parse
-import urllib.request
-from http.cookiejar import CookieJar
 
 import pytest
 
 from comments.models import Comment
 from tests.factories import ArticleFactory
+from tests.http_client import CommentClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
 def post_once(base_url, article, n, results):
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(CookieJar()), NoRedirect
+    status, _text = CommentClient(base_url).post_comment(
+        article.get_absolute_url(),
+        f"/comments/post/{article.pk}/",
+        ip=f"10.20.{n // 250}.{n % 250 + 1}",
+        name=f"Reader {n}",
+        email=f"reader{n}@example.com",
+        body=f"Concurrent comment number {n}",
     )
-    ip = f"10.20.{n // 250}.{n % 250 + 1}"
-    headers = {"X-Forwarded-For": ip}
-    page = (
-        opener.open(
-            urllib.request.Request(
-                base_url + article.get_absolute_url(), headers=headers
-            )
-        )
-        .read()
-        .decode()
-    )
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    ts = re.search(r'name="ts" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode(
-        {
-            "csrfmiddlewaretoken": token,
-            "ts": ts,
-            "name": f"Reader {n}",
-            "email": f"reader{n}@example.com",
-            "body": f"Concurrent comment number {n}",
-        }
-    ).encode()
-    request = urllib.request.Request(
-        f"{base_url}/comments/post/{article.pk}/",
-        data=data,
-        headers={**headers, "Referer": base_url + article.get_absolute_url()},
-    )
-    try:
-        response = opener.open(request)
-        results[n] = response.status
-    except urllib.error.HTTPError as error:
-        results[n] = error.code
+    results[n] = status
 
 
 def test_fifty_concurrent_posts_are_each_stored_once(live_server, settings):

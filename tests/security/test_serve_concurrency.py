@@ -2,7 +2,6 @@
 server (gunicorn, DEBUG off, as `make serve` runs it)."""
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -11,7 +10,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -19,15 +17,11 @@ from django.db import connection
 
 from comments.models import Comment
 from tests.factories import ArticleFactory
+from tests.http_client import CommentClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS, POSTS_EACH = 20, 10
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 def free_port() -> int:
@@ -92,44 +86,20 @@ def server(tmp_path):
 
 
 def client_posts(base, article_url, post_url, client_no, results):
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(CookieJar()), NoRedirect
-    )
+    reader = CommentClient(base)
     for n in range(POSTS_EACH):
         seq = client_no * POSTS_EACH + n
-        ip = f"10.{client_no}.{n}.1"
-        page = (
-            opener.open(
-                urllib.request.Request(
-                    base + article_url, headers={"X-Forwarded-For": ip}
-                )
-            )
-            .read()
-            .decode()
-        )
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-        ts = re.search(r'name="ts" value="([^"]+)"', page)[1]
         # Every 10th post repeats an earlier one: it must be refused, with a reason.
         body_no = seq - 1 if n == POSTS_EACH - 1 else seq
-        data = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": token,
-                "ts": ts,
-                "name": f"Reader {body_no}",
-                "email": f"reader{body_no}@example.com",
-                "body": f"Serve concurrency comment {body_no}",
-            }
-        ).encode()
-        request = urllib.request.Request(
-            base + post_url,
-            data=data,
-            headers={"X-Forwarded-For": ip, "Referer": base + article_url},
+        status, text = reader.post_comment(
+            article_url,
+            post_url,
+            ip=f"10.{client_no}.{n}.1",
+            name=f"Reader {body_no}",
+            email=f"reader{body_no}@example.com",
+            body=f"Serve concurrency comment {body_no}",
         )
-        try:
-            response = opener.open(request)
-            results.append((seq, response.status, ""))
-        except urllib.error.HTTPError as error:
-            results.append((seq, error.code, error.read().decode(errors="replace")))
+        results.append((seq, status, "" if status == 303 else text))
 
 
 def test_200_posts_from_20_clients(server):

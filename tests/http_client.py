@@ -1,0 +1,51 @@
+"""A reader posting comments over real HTTP (cookies kept, redirects not
+followed), for the tests that hit a live server or gunicorn."""
+
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class CommentClient:
+    def __init__(self, base_url: str):
+        self.base = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect
+        )
+
+    def post_comment(
+        self, article_url: str, post_url: str, *, ip: str, name, email, body
+    ) -> tuple[int, str]:
+        """Open the article page as a reader at `ip` (X-Forwarded-For), fill
+        its form and post it; returns (status, response text)."""
+        headers = {"X-Forwarded-For": ip}
+        request = urllib.request.Request(self.base + article_url, headers=headers)
+        page = self.opener.open(request).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        ts = re.search(r'name="ts" value="([^"]+)"', page)[1]
+        data = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "ts": ts,
+                "name": name,
+                "email": email,
+                "body": body,
+            }
+        ).encode()
+        request = urllib.request.Request(
+            self.base + post_url,
+            data=data,
+            headers={**headers, "Referer": self.base + article_url},
+        )
+        try:
+            response = self.opener.open(request)
+            return response.status, ""
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(errors="replace")
