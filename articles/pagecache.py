@@ -9,27 +9,37 @@ while they are unchanged, so bumping "article:42" drops that page alone.
 
 Not cached: logged-in users and anyone with a session, a reader with a pending
 comment (they must see "awaiting moderation"), previews, the admin, POSTs.
-The comment form's CSRF token and the CSP nonce are replaced per request, so a
-cached article page still posts and still passes the CSP.
+The middleware runs first, so a hit costs no other middleware: the stored
+response keeps the headers the rest of the stack added, and the comment form's
+CSRF token and the CSP nonce are made fresh per request, so a cached article
+page still posts and still passes the CSP.
 """
 
 import hashlib
+import os
 import re
+import secrets
+import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import empty
 
-VERSION_PREFIX = "pagecache:v:"
+from .tagversions import bump  # noqa: F401  (re-exported: pagecache.bump)
+from .tagversions import versions as _versions
+
 ENTRY_PREFIX = "pagecache:page:"
 BYPASS_COOKIES = ("newsroom_pending_comments",)
 _CSRF_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 CSRF_PLACEHOLDER = b"__NEWSROOM_CSRF__"
 NONCE_PLACEHOLDER = b"__NEWSROOM_NONCE__"
+_CSRF_CHARS = frozenset(CSRF_ALLOWED_CHARS)
 
 
 def article_tag(pk) -> str:
@@ -44,40 +54,25 @@ def cache_page_tags(request, *tags: str, private: bool = False) -> None:
     request.page_cache_private = private
 
 
-def bump(*tags: str) -> None:
-    """Invalidate every cached page that depends on any of `tags`."""
-    for tag in tags:
-        key = VERSION_PREFIX + tag
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, int(time.time() * 1000), None)
-
-
 def tag_version(tag: str) -> int:
     """The current version of one tag (for fragment caches keyed on it)."""
     return _versions([tag])[tag]
-
-
-def _versions(tags) -> dict:
-    """{tag: version} for `tags`, starting missing ones at the current time."""
-    keys = {VERSION_PREFIX + t: t for t in tags}
-    found = cache.get_many(list(keys))
-    missing = {k: int(time.time() * 1000) for k in keys if k not in found}
-    if missing:
-        cache.set_many(missing, None)
-        found.update(missing)
-    return {keys[k]: v for k, v in found.items()}
 
 
 def _enabled() -> bool:
     return getattr(settings, "NEWSROOM_PAGE_CACHE", True)
 
 
+_SKIP_PREFIXES = ("/admin/", "/preview/", "/comments/", "/healthz")
+
+
 def _eligible(request) -> bool:
     if request.method not in ("GET", "HEAD") or not _enabled():
         return False
-    if request.path.startswith(("/admin/", "/preview/", "/comments/", "/healthz")):
+    path = request.path
+    if path.startswith(_SKIP_PREFIXES) or path.startswith(
+        (settings.STATIC_URL, settings.MEDIA_URL)
+    ):
         return False
     cookies = request.COOKIES
     if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
@@ -86,8 +81,9 @@ def _eligible(request) -> bool:
 
 
 def _key(request) -> str:
-    raw = f"{request.get_host()}|{request.get_full_path()}".encode()
-    return ENTRY_PREFIX + hashlib.sha256(raw).hexdigest()
+    """Raises DisallowedHost for a host outside ALLOWED_HOSTS (never cached)."""
+    raw = f"{request.scheme}|{request.get_host()}|{request.get_full_path()}"
+    return ENTRY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _cache_control(response, private: bool) -> None:
@@ -104,20 +100,133 @@ def _cache_control(response, private: bool) -> None:
     patch_vary_headers(response, ["Cookie"])
 
 
+_ALPHABET = CSRF_ALLOWED_CHARS
+_INDEX = {c: i for i, c in enumerate(_ALPHABET)}
+_UNBIASED = 256 - 256 % len(_ALPHABET)
+
+
+def _random_csrf_string() -> str:
+    """CSRF_SECRET_LENGTH characters of CSRF_ALLOWED_CHARS, uniformly from the
+    OS's CSPRNG (bytes over the largest multiple of 62 are dropped), in one
+    urandom call instead of Django's one call per character (the hot spot of
+    a cache hit)."""
+    out = []
+    while len(out) < CSRF_SECRET_LENGTH:
+        out.extend(
+            _ALPHABET[b % len(_ALPHABET)] for b in os.urandom(48) if b < _UNBIASED
+        )
+    return "".join(out[:CSRF_SECRET_LENGTH])
+
+
+def _mask(secret: str) -> str:
+    """The form token for `secret`, by the cipher CsrfViewMiddleware checks
+    (mask + (secret + mask) mod 62, per character)."""
+    mask = _random_csrf_string()
+    n = len(_ALPHABET)
+    return mask + "".join(
+        _ALPHABET[(_INDEX[s] + _INDEX[m]) % n]
+        for s, m in zip(secret, mask, strict=True)
+    )
+
+
+def _csrf_token(request, response) -> bytes:
+    """The visitor's masked CSRF token, as CsrfViewMiddleware would give it
+    (a hit never reaches that middleware): their cookie's secret when it is
+    well formed, else a new secret; the cookie is (re)sent either way, as
+    Django renews it whenever the token is used."""
+    secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    if len(secret) != CSRF_SECRET_LENGTH or not set(secret) <= _CSRF_CHARS:
+        secret = _random_csrf_string()
+    response.set_cookie(
+        settings.CSRF_COOKIE_NAME,
+        secret,
+        max_age=settings.CSRF_COOKIE_AGE,
+        domain=settings.CSRF_COOKIE_DOMAIN,
+        path=settings.CSRF_COOKIE_PATH,
+        secure=settings.CSRF_COOKIE_SECURE,
+        httponly=settings.CSRF_COOKIE_HTTPONLY,
+        samesite=settings.CSRF_COOKIE_SAMESITE,
+    )
+    return _mask(secret).encode()
+
+
+class _LocalCopies:
+    """This process's copies of cached pages (least recently used dropped
+    past NEWSROOM_PAGE_CACHE_LOCAL_MB), so a hit on a shared cache (Redis)
+    fetches a few tag versions instead of the whole page. A copy is served only
+    while the shared versions still match it, so an invalidation made by any
+    server is seen at once by every server: nothing here can go stale."""
+
+    def __init__(self):
+        self._entries = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key, entry):
+        budget = getattr(settings, "NEWSROOM_PAGE_CACHE_LOCAL_MB", 32) * 1024 * 1024
+        size = len(entry["content"])
+        if size > budget:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old["content"])
+            self._entries[key] = entry
+            self._bytes += size
+            while self._bytes > budget:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped["content"])
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+_local = _LocalCopies()
+
+
+def clear_local_copies() -> None:
+    """Forget this process's copies (tests; the shared cache is untouched)."""
+    _local.clear()
+
+
 class PageCacheMiddleware:
+    """The outermost middleware. A hit is answered here, before any other
+    middleware runs: the stored response already carries the headers they
+    added (security headers, CSP with a nonce placeholder, Vary), and the two
+    per-request parts, the CSP nonce and the CSRF token (plus its cookie for a
+    new visitor), are made here exactly as Django's middleware makes them."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if not _eligible(request):
             return self.get_response(request)
-        key = _key(request)
-        entry = cache.get(key)
-        if entry is not None and self._fresh(entry):
+        try:
+            key = _key(request)
+        except DisallowedHost:
+            return self.get_response(request)  # the inner stack answers 400
+        entry = _local.get(key)
+        if entry is None or not self._fresh(entry):
+            entry = cache.get(key)
+            if entry is not None and self._fresh(entry):
+                _local.put(key, entry)
+            else:
+                entry = None
+        if entry is not None:
             return self._replay(request, entry)
         response = self.get_response(request)
         tags = getattr(request, "page_cache_tags", None)
-        if tags and response.status_code == 200 and not response.streaming:
+        if tags and self._storable(response):
             self._store(request, key, response, tags)
             response["X-Page-Cache"] = "miss"
         return response
@@ -128,15 +237,35 @@ class PageCacheMiddleware:
             return False
         return _versions(entry["versions"].keys()) == entry["versions"]
 
+    @staticmethod
+    def _storable(response) -> bool:
+        if response.status_code != 200 or response.streaming:
+            return False
+        # Only the CSRF cookie is per visitor and re-made on a hit; a page
+        # that sets any other cookie is not shared (nor one whose CSRF secret
+        # lives in the session).
+        if settings.CSRF_USE_SESSIONS and _CSRF_FIELD.search(response.content):
+            return False
+        return set(response.cookies) <= {settings.CSRF_COOKIE_NAME}
+
     def _store(self, request, key, response, tags):
         from .models import Article
 
         private = getattr(request, "page_cache_private", False)
         _cache_control(response, private)
         content = _CSRF_FIELD.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
+        headers = {
+            k: v
+            for k, v in response.items()
+            if k.lower() not in {"content-length", "x-page-cache"}
+        }
         nonce = getattr(request, "_csp_nonce", None)
-        if nonce is not None and nonce._wrapped is not empty:
-            content = content.replace(str(nonce).encode(), NONCE_PLACEHOLDER)
+        has_nonce = nonce is not None and nonce._wrapped is not empty
+        if has_nonce:
+            value = str(nonce)
+            content = content.replace(value.encode(), NONCE_PLACEHOLDER)
+            placeholder = NONCE_PLACEHOLDER.decode()
+            headers = {k: v.replace(value, placeholder) for k, v in headers.items()}
         ttl = getattr(settings, "NEWSROOM_PAGE_CACHE_SECONDS", 300)
         expires = time.time() + ttl
         if "lists" in tags:
@@ -145,16 +274,12 @@ class PageCacheMiddleware:
             due = Article.objects.next_scheduled_time()
             if due is not None:
                 expires = min(expires, due.timestamp())
-        headers = {
-            k: v
-            for k, v in response.items()
-            if k.lower() not in {"set-cookie", "content-length"}
-        }
         entry = {
             "versions": _versions(tags),
             "expires": expires,
             "status": response.status_code,
             "headers": headers,
+            "nonce": has_nonce,
             "content": content,
         }
         cache.set(key, entry, max(1, int(expires - time.time())))
@@ -162,13 +287,18 @@ class PageCacheMiddleware:
     @staticmethod
     def _replay(request, entry):
         content = entry["content"]
+        headers = entry["headers"]
+        response = HttpResponse(status=entry["status"])
+        if entry["nonce"]:
+            nonce = secrets.token_urlsafe(16)  # as django.utils.csp.LazyNonce
+            content = content.replace(NONCE_PLACEHOLDER, nonce.encode())
+            placeholder = NONCE_PLACEHOLDER.decode()
+            headers = {k: v.replace(placeholder, nonce) for k, v in headers.items()}
         if CSRF_PLACEHOLDER in content:
-            content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
-        if NONCE_PLACEHOLDER in content:
-            nonce = getattr(request, "_csp_nonce", None)
-            content = content.replace(NONCE_PLACEHOLDER, str(nonce).encode())
-        response = HttpResponse(content, status=entry["status"])
-        for header, value in entry["headers"].items():
+            content = content.replace(CSRF_PLACEHOLDER, _csrf_token(request, response))
+        response.content = content
+        for header, value in headers.items():
             response[header] = value
+        response["Content-Length"] = str(len(content))
         response["X-Page-Cache"] = "hit"
         return response

@@ -112,6 +112,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a hit is answered before the rest of the stack runs; the stored
+    # page already carries the headers the middleware below adds, and the
+    # per-request CSP nonce and CSRF token are made fresh (articles/pagecache.py).
+    "articles.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "newsroom.middleware.RequestSizeLimitMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -126,9 +130,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so a lockout answers before any view runs.
     "axes.middleware.AxesMiddleware",
-    # Closest to the views: a hit skips them, outer middleware still adds
-    # security headers, the CSP nonce and the CSRF cookie.
-    "articles.pagecache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"

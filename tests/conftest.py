@@ -74,9 +74,14 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """The page cache lives in the (process-wide) cache: start each test clean."""
+    """The page cache lives in the (process-wide) cache and the process's
+    local copies of pages: start each test clean."""
     from django.core.cache import cache
 
+    from articles.pagecache import clear_local_copies
+
     cache.clear()
+    clear_local_copies()
     yield
     cache.clear()
+    clear_local_copies()

@@ -208,3 +208,76 @@ def test_thread_fragment_cache_follows_moderation_with_page_cache_off(
     assert (
         "Fragment check" not in client.get(article.get_absolute_url()).content.decode()
     )
+
+
+def test_a_hit_keeps_every_security_header_and_makes_a_fresh_csrf_cookie():
+    article = ArticleFactory()
+    miss = Client().get(article.get_absolute_url())
+    assert miss["X-Page-Cache"] == "miss"
+    newcomer = Client()
+    hit = newcomer.get(article.get_absolute_url())
+    assert hit["X-Page-Cache"] == "hit"
+    for header in (
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "Vary",
+        "Content-Type",
+    ):
+        assert hit[header].replace(
+            hit["Content-Security-Policy"].split("'nonce-")[1].split("'")[0], "N"
+        ) == miss[header].replace(
+            miss["Content-Security-Policy"].split("'nonce-")[1].split("'")[0], "N"
+        ), header
+    assert hit["Content-Security-Policy"] != miss["Content-Security-Policy"]  # nonce
+    cookie = hit.cookies["csrftoken"]
+    assert len(cookie.value) == 32 and cookie["samesite"] == "Lax"
+    # A returning visitor keeps their secret (renewed, as Django renews it).
+    again = newcomer.get(article.get_absolute_url())
+    assert again["X-Page-Cache"] == "hit"
+    assert again.cookies["csrftoken"].value == cookie.value
+    assert int(again["Content-Length"]) == len(again.content)
+
+
+def test_a_cached_page_is_not_served_to_a_host_outside_allowed_hosts():
+    article = ArticleFactory()
+    Client().get(article.get_absolute_url())
+    response = Client().get(article.get_absolute_url(), HTTP_HOST="evil.example")
+    assert response.status_code == 400 and "X-Page-Cache" not in response
+
+
+def test_a_page_that_sets_another_cookie_is_not_shared(client, settings):
+    from django.http import HttpResponse
+
+    from articles.pagecache import PageCacheMiddleware, cache_page_tags
+
+    def view(request):
+        cache_page_tags(request, "lists")
+        response = HttpResponse("personal")
+        response.set_cookie("seen", "1")
+        return response
+
+    from django.test import RequestFactory
+
+    middleware = PageCacheMiddleware(view)
+    first = middleware(RequestFactory().get("/personal/"))
+    assert "X-Page-Cache" not in first
+    assert "X-Page-Cache" not in middleware(RequestFactory().get("/personal/"))
+
+
+def test_the_hit_path_csrf_token_is_the_one_django_checks():
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
+
+    from articles.pagecache import _mask, _random_csrf_string
+
+    secrets_seen = {_random_csrf_string() for _ in range(200)}
+    assert len(secrets_seen) == 200
+    assert all(len(s) == 32 and set(s) <= set(CSRF_ALLOWED_CHARS) for s in secrets_seen)
+    # Every character of the alphabet turns up (no skew towards a subset).
+    assert set("".join(secrets_seen)) == set(CSRF_ALLOWED_CHARS)
+    for secret in list(secrets_seen)[:50]:
+        token = _mask(secret)
+        assert len(token) == 64 and token[32:] != secret
+        assert _unmask_cipher_token(token) == secret

@@ -8,8 +8,9 @@ import time
 
 import pytest
 import redis
+from django.core.cache import cache
 
-from articles import pagecache
+from articles import pagecache, tagversions
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,7 @@ def redis_url(tmp_path):
         except redis.ConnectionError:
             time.sleep(0.05)
     yield f"redis://127.0.0.1:{port}/0"
+    tagversions.stop_listener()
     process.terminate()
     process.wait(timeout=10)
 
@@ -73,3 +75,88 @@ def test_page_cache_in_redis_with_precise_invalidation(
     pagecache.bump(pagecache.article_tag(a.pk))
     assert client.get(a.get_absolute_url())["X-Page-Cache"] == "miss"
     assert client.get(b.get_absolute_url())["X-Page-Cache"] == "hit"
+
+
+@pytest.fixture
+def redis_cache(settings, redis_url):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "newsroom",
+        }
+    }
+    return redis.Redis.from_url(redis_url)
+
+
+def redis_calls(server, command: str) -> int:
+    stats = server.info("commandstats").get(f"cmdstat_{command}", {})
+    return stats.get("calls", 0)
+
+
+def test_a_hit_costs_no_redis_round_trip_while_notices_are_live(client, redis_cache):
+    article = ArticleFactory()
+    url = article.get_absolute_url()
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    assert eventually_state(client, url, "hit")
+    deadline = time.monotonic() + 5
+    while not tagversions._listener().live and time.monotonic() < deadline:
+        time.sleep(0.01)
+    client.get(url)  # versions read once more, now into the live table
+    before = {c: redis_calls(redis_cache, c) for c in ("get", "mget")}
+    for _ in range(5):
+        assert client.get(url)["X-Page-Cache"] == "hit"
+    assert {c: redis_calls(redis_cache, c) for c in ("get", "mget")} == before
+
+
+def test_a_dropped_notice_connection_falls_back_to_redis(client, redis_cache):
+    """A bump whose notice was never received (here: no publish at all) is
+    still seen once the subscription is re-made, as the table starts empty."""
+    article = ArticleFactory()
+    url = article.get_absolute_url()
+    client.get(url)
+    assert eventually_state(client, url, "hit")
+    (version_key,) = redis_cache.keys(f"newsroom:*pagecache:v:article:{article.pk}")
+    redis_cache.incr(version_key)  # silently: no notice published
+    assert client.get(url)["X-Page-Cache"] == "hit"  # the local table trusts it
+    redis_cache.client_kill_filter(_type="pubsub")
+    assert eventually_state(client, url, "miss")
+
+
+def test_local_copies_follow_an_invalidation_made_by_another_server(
+    client, settings, redis_url
+):
+    """Each server keeps local copies of pages, but serves one only while the
+    tag versions in Redis match it: a bump by any other process (here a raw
+    Redis client, as another app server would) is seen on the next request."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "newsroom",
+        }
+    }
+    article = ArticleFactory()
+    url = article.get_absolute_url()
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    other_server = redis.Redis.from_url(redis_url)
+    (version_key,) = other_server.keys(f"newsroom:*pagecache:v:article:{article.pk}")
+    # What bump() does on another server: move the version on, then publish.
+    other_server.incr(version_key)
+    other_server.publish(cache.make_key(tagversions.CHANNEL), f"article:{article.pk}")
+    assert eventually_state(client, url, "miss")
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    # And a page another server stored is picked up from Redis, not re-rendered.
+    pagecache.clear_local_copies()
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+def eventually_state(client, url, state, seconds=5.0):
+    """Notices arrive asynchronously (within milliseconds): poll for them."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if client.get(url).get("X-Page-Cache") == state:
+            return True
+        time.sleep(0.02)
+    return False
