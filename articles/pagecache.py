@@ -19,9 +19,7 @@ import hashlib
 import os
 import re
 import secrets
-import threading
 import time
-from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,8 +29,12 @@ from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import empty
 
-from .tagversions import bump  # noqa: F401  (re-exported: pagecache.bump)
+from . import tagversions
+from .fragments import LocalCopies
+from .tagversions import request_snapshot
 from .tagversions import versions as _versions
+
+bump = tagversions.bump  # services call pagecache.bump(...)
 
 ENTRY_PREFIX = "pagecache:page:"
 BYPASS_COOKIES = ("newsroom_pending_comments",)
@@ -48,10 +50,12 @@ def article_tag(pk) -> str:
 
 def cache_page_tags(request, *tags: str, private: bool = False) -> None:
     """Let the page cache keep this response, dropped when any tag changes.
+    Call it before reading what the page shows: the versions are read here.
     `private`: the page holds per-visitor parts (the comment form's token), so
     shared caches (CDNs) must not keep it; the server-side cache still does."""
     request.page_cache_tags = {"site", *tags}
     request.page_cache_private = private
+    _versions(request.page_cache_tags)
 
 
 def tag_version(tag: str) -> int:
@@ -150,47 +154,9 @@ def _csrf_token(request, response) -> bytes:
     return _mask(secret).encode()
 
 
-class _LocalCopies:
-    """This process's copies of cached pages (least recently used dropped
-    past NEWSROOM_PAGE_CACHE_LOCAL_MB), so a hit on a shared cache (Redis)
-    fetches a few tag versions instead of the whole page. A copy is served only
-    while the shared versions still match it, so an invalidation made by any
-    server is seen at once by every server: nothing here can go stale."""
-
-    def __init__(self):
-        self._entries = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
-
-    def put(self, key, entry):
-        budget = getattr(settings, "NEWSROOM_PAGE_CACHE_LOCAL_MB", 32) * 1024 * 1024
-        size = len(entry["content"])
-        if size > budget:
-            return
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old["content"])
-            self._entries[key] = entry
-            self._bytes += size
-            while self._bytes > budget:
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped["content"])
-
-    def clear(self):
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-
-
-_local = _LocalCopies()
+# This process's copies of entries, served only while the shared versions
+# still match them (see _fresh), so a hit on Redis fetches no page.
+_local = LocalCopies(size=lambda entry: len(entry["content"]))
 
 
 def clear_local_copies() -> None:
@@ -209,6 +175,10 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        with request_snapshot():
+            return self._respond(request)
+
+    def _respond(self, request):
         if not _eligible(request):
             return self.get_response(request)
         try:

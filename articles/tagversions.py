@@ -20,6 +20,8 @@ import logging
 import os
 import threading
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import redis
 from django.conf import settings
@@ -41,14 +43,44 @@ def bump(*tags: str) -> None:
             cache.incr(key)
         except ValueError:
             cache.set(key, int(time.time() * 1000), None)
+    snapshot = _snapshot.get()
+    if snapshot is not None:
+        for tag in tags:
+            snapshot.pop(tag, None)
     listener = _listener()
     if listener is not None:
         listener.forget(tags)
         listener.publish(tags)
 
 
+_snapshot: ContextVar[dict | None] = ContextVar("tag_versions", default=None)
+
+
+@contextmanager
+def request_snapshot():
+    """Within a request, the first version read of a tag is the one used for
+    the rest of it. A page or fragment is then always stored under versions
+    read *before* the data it shows, so a change committed while it renders
+    leaves it already out of date instead of stored as current."""
+    token = _snapshot.set({})
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
+
+
 def versions(tags) -> dict:
     """{tag: version} for `tags`, starting missing ones at the current time."""
+    snapshot = _snapshot.get()
+    if snapshot is None:
+        return _current(tags)
+    missing = [t for t in tags if t not in snapshot]
+    if missing:
+        snapshot.update(_current(missing))
+    return {t: snapshot[t] for t in tags}
+
+
+def _current(tags) -> dict:
     listener = _listener()
     if listener is not None:
         known, generation = listener.known(tags)

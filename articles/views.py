@@ -1,19 +1,22 @@
 import json
+from datetime import date
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from .models import Article, ArticleAuthor, AuthorProfile, Section, Tag
+from . import fragments
+from .models import Article, AuthorProfile, Section, Tag
 from .pagecache import article_tag, cache_page_tags
 from .pagination import window_page
 from .sitemaps import news_sitemap_articles
@@ -116,50 +119,119 @@ def section_blocks(sections) -> list[tuple[Section, list[Article]]]:
     return blocks
 
 
+class ArticleParts:
+    """What the article page shows besides the article row: bylines, tags,
+    neighbours, JSON-LD. Each part is queried only when a template fragment
+    that shows it has to be rendered, so a page whose fragments are cached
+    runs one query (the article)."""
+
+    def __init__(self, article: Article, request, *, cacheable: bool):
+        self.article = article
+        self.request = request
+        # The tags the page's fragments depend on: the article and the site;
+        # the neighbour links also on every listing (a newly published story
+        # changes "next" and "related"). Empty: not cached (previews).
+        tag = article_tag(article.pk)
+        self.fragment_tags = f"{tag},site" if cacheable else ""
+        self.neighbour_tags = f"{tag},lists,site" if cacheable else ""
+
+    @cached_property
+    def authors(self) -> list:
+        bylines = self.article.bylines.select_related("author")
+        return [byline.author for byline in bylines]
+
+    @cached_property
+    def tags(self) -> list:
+        return list(self.article.tags.all())
+
+    @cached_property
+    def neighbours(self) -> dict:
+        return neighbours(self.article, tag_ids=[t.pk for t in self.tags])
+
+    @property
+    def previous(self):
+        return self.neighbours["previous"]
+
+    @property
+    def next(self):
+        return self.neighbours["next"]
+
+    @property
+    def related(self):
+        return self.neighbours["related"]
+
+    @cached_property
+    def jsonld(self) -> str:
+        return news_article_jsonld(self.article, self.authors, self.request)
+
+
 class ArticleDetailView(DetailView):
     """The article page: every element of the model news page."""
 
     template_name = "articles/article_detail.html"
     context_object_name = "article"
+    cacheable_fragments = True
 
     def base_queryset(self):
         return Article.objects.published()
 
     def get_queryset(self):
-        bylines = ArticleAuthor.objects.select_related("author")
-        return (
-            self.base_queryset()
-            .select_related("section")
-            .prefetch_related("tags", Prefetch("bylines", queryset=bylines))
-        )
+        return self.base_queryset().select_related("section")
 
     def get_object(self, queryset=None):
         kwargs = self.kwargs
         try:
-            return self.get_queryset().get(
-                pub_date__year=int(kwargs["year"]),
-                pub_date__month=int(kwargs["month"]),
-                pub_date__day=int(kwargs["day"]),
-                slug=kwargs["slug"],
+            year, month, day = (
+                int(kwargs["year"]),
+                int(kwargs["month"]),
+                int(kwargs["day"]),
             )
-        except (Article.DoesNotExist, ValueError):
+            day_published = date(year, month, day)
+        except ValueError:
             raise Http404("No such article") from None
+        slug = kwargs["slug"]
+        at_address = self.get_queryset().filter(
+            pub_date__year=year, pub_date__month=month, pub_date__day=day, slug=slug
+        )
+        if not self.cacheable_fragments:
+            article = at_address.first()
+        else:
+            # The row is kept under the article's version, found through an
+            # address → id hint that is checked against the row.
+            address_key = f"article-address:{day_published}/{slug}"
+            pk = fragments.recall(address_key)
+            article = self._row(pk) if pk is not None else None
+            if article is None or (article.pub_date, article.slug) != (
+                day_published,
+                slug,
+            ):
+                pk = at_address.values_list("pk", flat=True).first()
+                article = self._row(pk) if pk is not None else None
+                if article is not None:
+                    fragments.remember(address_key, pk)
+        if article is None:
+            raise Http404("No such article")
+        return article
 
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
+    def _row(self, pk):
+        """The published article `pk` (or None), from the cache while its
+        version has not moved (publishing, editing, unpublishing and deleting
+        all bump it). The page is tagged, so the versions read, first."""
         # The page holds the comment form (a per-visitor CSRF token): the
-        # server-side cache keeps it, shared caches must not.
-        cache_page_tags(request, article_tag(self.object.pk), private=True)
-        return response
+        # server-side cache keeps it, shared caches must not. Not "lists":
+        # editing one story must not drop every article page, so the
+        # previous/next and related links may lag NEWSROOM_PAGE_CACHE_SECONDS.
+        cache_page_tags(self.request, article_tag(pk), private=True)
+        key = fragments.fragment_key("article-row", [article_tag(pk)], pk)
+        return fragments.get_or_load(
+            key, lambda: self.get_queryset().filter(pk=pk).first()
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        context["authors"] = [byline.author for byline in article.bylines.all()]
-        context["tags"] = list(article.tags.all())
-        context.update(neighbours(article, tag_ids=[t.pk for t in context["tags"]]))
-        context["jsonld"] = news_article_jsonld(
-            article, context["authors"], self.request
+        context["page"] = ArticleParts(
+            article, self.request, cacheable=self.cacheable_fragments
         )
         context["canonical_url"] = self.request.build_absolute_uri(
             article.get_absolute_url()
@@ -176,6 +248,7 @@ class ArticlePreviewView(ArticleDetailView):
     """
 
     template_name = "articles/article_detail.html"
+    cacheable_fragments = False  # drafts change without a version bump
 
     def base_queryset(self):
         user = self.request.user

@@ -174,6 +174,10 @@ CACHES = {"default": cache_from_url(os.environ.get("NEWSROOM_CACHE_URL", "locmem
 # Page cache for anonymous readers (articles/pagecache.py).
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", True)
 NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300)
+# Rendered fragments keyed by tag versions (articles/fragments.py), and the
+# budget of each process's local copies of pages and fragments.
+NEWSROOM_FRAGMENT_CACHE_SECONDS = env_int("NEWSROOM_FRAGMENT_CACHE_SECONDS", 3600)
+NEWSROOM_PAGE_CACHE_LOCAL_MB = env_int("NEWSROOM_PAGE_CACHE_LOCAL_MB", 32)
 NEWSROOM_CDN_MAX_AGE = env_int("NEWSROOM_CDN_MAX_AGE", 60)
 
 # Argon2 first; older hashes are upgraded on the next login.

@@ -78,10 +78,13 @@ def _empty_cache():
     local copies of pages: start each test clean."""
     from django.core.cache import cache
 
-    from articles.pagecache import clear_local_copies
+    from articles import fragments, pagecache
 
-    cache.clear()
-    clear_local_copies()
+    def clear():
+        cache.clear()
+        pagecache.clear_local_copies()
+        fragments.clear_local_copies()
+
+    clear()
     yield
-    cache.clear()
-    clear_local_copies()
+    clear()

@@ -33,7 +33,12 @@ from articles.models import (
     Tag,
     unique_slug,
 )
-from articles.services import article_refresh_renditions, article_set_authors
+from articles.services import (
+    article_changed,
+    article_refresh_renditions,
+    article_set_authors,
+    site_structure_changed,
+)
 from comments.models import MAX_DEPTH, Comment
 
 from . import wxr
@@ -194,9 +199,12 @@ class Importer:
             )
         }
         with transaction.atomic():
+            before = self.report.total("created") + self.report.total("updated")
             self._import_authors(authors)
             self._import_categories(categories)
             self._import_tags(tags)
+            if self.report.total("created") + self.report.total("updated") != before:
+                site_structure_changed()  # every page shows sections, authors
         done = 0
         batch = transaction.atomic()
         batch.__enter__()
@@ -411,6 +419,7 @@ class Importer:
         try:
             with transaction.atomic():
                 created = article is None
+                before = self.report.total("created") + self.report.total("updated")
                 if not created and known.checksum == digest:
                     self.report.count("articles", "unchanged")
                 else:
@@ -418,6 +427,10 @@ class Importer:
                     self._remember(Kind.POST, item.id, article.pk, digest)
                     self.report.count("articles", "created" if created else "updated")
                 self._import_comments(item, article, label, fresh=created)
+                after = self.report.total("created") + self.report.total("updated")
+                if after != before:
+                    # Cached pages and fragments showing it drop on commit.
+                    article_changed(article_pk=article.pk)
         except Exception as error:  # one bad item must not stop the import
             logger.exception("WordPress import: %s failed", label)
             self.report.count("articles", "failed")

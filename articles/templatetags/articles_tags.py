@@ -2,6 +2,8 @@ from django import template
 from django.core.files.storage import default_storage
 from django.utils.html import format_html, format_html_join
 
+from articles import fragments
+
 register = template.Library()
 
 DEFAULT_SIZES = "(min-width: 992px) 800px, 100vw"
@@ -70,3 +72,42 @@ def byline(authors):
     return format_html(
         "{} and {}", format_html_join(", ", "{}", ((x,) for x in links[:-1])), links[-1]
     )
+
+
+class FragmentNode(template.Node):
+    def __init__(self, nodelist, name, tags, vary):
+        self.nodelist = nodelist
+        self.name = name
+        self.tags = tags
+        self.vary = vary
+
+    def render(self, context):
+        tags = self.tags.resolve(context)
+        if not tags:  # e.g. a preview: never cached
+            return self.nodelist.render(context)
+        request = context["request"]
+        key = fragments.fragment_key(
+            self.name.resolve(context),
+            tags.split(","),
+            request.scheme,
+            request.get_host(),
+            *(v.resolve(context) for v in self.vary),
+        )
+        return fragments.get_or_render(key, lambda: self.nodelist.render(context))
+
+
+@register.tag
+def fragment(parser, token):
+    """{% fragment "name" tags [vary ...] %}…{% endfragment %}: the block,
+    cached under the versions of `tags` (comma-separated, e.g.
+    "article:7,lists,site"; empty = not cached) and the request's host, plus
+    any `vary` values. Whatever it shows must depend on nothing else."""
+    bits = token.split_contents()
+    if len(bits) < 3:
+        raise template.TemplateSyntaxError(
+            "{% fragment %} needs a name and the tags it depends on"
+        )
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    name, tags, *vary = (parser.compile_filter(b) for b in bits[1:])
+    return FragmentNode(nodelist, name, tags, vary)

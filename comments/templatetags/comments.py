@@ -2,17 +2,17 @@ import re
 
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape, urlize
 from django.utils.safestring import mark_safe
 
-from articles import pagecache
+from articles import fragments, pagecache
 from comments import moderation
-from comments.forms import CommentForm
+from comments.forms import CommentForm, sign_timestamp
 from comments.models import MAX_DEPTH, Comment
 from comments.views import own_comment_ids, remembered_author
 
@@ -33,7 +33,7 @@ def comment_body(text: str) -> str:
 
 
 def _thread(article, *, own_ids, page_number):
-    """One page of top-level comments with their replies, in three queries."""
+    """One page of top-level comments with their replies, in two queries."""
     per_page = settings.COMMENTS_PER_PAGE
     visible = Comment.objects.on(article).visible_to(own_ids=own_ids)
     counts = Comment.objects.on(article).aggregate(
@@ -50,14 +50,19 @@ def _thread(article, *, own_ids, page_number):
     pages = max(1, -(-counts["top"] // per_page))
     number = min(max(page_number, 1), pages)
     start = (number - 1) * per_page
-    roots = list(
-        visible.top_level().order_by("created_at", "pk")[start : start + per_page]
+    # The page's top-level comments and all their replies, in one query.
+    page_roots = (
+        visible.top_level()
+        .order_by("created_at", "pk")[start : start + per_page]
+        .values("pk")
     )
-    replies = (
-        list(visible.filter(thread__in=roots).order_by("created_at", "pk"))
-        if roots
-        else []
+    rows = list(
+        visible.filter(Q(pk__in=page_roots) | Q(thread__in=page_roots)).order_by(
+            "created_at", "pk"
+        )
     )
+    roots = [c for c in rows if c.parent_id is None]
+    replies = [c for c in rows if c.parent_id is not None]
     children: dict[int, list[Comment]] = {}
     for reply in replies:
         children.setdefault(reply.parent_id, []).append(reply)
@@ -81,30 +86,61 @@ def comment_section(context, article):
     except ValueError:
         page_number = 1
     closed = moderation.comments_closed(article)
-    form = getattr(request, "comment_form", None)
-    if form is None and not closed:
-        form = CommentForm(initial=remembered_author(request))
-        if form.initial.get("name"):
-            form.initial["remember"] = True
     thread_html = _thread_html(article, own_ids, page_number, closed)
+    form = getattr(request, "comment_form", None)  # a refused post, re-shown
     reply_to = None
-    if form is not None:
-        form.helper.form_action = reverse("comments:post", args=[article.pk])
-        parent_id = (
-            form.data.get("parent") if form.is_bound else request.GET.get("replytocom")
-        )
-        reply_to = _reply_target(article, parent_id)
-        if reply_to is not None and not form.is_bound:
-            form.initial["parent"] = reply_to.pk
+    form_html = ""
+    if not closed:
+        if form is None:
+            remembered = remembered_author(request)
+            reply_to = _reply_target(article, request.GET.get("replytocom"))
+            if remembered or reply_to is not None:
+                form = CommentForm(initial=remembered)
+                form.initial["remember"] = bool(remembered.get("name"))
+                if reply_to is not None:
+                    form.initial["parent"] = reply_to.pk
+        else:
+            reply_to = _reply_target(article, form.data.get("parent"))
+        form_html = _form_html(request, article, form)
     return {
         "article": article,
         "closed": closed,
         "form": form,
+        "form_html": form_html,
         "notice": getattr(request, "comment_notice", ""),
         "request": request,
         "reply_to": reply_to,
         "thread_html": thread_html,
     }
+
+
+_FORM_CSRF = "__NEWSROOM_FORM_CSRF__"
+_FORM_TS = "__NEWSROOM_FORM_TS__"
+
+
+def _render_form(form, csrf_token, action) -> str:
+    form.helper.form_action = action
+    return render_to_string(
+        "comments/includes/form.html", {"form": form, "csrf_token": csrf_token}
+    )
+
+
+def _form_html(request, article, form) -> str:
+    """The form. A blank one (`form` None: no typed text, no remembered
+    author, not a reply) is the same for every reader but for the CSRF token
+    and the signed render time: it is rendered once and those two filled in."""
+    action = reverse("comments:post", args=[article.pk])
+    token = get_token(request)
+    if form is not None:
+        return mark_safe(_render_form(form, token, action))
+    key = fragments.fragment_key("comment-form", ["site"], article.pk)
+    html = fragments.get_or_render(
+        key,
+        lambda: _render_form(CommentForm(initial={"ts": _FORM_TS}), _FORM_CSRF, action),
+    )
+    return mark_safe(
+        html.replace(_FORM_CSRF, token).replace(_FORM_TS, sign_timestamp())
+    )
 
 
 def _reply_target(article, pk):
@@ -120,8 +156,8 @@ def _reply_target(article, pk):
 
 def _thread_html(article, own_ids, page_number, closed) -> str:
     """The rendered thread. Without the reader's own pending comments it is
-    the same for everyone, so it is kept in the cache under the article's
-    page-cache version: approving or removing a comment drops it."""
+    the same for everyone, so it is a fragment keyed on the article's
+    version: approving or removing a comment drops it."""
 
     def render():
         context = _thread(article, own_ids=own_ids, page_number=page_number)
@@ -130,12 +166,8 @@ def _thread_html(article, own_ids, page_number, closed) -> str:
 
     if own_ids:
         return mark_safe(render())
-    tag = pagecache.article_tag(article.pk)
-    version = pagecache.tag_version(tag)
     page = max(1, min(page_number, 1000))  # bounded: no key flooding
-    key = f"thread:{article.pk}:{page}:{int(closed)}:{version}"
-    html = cache.get(key)
-    if html is None:
-        html = render()
-        cache.set(key, html, settings.COMMENTS_THREAD_CACHE_SECONDS)
-    return mark_safe(html)
+    key = fragments.fragment_key(
+        "comment-thread", [pagecache.article_tag(article.pk)], article.pk, page, closed
+    )
+    return fragments.get_or_render(key, render, settings.COMMENTS_THREAD_CACHE_SECONDS)

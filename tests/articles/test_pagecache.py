@@ -281,3 +281,82 @@ def test_the_hit_path_csrf_token_is_the_one_django_checks():
         token = _mask(secret)
         assert len(token) == 64 and token[32:] != secret
         assert _unmask_cipher_token(token) == secret
+
+
+# Fragments (page cache off): the parts of the article page are kept under
+# the article's version, so every change through the services shows at once.
+
+
+@pytest.fixture
+def fragments_only(settings):
+    settings.NEWSROOM_PAGE_CACHE = False
+
+
+def test_fragment_cached_article_page_runs_one_query(
+    client, fragments_only, django_assert_num_queries
+):
+    article = ArticleFactory(title="Fragment story")
+    CommentFactory(article=article, body="Kept in the thread fragment")
+    first = client.get(article.get_absolute_url()).content.decode()
+    with django_assert_num_queries(0):
+        again = client.get(article.get_absolute_url()).content.decode()
+    assert "Fragment story" in again and "Kept in the thread fragment" in again
+
+    def tokens(html):
+        return re.findall(r'name="(?:csrfmiddlewaretoken|ts)" value="([^"]+)"', html)
+
+    # The blank form is shared, its token and signed time are not.
+    assert len(tokens(again)) == 2 and tokens(again) != tokens(first)
+    strip = re.compile(r'(value|nonce)="[^"]*"|nonce-[^\']+')
+    assert strip.sub("", first) == strip.sub("", again)
+
+
+def test_fragments_follow_edit_unpublish_and_delete(client, fragments_only, commit):
+    editor = UserFactory(username="ed", groups="Editor")
+    article = ArticleFactory(title="Before the edit")
+    url = article.get_absolute_url()
+    client.get(url)
+    article.title = "After the edit"
+    article.save()
+    with commit():
+        services.article_changed(article_pk=article.pk)
+    assert "After the edit" in client.get(url).content.decode()
+    with commit():
+        services.article_unpublish(article=article, user=editor)
+    assert client.get(url).status_code == 404
+    with commit():
+        services.article_publish(article=article, user=editor)
+    url = article.get_absolute_url()
+    assert client.get(url).status_code == 200
+    pk = article.pk
+    with commit():
+        article.delete()
+        services.article_changed(article_pk=pk)
+    assert client.get(url).status_code == 404
+
+
+def test_a_moved_address_is_checked_not_trusted(client, fragments_only, commit):
+    article = ArticleFactory(slug="old-slug")
+    old_url = article.get_absolute_url()
+    assert client.get(old_url).status_code == 200
+    article.slug = "new-slug"
+    article.save()
+    with commit():
+        services.article_changed(article_pk=article.pk)
+    assert client.get(old_url).status_code == 404
+    assert client.get(article.get_absolute_url()).status_code == 200
+    # Another story takes the old address: it is found, not the first one.
+    newcomer = ArticleFactory(slug="old-slug", published_at=article.published_at)
+    assert newcomer.get_absolute_url() == old_url
+    assert newcomer.title in client.get(old_url).content.decode()
+
+
+def test_previews_never_use_fragments(client, fragments_only):
+    editor = UserFactory(username="ed", groups="Editor", is_staff=True)
+    draft = ArticleFactory(draft=True, title="Draft one")
+    client.force_login(editor)
+    preview = reverse("articles:preview", args=[draft.pk])
+    assert "Draft one" in client.get(preview).content.decode()
+    draft.title = "Draft two"
+    draft.save()  # no bump: drafts are not cached anywhere
+    assert "Draft two" in client.get(preview).content.decode()

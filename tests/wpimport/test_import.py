@@ -235,3 +235,31 @@ def test_wxr_1_1_namespaces_are_read(tmp_path, media_root):
     report = wordpress_import(path=older, media_dir=UPLOADS)
     assert report.counts["articles"]["created"] == 20
     assert Comment.objects.count() == 59
+
+
+def test_reimport_drops_cached_pages_of_changed_articles_only(
+    media_root, tmp_path, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        wordpress_import(path=EXPORT, media_dir=UPLOADS)
+    changed = Article.objects.get(title__contains="optical institute")
+    other = Article.objects.get(
+        pk=Article.objects.published().exclude(pk=changed.pk).first().pk
+    )
+    for article in (changed, other):
+        client.get(article.get_absolute_url())
+        assert client.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
+    newer = tmp_path / "newer.xml"
+    newer.write_text(
+        EXPORT.read_text(encoding="utf-8").replace(
+            "Xiaomi and Leica open a joint optical institute]]></title>",
+            "Xiaomi and Leica open a joint optics institute]]></title>",
+        ),
+        encoding="utf-8",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        wordpress_import(path=newer, media_dir=UPLOADS)
+    page = client.get(changed.get_absolute_url())
+    assert page["X-Page-Cache"] == "miss"
+    assert "joint optics institute" in page.content.decode()
+    assert client.get(other.get_absolute_url())["X-Page-Cache"] == "hit"

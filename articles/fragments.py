@@ -1,0 +1,124 @@
+"""Rendered fragments (article body and header, author boxes, neighbours,
+navigation, comment thread, the blank comment form) kept in the cache under
+keys that contain the versions of the tags they depend on (articles/tagversions.py).
+
+A key names exactly one rendering: when an article, a listing or the site
+changes, its tag version moves on and the next request renders under a new
+key (the old entry just expires). That also makes a process-local copy safe:
+the content behind a key never changes, so each process keeps the fragments
+it used recently and reads the shared cache (Redis) only for ones it has not
+seen yet.
+"""
+
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.safestring import mark_safe
+
+from .tagversions import versions
+
+
+class LocalCopies:
+    """A process-local LRU of immutable values, bounded in bytes
+    (NEWSROOM_PAGE_CACHE_LOCAL_MB, shared by page entries and fragments)."""
+
+    def __init__(self, size: Callable[[object], int]):
+        self._size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        budget = getattr(settings, "NEWSROOM_PAGE_CACHE_LOCAL_MB", 32) * 1024 * 1024
+        size = self._size(value)
+        if size > budget:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= self._size(old)
+            self._entries[key] = value
+            self._bytes += size
+            while self._bytes > budget:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= self._size(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+_local = LocalCopies(size=len)
+
+
+def fragment_key(name: str, tags, *vary) -> str:
+    """`name` + the current versions of `tags` + anything else it varies on."""
+    found = versions(tags)
+    parts = [name, *(f"{t}={found[t]}" for t in tags), *map(str, vary)]
+    return "fragment:" + "|".join(parts)
+
+
+def get_or_render(key: str, render: Callable[[], str], timeout=None) -> str:
+    """The fragment under `key` (from fragment_key), rendered on a miss."""
+    html = _local.get(key)
+    if html is None:
+        html = cache.get(key)
+        if html is None:
+            html = str(render())
+            if timeout is None:
+                timeout = settings.NEWSROOM_FRAGMENT_CACHE_SECONDS
+            cache.set(key, html, timeout)
+        _local.put(key, html)
+    return mark_safe(html)
+
+
+_local_objects = LocalCopies(size=len)
+
+
+def get_or_load(key: str, load: Callable[[], object]):
+    """A model instance (or None) kept under a versioned `key`, loaded on a
+    miss. Stored pickled, so every request gets its own copy."""
+    data = _local_objects.get(key)
+    if data is None:
+        data = cache.get(key)
+        if data is None:
+            return remember(key, load())
+        _local_objects.put(key, data)
+    return pickle.loads(data)
+
+
+def recall(key: str):
+    """A hint remembered under `key` (None if unknown). Unlike the versioned
+    entries above it can be out of date: the caller checks it."""
+    data = _local_objects.get(key)
+    if data is None:
+        data = cache.get(key)
+        if data is None:
+            return None
+        _local_objects.put(key, data)
+    return pickle.loads(data)
+
+
+def remember(key: str, value):
+    """Keep `value` under `key` (a versioned key, or a hint's); returns it."""
+    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    cache.set(key, data, settings.NEWSROOM_FRAGMENT_CACHE_SECONDS)
+    _local_objects.put(key, data)
+    return value
+
+
+def clear_local_copies() -> None:
+    _local.clear()
+    _local_objects.clear()
