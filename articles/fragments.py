@@ -88,13 +88,15 @@ _local_objects = LocalCopies(size=len)
 
 
 def get_or_load(key: str, load: Callable[[], object]):
-    """A model instance (or None) kept under a versioned `key`, loaded on a
-    miss. Stored pickled, so every request gets its own copy."""
+    """A model instance kept under a versioned `key`, loaded on a miss (None
+    is returned, never kept: unknown ids must not fill the cache). Stored
+    pickled, so every request gets its own copy."""
     data = _local_objects.get(key)
     if data is None:
         data = cache.get(key)
         if data is None:
-            return remember(key, load())
+            value = load()
+            return None if value is None else remember(key, value)
         _local_objects.put(key, data)
     return pickle.loads(data)
 

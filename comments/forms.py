@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.core import signing
+from django.utils.functional import cached_property
 
 TIMESTAMP_SALT = "comments.form-rendered"
 FORM_MAX_AGE = 60 * 60 * 24 * 2  # a form older than two days must be re-sent
@@ -76,12 +77,17 @@ class CommentForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("ts", sign_timestamp())
-        self.helper = FormHelper()
-        self.helper.form_action = action
-        self.helper.form_method = "post"
-        self.helper.form_id = "comment-form"
-        self.helper.attrs = {"novalidate": ""}
-        self.helper.layout = Layout(
+        self.action = action
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        """The crispy layout, built only when the form is rendered."""
+        helper = FormHelper()
+        helper.form_action = self.action
+        helper.form_method = "post"
+        helper.form_id = "comment-form"
+        helper.attrs = {"novalidate": ""}
+        helper.layout = Layout(
             Field("body"),
             Div(
                 Field("name", wrapper_class="col-md-6"),
@@ -94,6 +100,7 @@ class CommentForm(forms.Form):
             Field("ts"),
             Submit("submit", "Post Comment", css_class="btn-dark"),
         )
+        return helper
 
     def full_clean(self):
         super().full_clean()

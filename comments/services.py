@@ -13,7 +13,7 @@ from articles.services import article_changed
 
 from . import moderation
 from .models import MAX_DEPTH, BannedCommenter, Comment, CommentDecision
-from .tasks import notify_moderators
+from .tasks import moderators_notice_due
 
 
 class ParentNotAllowed(Exception):
@@ -27,12 +27,12 @@ class Submission:
 
 
 def _lock(*keys: str) -> None:
-    """Serialize submissions per sender (IP, email) across every app server."""
+    """Serialize submissions per sender (IP, email) across every app server:
+    one statement taking the locks in a fixed (sorted) order."""
+    keys = sorted(k for k in keys if k)
+    locks = ", ".join(["pg_advisory_xact_lock(hashtextextended(%s, 0))"] * len(keys))
     with connection.cursor() as cursor:
-        for key in sorted(k for k in keys if k):
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key]
-            )
+        cursor.execute(f"SELECT {locks}", keys)
 
 
 def resolve_parent(*, article, parent_id) -> Comment | None:
@@ -63,6 +63,46 @@ def comment_submit(
 ) -> Submission:
     """Run the moderation policy and store the comment unless it is refused."""
     is_moderator = bool(user and user.has_perm("comments.can_moderate"))
+    try:
+        return _submit(
+            article=article,
+            parent=parent,
+            name=name,
+            email=email,
+            body=body,
+            ip=ip,
+            user_agent=user_agent,
+            honeypot=honeypot,
+            form_age=form_age,
+            user=user,
+            is_moderator=is_moderator,
+        )
+    except IntegrityError:
+        # The unique index on live comments caught a concurrent identical
+        # post (the email lock makes this a backstop): rule 4, nothing kept.
+        return Submission(
+            decision=moderation.Decision(
+                rule="duplicate",
+                refusal=moderation.DUPLICATE_MESSAGE,
+                http_status=409,
+            )
+        )
+
+
+def _submit(
+    *,
+    article,
+    parent,
+    name,
+    email,
+    body,
+    ip,
+    user_agent,
+    honeypot,
+    form_age,
+    user,
+    is_moderator,
+) -> Submission:
     with transaction.atomic():
         _lock(f"comment-ip:{ip}" if ip else "", f"comment-email:{email.lower()}")
         decision = moderation.decide(
@@ -92,24 +132,12 @@ def comment_submit(
             ip=moderation.stored_ip(ip),
             user_agent=user_agent[:500],
         )
-        try:
-            with transaction.atomic():
-                comment.save()
-        except IntegrityError:
-            # A concurrent identical post won the race: rule 4.
-            return Submission(
-                decision=moderation.Decision(
-                    rule="duplicate",
-                    refusal=moderation.DUPLICATE_MESSAGE,
-                    http_status=409,
-                )
-            )
+        comment.save()
         CommentDecision.objects.create(
             comment=comment, status=comment.status, rule=decision.rule
         )
         if comment.status == Comment.Status.PENDING:
-            pk = comment.pk
-            transaction.on_commit(lambda: notify_moderators.enqueue(pk))
+            transaction.on_commit(moderators_notice_due)
         elif comment.status == Comment.Status.APPROVED:
             article_changed(article_pk=article.pk)
     return Submission(decision=decision, comment=comment)

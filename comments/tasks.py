@@ -1,11 +1,16 @@
 """Background work for comments (Django's tasks framework)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db.models import Q
 from django.tasks import task
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
 
 
 def moderator_emails() -> list[str]:
@@ -21,32 +26,65 @@ def moderator_emails() -> list[str]:
     return sorted(users.values_list("email", flat=True))
 
 
+NOTICE_WINDOW_KEY = "comments:notice-window"
+FOLLOW_UP_KEY = "comments:notice-follow-up"
+LAST_NOTICE_KEY = "comments:last-notice"
+
+
+def moderators_notice_due() -> None:
+    """A comment is waiting. Moderators get at most one e-mail per
+    COMMENTS_NOTIFY_SECONDS (the first at once), listing every comment that
+    came in since the previous one: a burst of 500 comments is one e-mail,
+    not 500. With a task backend that can defer (the database one), comments
+    arriving inside the window get a follow-up e-mail when it closes. The
+    window lives in the shared cache, so it holds across app servers."""
+    window = settings.COMMENTS_NOTIFY_SECONDS
+    if cache.add(NOTICE_WINDOW_KEY, 1, window):
+        notify_moderators.enqueue()
+    elif notify_moderators.get_backend().supports_defer and cache.add(
+        FOLLOW_UP_KEY, 1, window
+    ):
+        run_after = timezone.now() + timedelta(seconds=window)
+        notify_moderators.using(run_after=run_after).enqueue()
+
+
 @task
-def notify_moderators(comment_id: int) -> int:
-    """E-mail moderators about a new pending comment; returns mails sent."""
+def notify_moderators() -> int:
+    """E-mail moderators the comments awaiting moderation that came in since
+    the previous e-mail; returns how many e-mails were sent."""
     from .models import Comment
 
-    comment = Comment.objects.select_related("article").filter(pk=comment_id).first()
-    if comment is None or comment.status != Comment.Status.PENDING:
-        return 0
+    since = cache.get(LAST_NOTICE_KEY)
+    waiting = Comment.objects.pending().select_related("article")
+    if since is not None:
+        waiting = waiting.filter(created_at__gt=since)
+    newest = list(waiting.order_by("-created_at")[:20])
     recipients = moderator_emails()
-    if not recipients:
+    if not newest or not recipients:
         return 0
+    cache.set(LAST_NOTICE_KEY, newest[0].created_at, None)
+    count = len(newest) if len(newest) < 20 else waiting.count()
     base = getattr(settings, "NEWSROOM_BASE_URL", "").rstrip("/")
     queue = (
         base + reverse("admin:comments_comment_changelist") + "?status__exact=pending"
     )
-    message = (
-        f"A new comment on “{comment.article.title}” is waiting for moderation.\n\n"
-        f"Author: {comment.name} <{comment.email}>\n"
-        f"Rule: {comment.rule}\n\n"
-        f"{comment.body[:2000]}\n\n"
-        f"Moderation queue: {queue}\n"
-    )
+    parts = [
+        f"{count} new comment{pluralize(count)} waiting for moderation."
+        + (" The newest 20:" if count > 20 else ""),
+        *(
+            f"On “{c.article.title}”\nAuthor: {c.name} <{c.email}>\n"
+            f"Rule: {c.rule}\n\n{c.body[:2000]}"
+            for c in newest
+        ),
+        f"Moderation queue: {queue}",
+    ]
     send_mail(
-        subject=f"[{settings.NEWSROOM_SITE_NAME}] Comment awaiting moderation",
-        message=message,
+        subject=(
+            f"[{settings.NEWSROOM_SITE_NAME}] {count} comment{pluralize(count)} "
+            "awaiting moderation"
+        ),
+        message="\n\n---\n\n".join(parts) + "\n",
         from_email=None,
         recipient_list=recipients,
     )
-    return len(recipients)
+    return 1

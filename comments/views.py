@@ -6,8 +6,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from articles.models import Article
-from articles.views import ArticleDetailView
+from articles.views import ArticleDetailView, published_article
 
 from . import moderation, services
 from .forms import FORM_MAX_AGE, CommentForm
@@ -68,27 +67,30 @@ def render_article_with_form(request, article, form, *, status, notice=""):
 
 
 def comment_page(comment: Comment, own_ids) -> int:
-    """The comment-thread page (oldest first, 50 a page) holding `comment`."""
+    """The comment-thread page (oldest first, 50 a page) holding `comment`:
+    top-level comments before its thread's root, approved or the reader's own
+    pending ones. Each part is an index range read on (article, status,
+    created_at); the comment just posted is never "before" itself."""
     root = comment.thread or comment
-    before = (
-        Comment.objects.on(comment.article)
-        .top_level()
-        .visible_to(own_ids=own_ids)
-        .filter(created_at__lt=root.created_at)
-        .count()
+    before = Comment.objects.filter(
+        article_id=comment.article_id,
+        parent__isnull=True,
+        created_at__lt=root.created_at,
     )
-    return before // settings.COMMENTS_PER_PAGE + 1
+    approved = before.filter(status=Comment.Status.APPROVED).values("pk")
+    mine = [pk for pk in own_ids if pk != comment.pk]
+    if mine:
+        pending = before.filter(status=Comment.Status.PENDING, pk__in=mine)
+        count = approved.union(pending.values("pk"), all=True).count()
+    else:
+        count = approved.count()
+    return count // settings.COMMENTS_PER_PAGE + 1
 
 
 @require_POST
 def comment_post(request, article_pk: int):
     """Take a comment from the form under an article (POST/redirect/GET)."""
-    article = (
-        Article.objects.published()
-        .select_related("section")
-        .filter(pk=article_pk)
-        .first()
-    )
+    article = published_article(article_pk)
     if article is None:
         raise Http404("No such article")
     form = CommentForm(request.POST)

@@ -58,6 +58,8 @@ def cache_from_url(url: str) -> dict:
         return {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": parsed.netloc or "newsroom",
+            # Pages, fragments and tag versions: more than the default 300.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     if parsed.scheme == "dummy":
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
@@ -332,6 +334,8 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks_backend]}}
 # Comments and moderation (see README, "Comment moderation").
 NEWSROOM_BASE_URL = os.environ.get("NEWSROOM_BASE_URL", "")
 NEWSROOM_MODERATOR_EMAILS = env_list("NEWSROOM_MODERATOR_EMAILS")
+# At most one moderation e-mail per this many seconds (a digest of the rest).
+COMMENTS_NOTIFY_SECONDS = env_int("COMMENTS_NOTIFY_SECONDS", 300)
 # Only behind a proxy you control: e.g. HTTP_X_FORWARDED_FOR.
 NEWSROOM_CLIENT_IP_HEADER = os.environ.get("NEWSROOM_CLIENT_IP_HEADER", "")
 COMMENTS_MIN_SUBMIT_SECONDS = env_int("COMMENTS_MIN_SUBMIT_SECONDS", 3)

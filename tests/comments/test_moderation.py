@@ -183,3 +183,71 @@ def test_no_mail_for_spam_or_approved(
     with django_capture_on_commit_callbacks(execute=True):
         submit(article, honeypot="x")
     assert mail.outbox == []
+
+
+def test_a_new_moderation_word_applies_to_the_next_comment(
+    article, settings, django_capture_on_commit_callbacks
+):
+    """The word lists are cached; adding or removing a word drops them."""
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    settings.COMMENTS_RATE_PER_MINUTE = 100
+    assert submit(article, body="Poker night").comment.rule == "default"
+    with django_capture_on_commit_callbacks(execute=True):
+        word = ModerationWord.objects.create(word="poker", kind="block")
+    blocked = submit(article, email="b@example.com", body="Poker again")
+    assert blocked.comment.rule == "block-word"
+    with django_capture_on_commit_callbacks(execute=True):
+        word.delete()
+    assert submit(article, email="c@example.com", body="Poker 3").comment.rule == (
+        "default"
+    )
+
+
+def test_a_burst_of_pending_comments_is_one_email(
+    article, roles, settings, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from comments.tasks import NOTICE_WINDOW_KEY
+
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    settings.COMMENTS_RATE_PER_MINUTE = 100
+    UserFactory(username="mod", groups="Moderator", email="mod@example.com")
+    for i in range(5):  # five requests, each committing its comment
+        with django_capture_on_commit_callbacks(execute=True):
+            submit(article, email=f"r{i}@example.com", body=f"Burst comment {i}")
+    assert len(mail.outbox) == 1
+    assert "1 comment awaiting moderation" in mail.outbox[0].subject
+    cache.delete(NOTICE_WINDOW_KEY)  # the window closes
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(article, email="late@example.com", body="After the window")
+    assert len(mail.outbox) == 2
+    digest = mail.outbox[1]
+    # Everything since the first e-mail: four from the burst and the new one.
+    assert "5 comments awaiting moderation" in digest.subject
+    assert "Burst comment 4" in digest.body and "After the window" in digest.body
+    assert "Burst comment 0" not in digest.body  # already announced
+
+
+def test_comments_inside_the_window_get_a_deferred_follow_up(
+    article, roles, settings, django_capture_on_commit_callbacks
+):
+    from django.tasks import task_backends
+    from django.utils import timezone
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}
+    }
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    settings.COMMENTS_RATE_PER_MINUTE = 100
+    for i in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            submit(article, email=f"w{i}@example.com", body=f"Window {i}")
+    results = task_backends["default"].results
+    assert len(results) == 2  # one now, one follow-up when the window closes
+    now_task, follow_up = (r.task for r in results)
+    assert now_task.run_after is None
+    wait = (follow_up.run_after - timezone.now()).total_seconds()
+    assert (
+        settings.COMMENTS_NOTIFY_SECONDS - 5 < wait <= settings.COMMENTS_NOTIFY_SECONDS
+    )
