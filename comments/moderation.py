@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from articles.fragments import fragment_key, get_or_load
+from newsroom.db import fetch_one_prepared
 
 from .models import BannedCommenter, Comment, ModerationWord
 
@@ -130,9 +130,7 @@ def _facts(*, article, parent, email, body, ip, now, is_moderator) -> dict:
         "minute_ago": now - timedelta(minutes=1),
         "rate_offset": settings.COMMENTS_RATE_PER_MINUTE - 1,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    row = fetch_one_prepared(sql, params)
     names = ("banned", "duplicate", "trusted", "flood", "rate_limited")
     return dict(zip(names, row, strict=True))
 

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from articles.views import ArticleDetailView, published_article
+from newsroom.db import fetch_one_prepared
 
 from . import moderation, services
 from .forms import FORM_MAX_AGE, CommentForm
@@ -66,24 +67,33 @@ def render_article_with_form(request, article, form, *, status, notice=""):
     return TemplateResponse(request, view.template_name, context, status=status)
 
 
+_BEFORE_SQL = """
+SELECT
+  (SELECT COUNT(*) FROM {table} WHERE article_id = %(article)s
+     AND status = 'approved' AND created_at < %(before)s AND parent_id IS NULL)
+  + (SELECT COUNT(*) FROM {table} WHERE id = ANY(%(mine)s)
+     -- "+ 0": a handful of ids by primary key, never the article's index
+     -- (a prepared statement's generic plan would otherwise read every
+     -- pending comment on the story)
+     AND article_id + 0 = %(article)s
+     AND status = 'pending' AND created_at < %(before)s AND parent_id IS NULL)
+"""
+
+
 def comment_page(comment: Comment, own_ids) -> int:
     """The comment-thread page (oldest first, 50 a page) holding `comment`:
     top-level comments before its thread's root, approved or the reader's own
-    pending ones. Each part is an index range read on (article, status,
-    created_at); the comment just posted is never "before" itself."""
+    pending ones. Two index range reads on (article, status, created_at) in
+    one statement, written as SQL because it runs on every comment posted and
+    the ORM's version cost a quarter of the request's CPU."""
     root = comment.thread or comment
-    before = Comment.objects.filter(
-        article_id=comment.article_id,
-        parent__isnull=True,
-        created_at__lt=root.created_at,
-    )
-    approved = before.filter(status=Comment.Status.APPROVED).values("pk")
-    mine = [pk for pk in own_ids if pk != comment.pk]
-    if mine:
-        pending = before.filter(status=Comment.Status.PENDING, pk__in=mine)
-        count = approved.union(pending.values("pk"), all=True).count()
-    else:
-        count = approved.count()
+    params = {
+        "article": comment.article_id,
+        "before": root.created_at,
+        "mine": [pk for pk in own_ids if pk != comment.pk],
+    }
+    sql = _BEFORE_SQL.format(table=Comment._meta.db_table)
+    (count,) = fetch_one_prepared(sql, params)
     return count // settings.COMMENTS_PER_PAGE + 1
 
 

@@ -171,6 +171,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
+# Django's queries bind on the client and are never prepared; this lets the
+# few fixed hot-path statements run through newsroom.db.fetch_one_prepared be
+# prepared once per connection (psycopg's default threshold).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 
 CACHES = {"default": cache_from_url(os.environ.get("NEWSROOM_CACHE_URL", "locmem://"))}
 # Page cache for anonymous readers (articles/pagecache.py).

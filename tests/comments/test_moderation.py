@@ -251,3 +251,19 @@ def test_comments_inside_the_window_get_a_deferred_follow_up(
     assert (
         settings.COMMENTS_NOTIFY_SECONDS - 5 < wait <= settings.COMMENTS_NOTIFY_SECONDS
     )
+
+
+def test_the_policy_statement_is_prepared_once_per_connection(article, settings):
+    """Hot fixed SQL is a prepared statement: planned once per connection."""
+    from django.db import connection
+
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    settings.COMMENTS_RATE_PER_MINUTE = 100
+    for i in range(7):
+        assert submit(article, email=f"p{i}@example.com", body=f"Prepared {i}").comment
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%comments_bannedcommenter%"],
+        )
+        assert cursor.fetchone()[0] == 1

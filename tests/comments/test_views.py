@@ -301,3 +301,23 @@ def test_pending_commenter_page_stays_within_query_budget(
     with django_assert_max_num_queries(8):
         html = client.get(location).content.decode()
     assert "awaiting moderation" in html
+
+
+def test_redirect_page_counts_approved_and_own_pending_comments_before(article):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from comments.views import comment_page
+
+    old = timezone.now() - timedelta(hours=1)
+    for _ in range(49):
+        CommentFactory(article=article, created_at=old)
+    CommentFactory(article=article, pending=True, created_at=old)  # someone else's
+    mine = CommentFactory(article=article, pending=True, created_at=old)
+    new = CommentFactory(article=article, pending=True)
+    assert comment_page(new, [new.pk]) == 1  # 49 before it: page 1
+    assert comment_page(new, [new.pk, mine.pk]) == 2  # with my own: 50 before
+    reply = CommentFactory(article=article, parent=mine, pending=True)
+    # A reply sits on its root's page: 49 approved before the root.
+    assert comment_page(reply, [reply.pk, mine.pk]) == 1
