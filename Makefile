@@ -22,10 +22,10 @@ endif
 help:
 	@echo "make run      serve the site with demo content at http://$(HOST):$(PORT) (DEBUG on)"
 	@echo "make test     lint, checks and every test (browser tests included)"
-	@echo "make serve    production-like server: DEBUG off, gunicorn, whitenoise"
+	@echo "make serve    production-like server: DEBUG off, granian, whitenoise, Redis"
 	@echo "make lint     ruff check + ruff format --check"
 	@echo "make format   ruff format + ruff check --fix"
-	@echo "make db-stop  stop this checkout's PostgreSQL cluster"
+	@echo "make db-stop  stop this checkout's PostgreSQL cluster (and its Redis)"
 	@echo "make backup   dump the database and media into var/backups/"
 	@echo "make restore BACKUP=var/backups/newsroom-<stamp>  restore one"
 
@@ -53,6 +53,7 @@ endif
 
 db-stop:
 	@scripts/db stop
+	@scripts/redis stop
 
 run: export DJANGO_DEBUG := true
 run: $(VENV)/.runtime-installed db
@@ -66,8 +67,9 @@ run: $(VENV)/.runtime-installed db
 	@echo
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-# Production-like: DEBUG off, gunicorn, whitenoise (compressed, hashed static files).
-# A local secret key is generated into var/ when DJANGO_SECRET_KEY is unset.
+# Production-like: DEBUG off, granian (scripts/serve), whitenoise (compressed, hashed
+# static files), a private Redis as the shared cache unless NEWSROOM_CACHE_URL
+# is set. A local secret key is generated into var/ when DJANGO_SECRET_KEY is unset.
 serve: export DJANGO_DEBUG := false
 serve: export NEWSROOM_SERVE_MEDIA ?= true
 serve: export DJANGO_ALLOWED_HOSTS ?= 127.0.0.1,localhost
@@ -78,10 +80,9 @@ serve: $(VENV)/.runtime-installed db
 	$(MANAGE) load_demo && \
 	$(MANAGE) load_demo_comments && \
 	$(MANAGE) collectstatic --noinput -v 0 && \
-	echo "Serving (production mode) at http://$(HOST):$(PORT)/" && \
-	exec $(VENV)/bin/gunicorn newsroom.wsgi:application --bind $(HOST):$(PORT) \
-		--workers $${WEB_CONCURRENCY:-2} --threads $${GUNICORN_THREADS:-4} \
-		--access-logfile - --error-logfile -
+	export NEWSROOM_CACHE_URL="$${NEWSROOM_CACHE_URL:-$$(scripts/redis start)}" && \
+	echo "Serving (production mode) at http://$(HOST):$(PORT)/ (cache $$NEWSROOM_CACHE_URL)" && \
+	WEB_ACCESS_LOG=$${WEB_ACCESS_LOG:-true} exec scripts/serve $(HOST) $(PORT)
 
 # Tests run with DEBUG off, like production; only the secret is a test value.
 test: export DJANGO_DEBUG := false

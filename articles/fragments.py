@@ -70,8 +70,14 @@ def fragment_key(name: str, tags, *vary) -> str:
     return "fragment:" + "|".join(parts)
 
 
+def _enabled() -> bool:
+    return getattr(settings, "NEWSROOM_FRAGMENT_CACHE", True)
+
+
 def get_or_render(key: str, render: Callable[[], str], timeout=None) -> str:
     """The fragment under `key` (from fragment_key), rendered on a miss."""
+    if not _enabled():
+        return mark_safe(str(render()))
     html = _local.get(key)
     if html is None:
         html = cache.get(key)
@@ -91,6 +97,8 @@ def get_or_load(key: str, load: Callable[[], object]):
     """A model instance kept under a versioned `key`, loaded on a miss (None
     is returned, never kept: unknown ids must not fill the cache). Stored
     pickled, so every request gets its own copy."""
+    if not _enabled():
+        return load()
     data = _local_objects.get(key)
     if data is None:
         data = cache.get(key)
@@ -104,6 +112,8 @@ def get_or_load(key: str, load: Callable[[], object]):
 def recall(key: str):
     """A hint remembered under `key` (None if unknown). Unlike the versioned
     entries above it can be out of date: the caller checks it."""
+    if not _enabled():
+        return None
     data = _local_objects.get(key)
     if data is None:
         data = cache.get(key)

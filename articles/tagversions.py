@@ -26,6 +26,7 @@ from contextvars import ContextVar
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 VERSION_PREFIX = "pagecache:v:"
 CHANNEL = "pagecache:bumps"
@@ -73,11 +74,36 @@ def versions(tags) -> dict:
     """{tag: version} for `tags`, starting missing ones at the current time."""
     snapshot = _snapshot.get()
     if snapshot is None:
-        return _current(tags)
+        return _scheduled(_current(tags))
     missing = [t for t in tags if t not in snapshot]
     if missing:
-        snapshot.update(_current(missing))
+        snapshot.update(_scheduled(_current(missing)))
     return {t: snapshot[t] for t in tags}
+
+
+# When the next scheduled story goes live, per "lists" version (this process).
+_next_due = {"version": None, "at": None}
+
+
+def _scheduled(found: dict) -> dict:
+    """A scheduled story goes live with no save to bump anything: the first
+    request after its time moves "lists" on, so listings, neighbour links
+    and related lists show it at once. The next due time is read from the
+    database once per "lists" version in each process."""
+    if "lists" not in found:
+        return found
+    if _next_due["version"] != found["lists"]:
+        from .models import Article
+
+        _next_due.update(
+            version=found["lists"], at=Article.objects.next_scheduled_time()
+        )
+    due = _next_due["at"]
+    if due is not None and due <= timezone.now():
+        bump("lists")
+        found = {**found, **_current(["lists"])}
+        _next_due.update(version=None, at=None)
+    return found
 
 
 def _current(tags) -> dict:

@@ -182,6 +182,7 @@ NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", True)
 NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300)
 # Rendered fragments keyed by tag versions (articles/fragments.py), and the
 # budget of each process's local copies of pages and fragments.
+NEWSROOM_FRAGMENT_CACHE = env_bool("NEWSROOM_FRAGMENT_CACHE", True)
 NEWSROOM_FRAGMENT_CACHE_SECONDS = env_int("NEWSROOM_FRAGMENT_CACHE_SECONDS", 3600)
 NEWSROOM_PAGE_CACHE_LOCAL_MB = env_int("NEWSROOM_PAGE_CACHE_LOCAL_MB", 32)
 NEWSROOM_CDN_MAX_AGE = env_int("NEWSROOM_CDN_MAX_AGE", 60)

@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Benchmark the production server with wrk (`make bench`; not a test).
 
-Starts gunicorn as `make serve` does (DEBUG off, whitenoise), on the demo data
-or, with BENCH_BULK=1, on a bulk database (100k articles / 1M comments made by
+Starts the app server as `make serve` does (scripts/serve: DEBUG off,
+whitenoise, the private Redis as shared cache), on the demo data or, with
+BENCH_BULK=1, on a bulk database (100k articles / 1M comments made by
 `manage.py seed_bulk`), and measures with wrk (16 connections, 2 threads):
 a trivial view, the article page with 50 approved comments with the page cache
-off and on, the home page, search, and comment POSTs (distinct bodies, many
-client IPs through a proxy header enabled only here). Prints a table and
-appends it, with machine details, to docs/benchmarks.md.
+off (fragments on), with every cache off, and with the page cache on, the home
+page, search, and comment POSTs (distinct bodies, many client IPs through a
+proxy header enabled only here; every accepted post checked stored once);
+then one client (wrk -c1) on the article, the busiest story, home, section,
+author, search and the moderation queue. Prints a table and appends it, with
+machine details, to docs/benchmarks.md.
 
 Environment: BENCH_SECONDS (20), BENCH_RUNS (3, median kept), BENCH_BULK (0),
-BENCH_SERVER (gunicorn or granian), WEB_CONCURRENCY (3), GUNICORN_THREADS (2).
+WEB_SERVER (granian or gunicorn), WEB_CONCURRENCY (2), WEB_THREADS (2).
 """
 
 import os
@@ -34,17 +38,22 @@ PGPORT = os.environ.get("NEWSROOM_PGPORT", "54329")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 BULK = os.environ.get("BENCH_BULK", "0") == "1"
-SERVER = os.environ.get("BENCH_SERVER", "gunicorn")
-WORKERS = os.environ.get("WEB_CONCURRENCY", "3")
-THREADS = os.environ.get("GUNICORN_THREADS", "2")
+SERVER = os.environ.get("WEB_SERVER", "granian")
+WORKERS = os.environ.get("WEB_CONCURRENCY", "2")
+THREADS = os.environ.get("WEB_THREADS", "2")
 PORT = int(os.environ.get("BENCH_PORT", "8766"))
 BASE = f"http://127.0.0.1:{PORT}"
 DB_NAME = "newsroom_bulk" if BULK else "newsroom"
 DB_URL = os.environ.get("BENCH_DATABASE_URL") or (
     f"postgres://newsroom@127.0.0.1:{PGPORT}/{DB_NAME}"
 )
+CACHE_URL = (
+    os.environ.get("BENCH_CACHE_URL")
+    or subprocess.check_output([ROOT / "scripts" / "redis", "start"], text=True).strip()
+)
 ENV = {
     **os.environ,
+    "NEWSROOM_CACHE_URL": CACHE_URL,
     "DATABASE_URL": DB_URL,
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-" + "b" * 50),
@@ -165,8 +174,16 @@ def prepare() -> dict:
         manage("load_demo_comments", "-v0")
     manage("collectstatic", "--noinput", "-v0")
     out = manage("shell", "-c", BENCH_ARTICLE)
-    article_url, post_url, search = out.split()[-3:]
-    return {"article": article_url, "post": post_url, "search": search}
+    article_url, post_url, search, busiest, section, author = out.split()[-6:]
+    return {
+        "article": article_url,
+        "post": post_url,
+        "search": search,
+        "busiest": busiest,
+        "section": section,
+        "author": author,
+        "queue": "/admin/comments/comment/?status__exact=pending",
+    }
 
 
 BENCH_ARTICLE = """
@@ -187,7 +204,14 @@ for i in range(have, 50):
     Comment.objects.create(
         article=article, name='Bench seed', email=f'seed{i}@example.com',
         body=f'Seeded comment {i} for the benchmark.', status='approved', rule='bench')
-print(article.get_absolute_url(), f'/comments/post/{article.pk}/', 'fifty')
+from django.db.models import Count
+from articles.models import AuthorProfile
+busiest = Article.objects.get(pk=Comment.objects.values('article').annotate(
+    n=Count('pk')).order_by('-n').first()['article'])
+author = AuthorProfile.objects.filter(bylines__isnull=False).first()
+print(article.get_absolute_url(), f'/comments/post/{article.pk}/', 'fifty',
+      busiest.get_absolute_url(), busiest.section.get_absolute_url(),
+      author.get_absolute_url())
 """
 
 
@@ -196,39 +220,27 @@ def free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def start_server(page_cache: bool) -> subprocess.Popen:
-    env = {**ENV, "NEWSROOM_PAGE_CACHE": "true" if page_cache else "false"}
-    if SERVER == "granian":
-        command = [
-            str(ROOT / ".venv" / "bin" / "granian"),
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(PORT),
-            "--workers",
-            WORKERS,
-            "--blocking-threads",
-            THREADS,
-            "--log-level",
-            "error",
-            "newsroom.wsgi:application",
-        ]
-    else:
-        command = [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "newsroom.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            WORKERS,
-            "--threads",
-            THREADS,
-            "--log-level",
-            "error",
-        ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+def start_server(page_cache: bool, fragments: bool = True) -> subprocess.Popen:
+    env = {
+        **ENV,
+        "NEWSROOM_PAGE_CACHE": "true" if page_cache else "false",
+        "NEWSROOM_FRAGMENT_CACHE": "true" if fragments else "false",
+        "WEB_SERVER": SERVER,
+        "WEB_CONCURRENCY": WORKERS,
+        "WEB_THREADS": THREADS,
+        "WEB_LOG_LEVEL": "error",
+    }
+    # Each configuration starts from an empty cache.
+    subprocess.run(
+        [PY, "-c", f"import redis; redis.Redis.from_url({CACHE_URL!r}).flushdb()"],
+        check=True,
+    )
+    process = subprocess.Popen(
+        [ROOT / "scripts" / "serve", "127.0.0.1", str(PORT)],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     for _ in range(200):
         try:
             urllib.request.urlopen(BASE + "/healthz", timeout=1)
@@ -294,10 +306,13 @@ def wrk(url: str, script: str | None = None) -> dict:
     results.sort(key=lambda r: r["rps"])
     median = results[len(results) // 2]
     median["all_requests"] = total
+    median["all_non2xx"] = sum(r["non2xx"] for r in results)
     return median
 
 
-def queries_per_request(paths: dict) -> dict:
+def queries_per_request(paths: dict, page_cache: bool) -> dict:
+    """{name: (cold, warm)} SQL queries per request: cold right after the
+    cache is emptied, warm on the next request."""
     code = (
         "import json;from django.test import Client;from django.db import connection;"
         "from django.test.utils import CaptureQueriesContext;"
@@ -312,11 +327,43 @@ def queries_per_request(paths: dict) -> dict:
     env = {
         **ENV,
         "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1",
-        "NEWSROOM_PAGE_CACHE": "true",
+        "NEWSROOM_CACHE_URL": "locmem://",
+        "NEWSROOM_PAGE_CACHE": "true" if page_cache else "false",
     }
     import json
 
     return json.loads(manage("shell", "-c", code, env=env).strip().splitlines()[-1])
+
+
+def moderator_cookie() -> str:
+    """A logged-in superuser's cookies, for the moderation queue."""
+    out = manage(
+        "shell",
+        "-c",
+        (
+            "from django.contrib.auth import get_user_model\n"
+            "from django.test import Client\n"
+            "User=get_user_model()\n"
+            "u=User.objects.filter(username='bench-moderator').first() or "
+            "User.objects.create_superuser('bench-moderator','bench@example.com',None)\n"
+            "c=Client();c.force_login(u);print('sessionid='+c.cookies['sessionid'].value)"
+        ),
+        env={**ENV, "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1"},
+    )
+    return out.strip().splitlines()[-1]
+
+
+def one_client(url: str, cookie: str = "") -> dict:
+    """One connection for 10 s: the latency a lone reader sees."""
+    command = ["wrk", "-t1", "-c1", "-d10s", "--latency", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(command, capture_output=True, text=True).stdout
+    return {
+        "p50": to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1]),
+        "p99": to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1]),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+    }
 
 
 def post_script(urls: dict) -> str:
@@ -360,51 +407,80 @@ def main():
     if not free(PORT):
         sys.exit(f"port {PORT} is busy (set BENCH_PORT)")
     urls = prepare()
-    targets = {
-        "trivial view (/robots.txt)": "/robots.txt",
-        "article, 50 comments, cache off": urls["article"],
-        "article, 50 comments, cache on": urls["article"],
-        "home page": "/",
-        "search": f"/search/?q={urls['search']}",
-    }
-    rows = []
-    queries = queries_per_request(
-        {
-            "trivial view (/robots.txt)": "/robots.txt",
-            "article, 50 comments, cache off": urls["article"],
-            "home page": "/",
-            "search": f"/search/?q={urls['search']}",
-        }
-    )
-    rss = []
-    for page_cache in (False, True):
-        server = start_server(page_cache)
-        try:
-            for name, path in targets.items():
-                if ("cache on" in name) != page_cache and "cache" in name:
-                    continue
-                if "cache" not in name and page_cache:
-                    continue
-                result = wrk(BASE + path)
-                q = queries.get(name.replace("cache on", "cache off"), (None, None))
-                result["queries"] = q[1] if page_cache else q[0]
-                rows.append((name, result))
-            if not page_cache:
-                script = post_script(urls)
-                before, _ = count_bench_comments()
-                result = wrk(BASE + urls["post"], script)
-                after, duplicates = count_bench_comments()
-                result["stored"] = after - before
-                result["duplicates"] = duplicates
-                result["queries"] = "-"
-                rows.append(("comment POST (303 = accepted)", result))
-            rss.append(worker_rss_mb(server))
-        finally:
-            stop_server(server)
-    report(rows, max(rss))
+    article, search = urls["article"], f"/search/?q={urls['search']}"
+    paths = {"trivial view (/robots.txt)": "/robots.txt", "article": article}
+    paths.update({"home page": "/", "search": search})
+    queries_off = queries_per_request(paths, page_cache=False)
+    queries_on = queries_per_request({"article": article}, page_cache=True)
+
+    def q(name, table):
+        cold, warm = table[name]
+        return f"{warm} ({cold} cold)" if cold != warm else str(warm)
+
+    rows, rss, lone = [], [], []
+    # 1. Page cache off, fragments on: what logged-in readers, pending
+    #    commenters and every page-cache miss cost.
+    server = start_server(page_cache=False)
+    try:
+        rows.append(("trivial view (/robots.txt)", wrk(BASE + "/robots.txt")))
+        rows[-1][1]["queries"] = q("trivial view (/robots.txt)", queries_off)
+        rows.append(("article, 50 comments, page cache off", wrk(BASE + article)))
+        rows[-1][1]["queries"] = q("article", queries_off)
+        rows.append(("home page, page cache off", wrk(BASE + "/")))
+        rows[-1][1]["queries"] = q("home page", queries_off)
+        rows.append(("search", wrk(BASE + search)))
+        rows[-1][1]["queries"] = q("search", queries_off)
+        script = post_script(urls)
+        before, _ = count_bench_comments()
+        result = wrk(BASE + urls["post"], script)
+        after, duplicates = count_bench_comments()
+        accepted = result["all_requests"] - result["all_non2xx"]
+        result.update(
+            stored=after - before,
+            accepted=accepted,
+            lost=max(0, accepted - (after - before)),
+            duplicates=duplicates,
+            queries="-",
+        )
+        rows.append(("comment POST (303 = accepted)", result))
+        cookie = moderator_cookie()
+        for name, path, extra in [
+            ("article, 50 comments", article, ""),
+            ("busiest story (2,000+ comments)", urls["busiest"], ""),
+            ("home page", "/", ""),
+            ("section page", urls["section"], ""),
+            ("author page", urls["author"], ""),
+            ("search", search, ""),
+            ("moderation queue (pending)", urls["queue"], cookie),
+        ]:
+            lone.append((name, one_client(BASE + path, extra)))
+        rss.append(worker_rss_mb(server))
+    finally:
+        stop_server(server)
+    # 2. Every cache off: the page rendered whole on every request.
+    server = start_server(page_cache=False, fragments=False)
+    try:
+        rows.append(("article, 50 comments, all caches off", wrk(BASE + article)))
+        rows[-1][1]["queries"] = "8"
+        lone.append(("article, all caches off", one_client(BASE + article)))
+        lone.append(
+            ("busiest story, all caches off", one_client(BASE + urls["busiest"]))
+        )
+        rss.append(worker_rss_mb(server))
+    finally:
+        stop_server(server)
+    # 3. Page cache on (the default for anonymous readers).
+    server = start_server(page_cache=True)
+    try:
+        rows.append(("article, 50 comments, page cache on", wrk(BASE + article)))
+        rows[-1][1]["queries"] = q("article", queries_on)
+        rss.append(worker_rss_mb(server))
+    finally:
+        stop_server(server)
+    report(rows, lone, max(rss))
 
 
-def report(rows, rss_mb: float):
+def report(rows, lone, rss_mb: float):
     cpu = "unknown"
     try:
         cpu = next(
@@ -416,7 +492,7 @@ def report(rows, rss_mb: float):
         pass
     header = (
         f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {SERVER}, "
-        f"{WORKERS} workers × {THREADS} threads, "
+        f"{WORKERS} workers × {THREADS} threads, Redis cache, "
         f"{'bulk data (100k articles, 1M comments)' if BULK else 'demo data'}\n\n"
         f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
         f"wrk -t2 -c16 -d{SECONDS}s, median of {RUNS}. "
@@ -429,8 +505,8 @@ def report(rows, rss_mb: float):
         errors = r["socket"] or "0"
         if name.startswith("comment POST"):
             errors = (
-                f"stored {r['stored']} of {r['all_requests']} posted in {RUNS} run(s), "
-                f"{r['duplicates']} duplicated"
+                f"{r['accepted']} accepted, {r['stored']} stored, {r['lost']} lost, "
+                f"{r['duplicates']} duplicated ({RUNS} run(s))"
             )
         elif r["non2xx"]:
             errors = f"{r['non2xx']} non-2xx; {errors}"
@@ -438,6 +514,12 @@ def report(rows, rss_mb: float):
             f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {errors} | "
             f"{r['queries']} |\n"
         )
+    lines.append(
+        "\nOne client (wrk -t1 -c1 -d10s), page cache off unless said:\n\n"
+        "| page | p50 ms | p99 ms | requests/s |\n|---|---|---|---|\n"
+    )
+    for name, r in lone:
+        lines.append(f"| {name} | {r['p50']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} |\n")
     table = header + "".join(lines)
     print(table)
     docs = ROOT / "docs" / "benchmarks.md"

@@ -77,20 +77,9 @@ def manage(*args: str) -> str:
 
 def start_server() -> subprocess.Popen:
     process = subprocess.Popen(
-        [
-            ROOT / ".venv" / "bin" / "gunicorn",
-            "newsroom.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--log-level",
-            "critical",
-        ],
+        [ROOT / "scripts" / "serve", "127.0.0.1", str(PORT)],
         cwd=ROOT,
-        env=ENV,
+        env={**ENV, "WEB_LOG_LEVEL": "critical"},
         start_new_session=True,
     )
     for _ in range(150):
@@ -99,7 +88,7 @@ def start_server() -> subprocess.Popen:
                 return process
         except OSError:
             time.sleep(0.1)
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit("the app server did not start")
 
 
 class Poster(threading.Thread):

@@ -3,7 +3,8 @@ import re
 from django import template
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,34 +34,42 @@ def comment_body(text: str) -> str:
 
 
 def _thread(article, *, own_ids, page_number):
-    """One page of top-level comments with their replies, in two queries."""
+    """One page of top-level comments with their replies and the thread's
+    counts, in one query (two for a page number past the end)."""
     per_page = settings.COMMENTS_PER_PAGE
     visible = Comment.objects.on(article).visible_to(own_ids=own_ids)
-    counts = Comment.objects.on(article).aggregate(
-        approved=Count("pk", filter=Q(status=Comment.Status.APPROVED)),
-        top=Count(
-            "pk",
-            filter=Q(parent__isnull=True)
-            & (
-                Q(status=Comment.Status.APPROVED)
-                | Q(status=Comment.Status.PENDING, pk__in=list(own_ids) or [0])
-            ),
-        ),
-    )
-    pages = max(1, -(-counts["top"] // per_page))
-    number = min(max(page_number, 1), pages)
-    start = (number - 1) * per_page
-    # The page's top-level comments and all their replies, in one query.
-    page_roots = (
-        visible.top_level()
-        .order_by("created_at", "pk")[start : start + per_page]
-        .values("pk")
-    )
-    rows = list(
-        visible.filter(Q(pk__in=page_roots) | Q(thread__in=page_roots)).order_by(
-            "created_at", "pk"
+    approved = Comment.objects.on(article).approved()
+    top = visible.top_level()
+
+    def total(queryset):
+        counted = queryset.order_by().values("article").annotate(n=Count("pk"))
+        return Coalesce(Subquery(counted.values("n")[:1]), 0)
+
+    def page_rows(number):
+        start = (number - 1) * per_page
+        page_roots = top.order_by("created_at", "pk")[start : start + per_page]
+        return list(
+            visible.filter(
+                Q(pk__in=page_roots.values("pk"))
+                | Q(thread__in=page_roots.values("pk"))
+            )
+            .annotate(approved_total=total(approved), top_total=total(top))
+            .order_by("created_at", "pk")
         )
-    )
+
+    number = min(max(page_number, 1), 1_000_000)  # past the end: clamped below
+    rows = page_rows(number)
+    if rows:
+        counts = {"approved": rows[0].approved_total, "top": rows[0].top_total}
+    else:
+        counts = Comment.objects.on(article).aggregate(
+            approved=Count("pk", filter=Q(status=Comment.Status.APPROVED)),
+            top=Count("pk", filter=Q(pk__in=top.values("pk"))),
+        )
+        last = max(1, -(-counts["top"] // per_page))
+        if number > last:
+            number = last
+            rows = page_rows(number)
     roots = [c for c in rows if c.parent_id is None]
     replies = [c for c in rows if c.parent_id is not None]
     children: dict[int, list[Comment]] = {}

@@ -360,3 +360,30 @@ def test_previews_never_use_fragments(client, fragments_only):
     draft.title = "Draft two"
     draft.save()  # no bump: drafts are not cached anywhere
     assert "Draft two" in client.get(preview).content.decode()
+
+
+def test_fragments_can_be_switched_off(client, settings, django_assert_num_queries):
+    settings.NEWSROOM_PAGE_CACHE = False
+    settings.NEWSROOM_FRAGMENT_CACHE = False
+    article = ArticleFactory(title="Always rendered")
+    client.get(article.get_absolute_url())
+    with django_assert_num_queries(8):  # everything read again
+        page = client.get(article.get_absolute_url())
+    assert "Always rendered" in page.content.decode()
+
+
+def test_a_scheduled_story_joins_cached_neighbour_links_when_due(
+    client, fragments_only
+):
+    older = ArticleFactory(published_at=timezone.now() - timedelta(hours=1))
+    ArticleFactory(
+        title="Scheduled neighbour",
+        published_at=timezone.now() + timedelta(seconds=2),
+    )
+    assert (
+        "Scheduled neighbour"
+        not in client.get(older.get_absolute_url()).content.decode()
+    )
+    time.sleep(2.2)
+    page = client.get(older.get_absolute_url()).content.decode()
+    assert "Scheduled neighbour" in page  # "Next article" and related, on time

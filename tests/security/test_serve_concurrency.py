@@ -1,5 +1,5 @@
 """200 comment posts from 20 simultaneous clients against the production
-server (gunicorn, DEBUG off, as `make serve` runs it)."""
+server (scripts/serve, DEBUG off, as `make serve` runs it)."""
 
 import os
 import socket
@@ -53,22 +53,10 @@ def server(tmp_path):
         check=True,
         timeout=120,
     )
-    gunicorn = Path(sys.executable).parent / "gunicorn"
     process = subprocess.Popen(
-        [
-            str(gunicorn),
-            "newsroom.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
+        [str(ROOT / "scripts" / "serve"), "127.0.0.1", str(port)],
         cwd=ROOT,
-        env=env,
+        env={**env, "VENV_BIN": str(Path(sys.executable).parent)},
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -82,7 +70,7 @@ def server(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=20)
-        # gunicorn's connections to the test database are gone now.
+        # The server's connections to the test database are gone now.
 
 
 def client_posts(base, article_url, post_url, client_no, results):
