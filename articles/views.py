@@ -1,3 +1,4 @@
+import hashlib
 import json
 from datetime import date
 
@@ -211,7 +212,8 @@ class ArticleDetailView(DetailView):
         else:
             # The row is kept under the article's version, found through an
             # address → id hint that is checked against the row.
-            address_key = f"article-address:{day_published}/{slug}"
+            address = f"{day_published}/{slug}".encode()
+            address_key = "article-address:" + hashlib.sha256(address).hexdigest()
             pk = fragments.recall(address_key)
             article = self._row(pk) if pk is not None else None
             if article is None or (article.pub_date, article.slug) != (

@@ -1,5 +1,6 @@
 """Background work for comments (Django's tasks framework)."""
 
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -39,13 +40,22 @@ def moderators_notice_due() -> None:
     arriving inside the window get a follow-up e-mail when it closes. The
     window lives in the shared cache, so it holds across app servers."""
     window = settings.COMMENTS_NOTIFY_SECONDS
+    if time.monotonic() < _known_open["until"]:
+        return  # this process saw the window (and follow-up) taken moments ago
     if cache.add(NOTICE_WINDOW_KEY, 1, window):
         notify_moderators.enqueue()
-    elif notify_moderators.get_backend().supports_defer and cache.add(
+        return
+    if notify_moderators.get_backend().supports_defer and cache.add(
         FOLLOW_UP_KEY, 1, window
     ):
         run_after = timezone.now() + timedelta(seconds=window)
         notify_moderators.using(run_after=run_after).enqueue()
+    # Both taken: during a burst, ask the shared cache again in a little while
+    # rather than on every comment.
+    _known_open["until"] = time.monotonic() + min(5, window)
+
+
+_known_open = {"until": 0.0}
 
 
 @task

@@ -61,6 +61,8 @@ ENV = {
     "NEWSROOM_SERVE_MEDIA": "true",
     "NEWSROOM_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",  # bench only
     "DJANGO_LOG_LEVEL": "ERROR",
+    # Moderation e-mails go nowhere here (no SMTP server on a bench machine).
+    "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
 }
 
 POST_LUA = r"""
