@@ -107,19 +107,41 @@ def comment_submit(
     """Run the moderation policy and store the comment unless it is refused."""
     is_moderator = bool(user and user.has_perm("comments.can_moderate"))
     try:
-        return _submit(
-            article=article,
-            parent=parent,
-            name=name,
-            email=email,
-            body=body,
-            ip=ip,
-            user_agent=user_agent,
-            honeypot=honeypot,
-            form_age=form_age,
-            user=user,
-            is_moderator=is_moderator,
-        )
+        with transaction.atomic():
+            _lock(f"comment-ip:{ip}" if ip else "", f"comment-email:{email.lower()}")
+            decision = moderation.decide(
+                article=article,
+                parent=parent,
+                name=name,
+                email=email,
+                body=body,
+                ip=ip,
+                honeypot=honeypot,
+                form_age=form_age,
+                is_moderator=is_moderator,
+            )
+            if decision.refused:
+                return Submission(decision=decision)
+            comment = Comment(
+                article=article,
+                parent=parent,
+                thread=(parent.thread or parent) if parent else None,
+                depth=parent.depth + 1 if parent else 0,
+                user=user if user and user.is_authenticated else None,
+                name=name,
+                email=email,
+                body=body,
+                status=decision.status,
+                rule=decision.rule,
+                ip=moderation.stored_ip(ip),
+                user_agent=user_agent[:500],
+            )
+            _insert_with_decision(comment)
+            if comment.status == Comment.Status.PENDING:
+                transaction.on_commit(moderators_notice_due)
+            elif comment.status == Comment.Status.APPROVED:
+                article_changed(article_pk=article.pk)
+        return Submission(decision=decision, comment=comment)
     except IntegrityError:
         # The unique index on live comments caught a concurrent identical
         # post (the email lock makes this a backstop): rule 4, nothing kept.
@@ -130,57 +152,6 @@ def comment_submit(
                 http_status=409,
             )
         )
-
-
-def _submit(
-    *,
-    article,
-    parent,
-    name,
-    email,
-    body,
-    ip,
-    user_agent,
-    honeypot,
-    form_age,
-    user,
-    is_moderator,
-) -> Submission:
-    with transaction.atomic():
-        _lock(f"comment-ip:{ip}" if ip else "", f"comment-email:{email.lower()}")
-        decision = moderation.decide(
-            article=article,
-            parent=parent,
-            name=name,
-            email=email,
-            body=body,
-            ip=ip,
-            honeypot=honeypot,
-            form_age=form_age,
-            is_moderator=is_moderator,
-        )
-        if decision.refused:
-            return Submission(decision=decision)
-        comment = Comment(
-            article=article,
-            parent=parent,
-            thread=(parent.thread or parent) if parent else None,
-            depth=parent.depth + 1 if parent else 0,
-            user=user if user and user.is_authenticated else None,
-            name=name,
-            email=email,
-            body=body,
-            status=decision.status,
-            rule=decision.rule,
-            ip=moderation.stored_ip(ip),
-            user_agent=user_agent[:500],
-        )
-        _insert_with_decision(comment)
-        if comment.status == Comment.Status.PENDING:
-            transaction.on_commit(moderators_notice_due)
-        elif comment.status == Comment.Status.APPROVED:
-            article_changed(article_pk=article.pk)
-    return Submission(decision=decision, comment=comment)
 
 
 def comments_moderate(*, comments: QuerySet, status: str, moderator) -> int:
