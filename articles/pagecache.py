@@ -58,11 +58,6 @@ def cache_page_tags(request, *tags: str, private: bool = False) -> None:
     _versions(request.page_cache_tags)
 
 
-def tag_version(tag: str) -> int:
-    """The current version of one tag (for fragment caches keyed on it)."""
-    return _versions([tag])[tag]
-
-
 def _enabled() -> bool:
     return getattr(settings, "NEWSROOM_PAGE_CACHE", True)
 

@@ -233,9 +233,7 @@ _state_lock = threading.Lock()
 def _listener():
     """This process's listener when the cache is Redis (else None)."""
     config = settings.CACHES["default"]
-    if not config["BACKEND"].endswith("RedisCache") or not getattr(
-        settings, "NEWSROOM_VERSION_NOTICES", True
-    ):
+    if not config["BACKEND"].endswith("RedisCache"):
         return None
     location = config["LOCATION"]
     if not isinstance(location, str):

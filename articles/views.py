@@ -207,23 +207,21 @@ class ArticleDetailView(DetailView):
         at_address = self.get_queryset().filter(
             pub_date__year=year, pub_date__month=month, pub_date__day=day, slug=slug
         )
-        if not self.cacheable_fragments:
-            article = at_address.first()
-        else:
-            # The row is kept under the article's version, found through an
-            # address → id hint that is checked against the row.
-            address = f"{day_published}/{slug}".encode()
-            address_key = "article-address:" + hashlib.sha256(address).hexdigest()
-            pk = fragments.recall(address_key)
+        # The row is kept under the article's version, found through an
+        # address → id hint that is checked against the row. (Previews have
+        # their own get_object and never come here.)
+        address = f"{day_published}/{slug}".encode()
+        address_key = "article-address:" + hashlib.sha256(address).hexdigest()
+        pk = fragments.recall(address_key)
+        article = self._row(pk) if pk is not None else None
+        if article is None or (article.pub_date, article.slug) != (
+            day_published,
+            slug,
+        ):
+            pk = at_address.values_list("pk", flat=True).first()
             article = self._row(pk) if pk is not None else None
-            if article is None or (article.pub_date, article.slug) != (
-                day_published,
-                slug,
-            ):
-                pk = at_address.values_list("pk", flat=True).first()
-                article = self._row(pk) if pk is not None else None
-                if article is not None:
-                    fragments.remember(address_key, pk)
+            if article is not None:
+                fragments.remember(address_key, pk)
         if article is None:
             raise Http404("No such article")
         return article

@@ -73,17 +73,16 @@ class CommentForm(forms.Form):
     )
     ts = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, action: str = "", **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("ts", sign_timestamp())
-        self.action = action
 
     @cached_property
     def helper(self) -> FormHelper:
-        """The crispy layout, built only when the form is rendered."""
+        """The crispy layout, built only when the form is rendered (whoever
+        renders it sets `form_action`)."""
         helper = FormHelper()
-        helper.form_action = self.action
         helper.form_method = "post"
         helper.form_id = "comment-form"
         helper.attrs = {"novalidate": ""}

@@ -169,9 +169,9 @@ def decide(
         return Decision(rule="banned", status=Comment.Status.REJECTED)
 
     # 3. Flood and rate limits (moderators exempt).
-    if facts.get("flood"):
+    if facts["flood"]:
         return Decision(rule="flood", refusal=FLOOD_MESSAGE, http_status=429)
-    if facts.get("rate_limited"):
+    if facts["rate_limited"]:
         return Decision(rule="rate-limit", refusal=FLOOD_MESSAGE, http_status=429)
 
     # 4. Duplicate of a live comment.
