@@ -99,19 +99,18 @@ def get_or_load(key: str, load: Callable[[], object]):
     pickled, so every request gets its own copy."""
     if not _enabled():
         return load()
-    data = _local_objects.get(key)
-    if data is None:
-        data = cache.get(key)
-        if data is None:
-            value = load()
-            return None if value is None else remember(key, value)
-        _local_objects.put(key, data)
-    return pickle.loads(data)
+    value = recall(key)
+    if value is None:
+        value = load()
+        if value is not None:
+            remember(key, value)
+    return value
 
 
 def recall(key: str):
-    """A hint remembered under `key` (None if unknown). Unlike the versioned
-    entries above it can be out of date: the caller checks it."""
+    """The value remembered under `key` (None if unknown), from this process's
+    copy or the shared cache. Under a versioned key it is current; under a
+    hint's key it can be out of date, and the caller checks it."""
     if not _enabled():
         return None
     data = _local_objects.get(key)
