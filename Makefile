@@ -17,12 +17,13 @@ LOCAL_DB := 1
 export DATABASE_URL := postgres://newsroom@127.0.0.1:$(NEWSROOM_PGPORT)/newsroom
 endif
 
-.PHONY: help run serve test lint format check db db-stop bench clean venv backup restore crash-test
+.PHONY: help run demo serve test lint format db db-stop bench clean venv backup restore crash-test
 
 help:
 	@echo "make run      serve the site with demo content at http://$(HOST):$(PORT) (DEBUG on)"
 	@echo "make test     lint, checks and every test (browser tests included)"
 	@echo "make serve    production-like server: DEBUG off, granian, whitenoise, Redis"
+	@echo "make demo     demo accounts and content, into an empty database only"
 	@echo "make lint     ruff check + ruff format --check"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make db-stop  stop this checkout's PostgreSQL cluster (and its Redis)"
@@ -55,21 +56,34 @@ db-stop:
 	@scripts/db stop
 	@scripts/redis stop
 
+# The dev runner: DEBUG on, this checkout's database and Redis, recorded in
+# var/dev.env so that every manage.py command run here shares them.
 run: export DJANGO_DEBUG := true
 run: $(VENV)/.runtime-installed db
+	@export NEWSROOM_CACHE_URL="$${NEWSROOM_CACHE_URL:-$$(scripts/redis start)}" && \
+	scripts/dev-env && \
+	$(MANAGE) migrate --noinput && \
+	$(MANAGE) load_demo && \
+	$(MANAGE) load_demo_comments && \
+	echo && \
+	echo "  Newsroom is at  http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)" && \
+	echo "  Demo logins (password: $(DEMO_PASSWORD), set DEMO_PASSWORD to change):" && \
+	echo "    admin, editor, journalist, moderator" && \
+	echo "  Settings of this checkout: var/dev.env (read by every manage.py command)" && \
+	echo && \
+	exec $(MANAGE) runserver $(HOST):$(PORT)
+
+# Demo accounts and content, only into a database with no users and no
+# articles yet (an existing site or account is never touched).
+demo: $(VENV)/.runtime-installed db
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
 	$(MANAGE) load_demo_comments
-	@echo
-	@echo "  Newsroom is at  http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
-	@echo "  Demo logins (password: $(DEMO_PASSWORD), set DEMO_PASSWORD to change):"
-	@echo "    admin, editor, journalist, moderator"
-	@echo
-	$(MANAGE) runserver $(HOST):$(PORT)
 
 # Production-like: DEBUG off, granian (scripts/serve), whitenoise (compressed, hashed
 # static files), a private Redis as the shared cache unless NEWSROOM_CACHE_URL
 # is set. A local secret key is generated into var/ when DJANGO_SECRET_KEY is unset.
+# It loads no demo content (`make demo` does, into an empty database).
 serve: export DJANGO_DEBUG := false
 serve: export NEWSROOM_SERVE_MEDIA ?= true
 serve: export DJANGO_ALLOWED_HOSTS ?= 127.0.0.1,localhost
@@ -77,8 +91,6 @@ serve: $(VENV)/.runtime-installed db
 	@mkdir -p var && [ -s var/secret-key ] || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret-key
 	@export DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret-key)}"; \
 	$(MANAGE) migrate --noinput && \
-	$(MANAGE) load_demo && \
-	$(MANAGE) load_demo_comments && \
 	$(MANAGE) collectstatic --noinput -v 0 && \
 	export NEWSROOM_CACHE_URL="$${NEWSROOM_CACHE_URL:-$$(scripts/redis start)}" && \
 	echo "Serving (production mode) at http://$(HOST):$(PORT)/ (cache $$NEWSROOM_CACHE_URL)" && \
@@ -91,6 +103,7 @@ test: export DJANGO_ALLOWED_HOSTS := testserver,localhost,127.0.0.1
 test: export DJANGO_ALLOW_ASYNC_UNSAFE := true
 test: export NEWSROOM_SERVE_MEDIA := true
 test: export DJANGO_CONN_MAX_AGE := 0
+test: export NEWSROOM_ENV_FILE :=
 test: $(VENV)/.dev-installed db
 	@export CHROMIUM_PATH="$$(scripts/ensure-chromium)" || exit 1; \
 	export REDIS_SERVER="$$(scripts/ensure-redis)" || exit 1; \

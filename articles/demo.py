@@ -1,4 +1,5 @@
-"""Demo accounts and content for `make run` (idempotent).
+"""Demo accounts and content for `make run` / `make demo`, loaded only into an
+empty database (see the load_demo command).
 
 Images are drawn with Pillow at load time, so the repository carries no
 binaries. The lead article is the model tech-news page (see
@@ -112,23 +113,21 @@ PARAS = {
 }
 
 
-def ensure_accounts(*, password: str) -> dict:
-    """Create the demo users if missing, in their role groups, with `password`."""
+def create_accounts(*, password: str) -> dict:
+    """Create the demo users in their role groups, with `password` (the
+    caller makes sure none exists yet)."""
     User = get_user_model()
     users = {}
     for username, (first, last, is_superuser, group) in DEMO_ACCOUNTS.items():
-        user, _ = User.objects.get_or_create(
+        user = User.objects.create_user(
             username=username,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "email": f"{username}@example.com",
-            },
+            email=f"{username}@example.com",
+            password=password,
+            first_name=first,
+            last_name=last,
+            is_staff=True,
+            is_superuser=is_superuser,
         )
-        user.is_staff = True
-        user.is_superuser = is_superuser
-        user.set_password(password)
-        user.save()
         if group:
             user.groups.add(Group.objects.get(name=group))
         users[username] = user

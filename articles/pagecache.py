@@ -7,8 +7,11 @@ article page and its comments). Each tag has a version number in the shared
 cache; an entry stores the versions it was rendered with and is served only
 while they are unchanged, so bumping "article:42" drops that page alone.
 
-Not cached: logged-in users and anyone with a session, a reader with a pending
-comment (they must see "awaiting moderation"), previews, the admin, POSTs.
+Not cached: any request carrying a per-visitor cookie (settings.
+NEWSROOM_VISITOR_COOKIES: a session, messages, a reader's pending comments or
+remembered name and e-mail), previews, the admin, POSTs; nor a response that
+marked itself as holding visitor data (`mark_per_visitor`). Pages are keyed
+on the query parameters in NEWSROOM_PAGE_QUERY_PARAMS only.
 The middleware runs first, so a hit costs no other middleware: the stored
 response keeps the headers the rest of the stack added, and the comment form's
 CSRF token and the CSP nonce are made fresh per request, so a cached article
@@ -20,13 +23,14 @@ import os
 import re
 import secrets
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import empty
 
 from . import tagversions
@@ -37,7 +41,6 @@ from .tagversions import versions as _versions
 bump = tagversions.bump  # services call pagecache.bump(...)
 
 ENTRY_PREFIX = "pagecache:page:"
-BYPASS_COOKIES = ("newsroom_pending_comments",)
 _CSRF_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 CSRF_PLACEHOLDER = b"__NEWSROOM_CSRF__"
 NONCE_PLACEHOLDER = b"__NEWSROOM_NONCE__"
@@ -58,6 +61,13 @@ def cache_page_tags(request, *tags: str, private: bool = False) -> None:
     _versions(request.page_cache_tags)
 
 
+def mark_per_visitor(request) -> None:
+    """This response shows something of this visitor's own (their pending
+    comment, their remembered name): never store it, whatever the cookies
+    said."""
+    request.page_cache_per_visitor = True
+
+
 def _enabled() -> bool:
     return getattr(settings, "NEWSROOM_PAGE_CACHE", True)
 
@@ -73,15 +83,31 @@ def _eligible(request) -> bool:
         (settings.STATIC_URL, settings.MEDIA_URL)
     ):
         return False
+    return not _has_visitor_cookie(request)
+
+
+def _has_visitor_cookie(request) -> bool:
     cookies = request.COOKIES
-    if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
-        return False  # logged in, or something per-visitor to show
-    return not any(name in cookies for name in BYPASS_COOKIES)
+    return any(name in cookies for name in settings.NEWSROOM_VISITOR_COOKIES)
+
+
+def _keep_private(response) -> None:
+    """A page made for one visitor: no shared cache (CDN, edge) may keep it."""
+    patch_cache_control(response, private=True)
+    patch_vary_headers(response, ["Cookie"])
 
 
 def _key(request) -> str:
-    """Raises DisallowedHost for a host outside ALLOWED_HOSTS (never cached)."""
-    raw = f"{request.scheme}|{request.get_host()}|{request.get_full_path()}"
+    """The entry's key: scheme, host, path and the page-shaping query
+    parameters (others, such as `?utm_source=`, share the entry, so they
+    cannot fill the cache with copies). Raises DisallowedHost for a host
+    outside ALLOWED_HOSTS (never cached)."""
+    params = sorted(
+        (name, value)
+        for name in settings.NEWSROOM_PAGE_QUERY_PARAMS
+        for value in request.GET.getlist(name)
+    )
+    raw = f"{request.scheme}|{request.get_host()}|{request.path}|{urlencode(params)}"
     return ENTRY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -175,7 +201,10 @@ class PageCacheMiddleware:
 
     def _respond(self, request):
         if not _eligible(request):
-            return self.get_response(request)
+            response = self.get_response(request)
+            if _has_visitor_cookie(request):
+                _keep_private(response)
+            return response
         try:
             key = _key(request)
         except DisallowedHost:
@@ -191,7 +220,9 @@ class PageCacheMiddleware:
             return self._replay(request, entry)
         response = self.get_response(request)
         tags = getattr(request, "page_cache_tags", None)
-        if tags and self._storable(response):
+        if getattr(request, "page_cache_per_visitor", False):
+            _keep_private(response)
+        elif tags and self._storable(response):
             self._store(request, key, response, tags)
             response["X-Page-Cache"] = "miss"
         return response

@@ -1,5 +1,5 @@
 """Demo comments on the lead article: a thread with replies, plus pending
-and spam ones for the moderation queue (idempotent)."""
+and spam ones for the moderation queue; only into a database with no comments."""
 
 from datetime import timedelta
 
@@ -35,9 +35,10 @@ DEMO_COMMENTS = [
 
 
 def ensure_demo_comments() -> int:
-    """Create the demo comments if the lead article has none yet."""
+    """Create the demo comments on the demo's lead article, only while the
+    database holds no comment at all (never into a live site)."""
     article = Article.objects.filter(slug=LEAD_SLUG).first()
-    if article is None or Comment.objects.filter(article=article).exists():
+    if article is None or Comment.objects.exists():
         return 0
     created = {}
     with transaction.atomic():

@@ -1,7 +1,4 @@
-import ipaddress
-
 from django.conf import settings
-from django.core import signing
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
@@ -12,48 +9,7 @@ from newsroom.db import fetch_one_prepared
 from . import moderation, services
 from .forms import FORM_MAX_AGE, CommentForm
 from .models import Comment
-
-PENDING_COOKIE = "newsroom_pending_comments"
-AUTHOR_COOKIE = "newsroom_comment_author"
-PENDING_SALT = "comments.pending"
-AUTHOR_SALT = "comments.author"
-MAX_PENDING_IDS = 20
-YEAR = 60 * 60 * 24 * 365
-
-
-def own_comment_ids(request) -> list[int]:
-    """Comments this browser posted that may still await moderation."""
-    raw = request.COOKIES.get(PENDING_COOKIE)
-    if not raw:
-        return []
-    try:
-        ids = signing.loads(raw, salt=PENDING_SALT, max_age=YEAR)
-    except signing.BadSignature:
-        return []
-    return [i for i in ids if isinstance(i, int)][:MAX_PENDING_IDS]
-
-
-def remembered_author(request) -> dict:
-    raw = request.COOKIES.get(AUTHOR_COOKIE)
-    if not raw:
-        return {}
-    try:
-        data = signing.loads(raw, salt=AUTHOR_SALT)
-    except signing.BadSignature:
-        return {}
-    return {k: str(data.get(k, ""))[:245] for k in ("name", "email")}
-
-
-def client_ip(request) -> str | None:
-    """REMOTE_ADDR, or the first address of a trusted proxy header when the
-    deployment names one (NEWSROOM_CLIENT_IP_HEADER)."""
-    header = getattr(settings, "NEWSROOM_CLIENT_IP_HEADER", "")
-    value = request.META.get(header, "") if header else ""
-    value = value.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
+from .visitor import MAX_PENDING_IDS, client_ip, own_comment_ids, remember_visitor
 
 
 def render_article_with_form(request, article, form, *, status, notice=""):
@@ -157,27 +113,12 @@ def comment_post(request, article_pk: int):
         url += f"?cpage={page}"
     response = HttpResponseRedirect(f"{url}#comment-{comment.pk}")
     response.status_code = 303  # See Other: the browser GETs the thread
-    secure = request.is_secure()
-    if own:
-        response.set_cookie(
-            PENDING_COOKIE,
-            signing.dumps(own, salt=PENDING_SALT),
-            max_age=YEAR,
-            httponly=True,
-            samesite="Lax",
-            secure=secure,
-        )
-    if data["remember"]:
-        response.set_cookie(
-            AUTHOR_COOKIE,
-            signing.dumps(
-                {"name": data["name"], "email": data["email"]}, salt=AUTHOR_SALT
-            ),
-            max_age=YEAR,
-            httponly=True,
-            samesite="Lax",
-            secure=secure,
-        )
-    else:
-        response.delete_cookie(AUTHOR_COOKIE, samesite="Lax")
+    remember_visitor(
+        response,
+        secure=request.is_secure(),
+        own_ids=own,
+        author=(
+            {"name": data["name"], "email": data["email"]} if data["remember"] else None
+        ),
+    )
     return response

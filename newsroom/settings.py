@@ -17,6 +17,28 @@ from django.utils.csp import CSP
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def load_env_file(path: Path) -> None:
+    """KEY=VALUE lines (blank lines and # comments skipped) into os.environ,
+    never over a variable that is already set."""
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        if not sep:
+            raise ImproperlyConfigured(f"{path}: expected NAME=value, got {line!r}")
+        os.environ.setdefault(name.strip(), value.strip())
+
+
+# A development checkout's settings: `make run` writes var/dev.env (DEBUG on,
+# its database and Redis), so every manage.py command run in the checkout
+# works without exporting anything. Production has no such file (or points
+# NEWSROOM_ENV_FILE elsewhere); an empty NEWSROOM_ENV_FILE reads none (tests).
+_ENV_FILE = os.environ.get("NEWSROOM_ENV_FILE", str(BASE_DIR / "var" / "dev.env"))
+if _ENV_FILE and Path(_ENV_FILE).is_file():
+    load_env_file(Path(_ENV_FILE))
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
@@ -177,6 +199,29 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 
 CACHES = {"default": cache_from_url(os.environ.get("NEWSROOM_CACHE_URL", "locmem://"))}
+
+# Everything that makes a page differ from one visitor to another, in one
+# place: the page cache (articles/pagecache.py) never serves or stores a page
+# for a request carrying one of these cookies, and keys pages on the listed
+# query parameters only (any other parameter, `?utm_source=…`, shares the
+# page). An edge cache in front must follow the same lists.
+SESSION_COOKIE_NAME = "sessionid"
+COMMENTS_PENDING_COOKIE = "newsroom_pending_comments"  # own comments awaiting review
+COMMENTS_AUTHOR_COOKIE = "newsroom_comment_author"  # "Save my name and email"
+NEWSROOM_VISITOR_COOKIES = [
+    SESSION_COOKIE_NAME,
+    "messages",  # django.contrib.messages' cookie storage
+    COMMENTS_PENDING_COOKIE,
+    COMMENTS_AUTHOR_COOKIE,
+]
+# The CSRF cookie is per visitor too: the page cache puts each visitor's own
+# token into a stored page instead of bypassing (see pagecache).
+NEWSROOM_PAGE_QUERY_PARAMS = [
+    "page",  # listing pages
+    "cpage",  # comment-thread pages
+    "replytocom",  # the reply form without JavaScript
+    "p",  # WordPress's ?p=<id> links, redirected by wpimport
+]
 # Page cache for anonymous readers (articles/pagecache.py).
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", True)
 NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300)

@@ -56,6 +56,7 @@ ENV = {
     "NEWSROOM_CACHE_URL": CACHE_URL,
     "DATABASE_URL": DB_URL,
     "DJANGO_DEBUG": "false",
+    "NEWSROOM_ENV_FILE": "",  # not the checkout's development settings
     "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-" + "b" * 50),
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "NEWSROOM_SERVE_MEDIA": "true",

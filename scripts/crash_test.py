@@ -36,6 +36,7 @@ ENV = {
     **os.environ,
     "DATABASE_URL": DB_URL,
     "DJANGO_DEBUG": "false",
+    "NEWSROOM_ENV_FILE": "",  # not the checkout's development settings
     "DJANGO_SECRET_KEY": "crash-drill-" + "s" * 50,
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
     "DJANGO_STATIC_ROOT": str(ROOT / "var" / "crash-static"),

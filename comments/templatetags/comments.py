@@ -15,7 +15,7 @@ from articles import fragments, pagecache
 from comments import moderation
 from comments.forms import CommentForm, sign_timestamp
 from comments.models import MAX_DEPTH, Comment
-from comments.views import own_comment_ids, remembered_author
+from comments.visitor import own_comment_ids, remembered_author
 
 register = template.Library()
 
@@ -90,6 +90,8 @@ def comment_section(context, article):
     """The comment thread and form under an article."""
     request = context["request"]
     own_ids = own_comment_ids(request)
+    if own_ids:
+        pagecache.mark_per_visitor(request)
     try:
         page_number = int(request.GET.get("cpage", 1))
     except ValueError:
@@ -102,6 +104,8 @@ def comment_section(context, article):
     if not closed:
         if form is None:
             remembered = remembered_author(request)
+            if remembered:
+                pagecache.mark_per_visitor(request)
             reply_to = _reply_target(article, request.GET.get("replytocom"))
             if remembered or reply_to is not None:
                 form = CommentForm(initial=remembered)

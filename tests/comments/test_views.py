@@ -6,7 +6,10 @@ from django.test import Client
 from django.utils import timezone
 
 from comments.models import Comment
-from comments.views import AUTHOR_COOKIE, PENDING_COOKIE
+from django.conf import settings as django_settings
+
+AUTHOR_COOKIE = django_settings.COMMENTS_AUTHOR_COOKIE
+PENDING_COOKIE = django_settings.COMMENTS_PENDING_COOKIE
 from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db

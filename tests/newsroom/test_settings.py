@@ -6,12 +6,14 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from tests.processes import child_env
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_settings(env: dict) -> subprocess.CompletedProcess:
     """Import the settings module in a fresh interpreter with only `env`."""
-    base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "newsroom.settings"}
+    base = child_env(DJANGO_SETTINGS_MODULE="newsroom.settings")
     code = (
         "import django; from django.conf import settings; django.setup(); "
         "print('DEBUG', settings.DEBUG)"
@@ -81,3 +83,36 @@ def test_database_is_postgresql(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")
         assert cursor.fetchone()[0].startswith("PostgreSQL")
+
+
+def test_development_settings_file_is_read_and_the_environment_wins(tmp_path):
+    """`make run` writes var/dev.env; commands in the checkout read it."""
+    env_file = tmp_path / "dev.env"
+    env_file.write_text("# dev\n\nDJANGO_DEBUG=true\nNEWSROOM_SITE_NAME=From file\n")
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.DEBUG, settings.NEWSROOM_SITE_NAME)"
+    )
+    run = lambda env: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=child_env(DJANGO_SETTINGS_MODULE="newsroom.settings", **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    result = run({"NEWSROOM_ENV_FILE": str(env_file)})
+    assert result.stdout.split() == ["True", "From", "file"], result.stderr
+    result = run({"NEWSROOM_ENV_FILE": str(env_file), "NEWSROOM_SITE_NAME": "Env"})
+    assert result.stdout.split() == ["True", "Env"], result.stderr
+
+
+def test_without_the_file_production_stays_strict(tmp_path):
+    result = load_settings(
+        {
+            "NEWSROOM_ENV_FILE": str(tmp_path / "missing.env"),
+            "DJANGO_ALLOWED_HOSTS": "x",
+        }
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr

@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection
 
 from tests.factories import ArticleFactory, UserFactory
+from tests.processes import child_env
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,16 +52,17 @@ def test_admin_editor_import_map_is_allowed_by_hash(client, roles):
 
 
 def test_hsts_and_secure_cookies_when_https_is_on():
-    env = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "news.example.com",
-        "NEWSROOM_HTTPS": "true",
-        "DJANGO_BEHIND_TLS_PROXY": "true",
-    }
+    env = child_env(
+        DJANGO_SETTINGS_MODULE="newsroom.settings",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="news.example.com",
+        NEWSROOM_HTTPS="true",
+        DJANGO_BEHIND_TLS_PROXY="true",
+    )
+    # --database: the checks connect, so a wrong database location fails here.
+    command = ["check", "--deploy", "--fail-level", "WARNING", "--database", "default"]
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, "manage.py", *command],
         cwd=ROOT,
         env=env,
         capture_output=True,

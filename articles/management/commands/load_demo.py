@@ -1,15 +1,18 @@
 import os
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from articles import demo
+from articles.models import Article
 
 
 class Command(BaseCommand):
     help = (
         "Create the demo accounts (admin, editor, journalist, moderator) and the "
-        "demo articles. Idempotent: running it again changes nothing."
+        "demo articles, only in a database that has no users and no articles "
+        "yet: an existing site, and every existing account, is left untouched."
     )
 
     def add_arguments(self, parser):
@@ -22,9 +25,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, password, **options):
         with transaction.atomic():
-            users = demo.ensure_accounts(password=password)
+            if get_user_model().objects.exists() or Article.objects.exists():
+                self.stdout.write(
+                    "Demo content not loaded: this database already has users or "
+                    "articles (the demo only goes into an empty database)."
+                )
+                return
+            users = demo.create_accounts(password=password)
             created = demo.ensure_content(users=users)
         self.stdout.write(
-            f"Demo accounts ready: {', '.join(sorted(users))}; "
+            f"Demo accounts created: {', '.join(sorted(users))}; "
             f"{created} demo item(s) created."
         )
