@@ -2,15 +2,16 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
 
 from comments.models import Comment
-from django.conf import settings as django_settings
+
+from tests.factories import ArticleFactory, CommentFactory
 
 AUTHOR_COOKIE = django_settings.COMMENTS_AUTHOR_COOKIE
 PENDING_COOKIE = django_settings.COMMENTS_PENDING_COOKIE
-from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db
 

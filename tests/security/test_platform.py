@@ -1,6 +1,5 @@
 """Headers, limits, outages, accounts: the platform's promises."""
 
-import os
 import re
 import secrets
 import subprocess
