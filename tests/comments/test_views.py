@@ -7,7 +7,6 @@ from django.test import Client
 from django.utils import timezone
 
 from comments.models import Comment
-
 from tests.factories import ArticleFactory, CommentFactory
 
 AUTHOR_COOKIE = django_settings.COMMENTS_AUTHOR_COOKIE
