@@ -11,6 +11,9 @@ from django.template.loader import render_to_string
 from django.utils.csp import CSP
 
 
+DRAIN_BYTES = 16 * 1024 * 1024
+
+
 class RequestSizeLimitMiddleware:
     """Refuse bodies over the limit with 413 before anything reads them."""
 
@@ -31,9 +34,15 @@ class RequestSizeLimitMiddleware:
             body = render_to_string(
                 "413.html", {"limit_mb": max(1, limit // (1024 * 1024))}
             )
-            response = HttpResponse(body, status=413)
-            response["Connection"] = "close"
-            return response
+            # No "Connection: close": it is hop-by-hop, which WSGI forbids an
+            # application to set (runserver answered 500). A body up to
+            # DRAIN_BYTES is read and dropped, so the reader gets this page
+            # and the kept-alive connection is clean on every server; a larger
+            # one is left to the server, which closes the connection.
+            if length <= DRAIN_BYTES:
+                while request.read(64 * 1024):
+                    pass
+            return HttpResponse(body, status=413)
         return self.get_response(request)
 
 

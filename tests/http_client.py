@@ -49,3 +49,33 @@ class CommentClient:
             return response.status, ""
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode(errors="replace")
+
+
+def oversized_post_then_get(base_url: str, post_path: str, size: int, get_path: str):
+    """On one kept-alive connection: POST `size` bytes to `post_path`, then GET
+    `get_path`. Returns (first status, first headers, second status), the
+    second None when the server closed the connection after the first (also
+    correct). A server that left the body unread would parse it as the next
+    request and answer garbage (400) or nothing."""
+    import http.client
+
+    host, port = urllib.parse.urlsplit(base_url).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        connection.request(
+            "POST",
+            post_path,
+            body=b"x" * size,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        first = connection.getresponse()
+        first.read()
+        headers = {k.lower(): v for k, v in first.getheaders()}
+        if first.will_close:
+            return first.status, headers, None
+        connection.request("GET", get_path)
+        second = connection.getresponse()
+        second.read()
+        return first.status, headers, second.status
+    finally:
+        connection.close()

@@ -11,6 +11,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection
 
 from tests.factories import ArticleFactory, UserFactory
+from tests.http_client import oversized_post_then_get
 from tests.processes import child_env
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +204,16 @@ def test_site_recovers_after_outage_without_restart():
     settings_dict["PORT"] = saved
     assert client.get("/healthz").status_code == 200
     assert client.get("/").status_code == 200
+
+
+def test_10mb_comment_body_gets_413_from_the_dev_server(live_server):
+    """The dev server (runserver's WSGI handler, as live_server runs it)
+    refused a hop-by-hop header from the app with a 500; and the unread body
+    must not be read as the next request on the kept-alive connection."""
+    article = ArticleFactory()
+    status, headers, after = oversized_post_then_get(
+        live_server.url, f"/comments/post/{article.pk}/", 10 * 1024 * 1024, "/healthz"
+    )
+    assert status == 413
+    assert "connection" not in headers or headers["connection"] == "close"
+    assert after in (None, 200)

@@ -17,7 +17,7 @@ from django.db import connection
 
 from comments.models import Comment
 from tests.factories import ArticleFactory
-from tests.http_client import CommentClient
+from tests.http_client import CommentClient, oversized_post_then_get
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,3 +128,14 @@ def test_200_posts_from_20_clients(server):
     assert Comment.objects.filter(article=article, status="pending").count() == len(
         accepted
     )
+
+
+def test_oversized_body_on_a_kept_alive_connection(server):
+    """The production server answers 413 and the next request on the same
+    connection is answered on its own, not parsed out of the unread body."""
+    article = ArticleFactory()
+    status, _, after = oversized_post_then_get(
+        server, f"/comments/post/{article.pk}/", 10 * 1024 * 1024, "/healthz"
+    )
+    assert status == 413
+    assert after in (None, 200)
