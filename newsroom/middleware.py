@@ -10,7 +10,6 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.csp import CSP
 
-
 DRAIN_BYTES = 16 * 1024 * 1024
 
 
