@@ -23,25 +23,8 @@ def can_publish(user) -> bool:
     return user.has_perm("articles.publish_article")
 
 
-class SiteStructureAdmin(admin.ModelAdmin):
-    """Sections, tags and profiles appear on every page: saving one drops the
-    page cache's "site" tag."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.site_structure_changed()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        services.site_structure_changed()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        services.site_structure_changed()
-
-
 @admin.register(Section)
-class SectionAdmin(SiteStructureAdmin):
+class SectionAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
@@ -49,14 +32,14 @@ class SectionAdmin(SiteStructureAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(SiteStructureAdmin):
+class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
 
 
 @admin.register(AuthorProfile)
-class AuthorProfileAdmin(SiteStructureAdmin):
+class AuthorProfileAdmin(admin.ModelAdmin):
     """Editors manage every profile; a journalist sees and edits only their own."""
 
     list_display = ["display_name", "job_title", "user", "is_active"]
@@ -302,18 +285,6 @@ class ArticleAdmin(admin.ModelAdmin):
         if getattr(self, "_image_changed", False):
             services.article_refresh_renditions(article=article)
         services.article_record_revision(article=article, user=request.user)
-        services.article_changed(article_pk=article.pk)
-
-    def delete_model(self, request, obj):
-        pk = obj.pk
-        super().delete_model(request, obj)
-        services.article_changed(article_pk=pk)
-
-    def delete_queryset(self, request, queryset):
-        pks = list(queryset.values_list("pk", flat=True))
-        super().delete_queryset(request, queryset)
-        for pk in pks:
-            services.article_changed(article_pk=pk)
 
     @admin.action(description="Publish selected articles now", permissions=["publish"])
     def publish_selected(self, request, queryset):

@@ -33,22 +33,15 @@ from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import empty
 
-from . import tagversions
 from .fragments import LocalCopies
 from .tagversions import request_snapshot
 from .tagversions import versions as _versions
-
-bump = tagversions.bump  # services call pagecache.bump(...)
 
 ENTRY_PREFIX = "pagecache:page:"
 _CSRF_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 CSRF_PLACEHOLDER = b"__NEWSROOM_CSRF__"
 NONCE_PLACEHOLDER = b"__NEWSROOM_NONCE__"
 _CSRF_CHARS = frozenset(CSRF_ALLOWED_CHARS)
-
-
-def article_tag(pk) -> str:
-    return f"article:{pk}"
 
 
 def cache_page_tags(request, *tags: str, private: bool = False) -> None:

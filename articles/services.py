@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from . import pagecache
 from .images import delete_renditions, make_renditions
+from .invalidation import article_tags, invalidate
 from .models import Article, ArticleAuthor, ArticleRevision, AuthorProfile, Tag
 
 REVISION_FIELDS = [
@@ -25,19 +25,6 @@ REVISION_FIELDS = [
 ]
 
 
-def article_changed(*, article_pk: int) -> None:
-    """Drop cached pages showing this article (its page and every listing)
-    once the transaction commits."""
-    transaction.on_commit(
-        lambda: pagecache.bump(pagecache.article_tag(article_pk), "lists")
-    )
-
-
-def site_structure_changed() -> None:
-    """Sections, tags or author profiles changed: they show on every page."""
-    transaction.on_commit(lambda: pagecache.bump("site"))
-
-
 def _require_publisher(user) -> None:
     if not user.has_perm("articles.publish_article"):
         raise PermissionDenied("Only editors can publish, schedule or unpublish.")
@@ -51,7 +38,6 @@ def article_publish(*, article: Article, user, at: datetime | None = None) -> Ar
         article.published_at = at or timezone.now()
         article.save()
         article_record_revision(article=article, user=user)
-        article_changed(article_pk=article.pk)
     return article
 
 
@@ -62,7 +48,6 @@ def article_unpublish(*, article: Article, user) -> Article:
         article.status = Article.Status.DRAFT
         article.save()
         article_record_revision(article=article, user=user)
-        article_changed(article_pk=article.pk)
     return article
 
 
@@ -143,7 +128,6 @@ def article_restore_revision(*, revision: ArticleRevision, user) -> Article:
             order=data.get("author_ids", []),
         )
         article_record_revision(article=article, user=user)
-        article_changed(article_pk=article.pk)
     return article
 
 
@@ -157,3 +141,4 @@ def article_set_authors(*, article: Article, authors: list, order=None) -> None:
         ArticleAuthor(article=article, author=author, position=i)
         for i, author in enumerate(authors)
     )
+    invalidate(*article_tags(article.pk))  # bulk_create sends no signal

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from . import fragments
+from .invalidation import article_tag
 from .models import Article, AuthorProfile, Section, Tag
-from .pagecache import article_tag, cache_page_tags
+from .pagecache import cache_page_tags
 from .pagination import window_page
 from .sitemaps import news_sitemap_articles
 

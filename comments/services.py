@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from articles.services import article_changed
+from articles.invalidation import article_tags, invalidate
 from newsroom.db import fetch_one_prepared
 
 from . import moderation
@@ -140,7 +140,7 @@ def comment_submit(
             if comment.status == Comment.Status.PENDING:
                 transaction.on_commit(moderators_notice_due)
             elif comment.status == Comment.Status.APPROVED:
-                article_changed(article_pk=article.pk)
+                invalidate(*article_tags(article.pk))
         return Submission(decision=decision, comment=comment)
     except IntegrityError:
         # The unique index on live comments caught a concurrent identical
@@ -177,7 +177,7 @@ def comments_moderate(*, comments: QuerySet, status: str, moderator) -> int:
             status=status, rule=rule, moderated_by=moderator, moderated_at=now
         )
         for article_pk in articles:  # approved or removed: their pages change
-            article_changed(article_pk=article_pk)
+            invalidate(*article_tags(article_pk))
         CommentDecision.objects.bulk_create(
             CommentDecision(comment_id=pk, status=status, rule=rule, actor=moderator)
             for pk in ids
@@ -302,7 +302,7 @@ def commenter_erase(*, email: str, delete_text: bool = False) -> int:
     with transaction.atomic():
         comments = Comment.objects.by_email(email)
         for article_pk in set(comments.values_list("article_id", flat=True)):
-            article_changed(article_pk=article_pk)
+            invalidate(*article_tags(article_pk))
         if delete_text:
             # The duplicate rule must not trip over several erased bodies.
             count = 0

@@ -1,16 +1,34 @@
-"""Cached policy data follows the admin: a changed moderation word list is
-used by the very next comment, on every app server."""
+"""Caches follow every ORM write to comments and moderation words (admin
+edits and deletes included), through the one invalidation point."""
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from articles.tagversions import bump
+from articles.invalidation import article_tags, invalidate
+from articles.models import Article
 
-from .models import ModerationWord
+from .models import Comment, ModerationWord
 from .moderation import WORDS_TAG
 
 
 @receiver([post_save, post_delete], sender=ModerationWord)
 def moderation_words_changed(**kwargs):
-    transaction.on_commit(lambda: bump(WORDS_TAG))
+    invalidate(WORDS_TAG)
+
+
+@receiver(post_save, sender=Comment)
+def comment_saved(instance, created, **kwargs):
+    """An edited comment, or a new one readers see, changes its article's
+    page. A new pending or spam comment changes nothing public (the comment
+    flood of a breaking story must not empty the cache)."""
+    if not created or instance.status == Comment.Status.APPROVED:
+        invalidate(*article_tags(instance.article_id))
+
+
+@receiver(post_delete, sender=Comment)
+def comment_deleted(instance, origin=None, **kwargs):
+    """A deleted comment leaves its article's page. When the article itself
+    is being deleted, its own receiver covers the cascade of its comments."""
+    model = getattr(origin, "model", type(origin))
+    if model is not Article:
+        invalidate(*article_tags(instance.article_id))

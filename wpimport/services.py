@@ -25,6 +25,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.text import slugify
 
+from articles.invalidation import article_tags, invalidate
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -33,12 +34,7 @@ from articles.models import (
     Tag,
     unique_slug,
 )
-from articles.services import (
-    article_changed,
-    article_refresh_renditions,
-    article_set_authors,
-    site_structure_changed,
-)
+from articles.services import article_refresh_renditions, article_set_authors
 from comments.models import MAX_DEPTH, Comment
 
 from . import wxr
@@ -204,7 +200,7 @@ class Importer:
             self._import_categories(categories)
             self._import_tags(tags)
             if self.report.total("created") + self.report.total("updated") != before:
-                site_structure_changed()  # every page shows sections, authors
+                invalidate("site")  # every page shows sections, authors
         done = 0
         batch = transaction.atomic()
         batch.__enter__()
@@ -430,7 +426,7 @@ class Importer:
                 after = self.report.total("created") + self.report.total("updated")
                 if after != before:
                     # Cached pages and fragments showing it drop on commit.
-                    article_changed(article_pk=article.pk)
+                    invalidate(*article_tags(article.pk))
         except Exception as error:  # one bad item must not stop the import
             logger.exception("WordPress import: %s failed", label)
             self.report.count("articles", "failed")

@@ -12,6 +12,7 @@ from django.utils.html import escape, urlize
 from django.utils.safestring import mark_safe
 
 from articles import fragments, pagecache
+from articles.invalidation import article_tag
 from comments import moderation
 from comments.forms import CommentForm, sign_timestamp
 from comments.models import MAX_DEPTH, Comment
@@ -181,6 +182,6 @@ def _thread_html(article, own_ids, page_number, closed) -> str:
         return mark_safe(render())
     page = max(1, min(page_number, 1000))  # bounded: no key flooding
     key = fragments.fragment_key(
-        "comment-thread", [pagecache.article_tag(article.pk)], article.pk, page, closed
+        "comment-thread", [article_tag(article.pk)], article.pk, page, closed
     )
     return fragments.get_or_render(key, render, settings.COMMENTS_THREAD_CACHE_SECONDS)

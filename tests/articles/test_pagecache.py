@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import services
+from articles.invalidation import article_tags, invalidate
 from comments import services as comment_services
 from comments.forms import sign_timestamp
 from comments.models import Comment
@@ -63,7 +64,7 @@ def test_publish_edit_unpublish_invalidate(client, commit):
     visible.title = "Visible story, corrected"
     visible.save()
     with commit():
-        services.article_changed(article_pk=visible.pk)
+        invalidate(*article_tags(visible.pk))
     assert "corrected" in client.get(visible.get_absolute_url()).content.decode()
     with commit():
         services.article_unpublish(article=visible, user=editor)
@@ -76,7 +77,7 @@ def test_invalidation_is_precise(client, commit):
     client.get(a.get_absolute_url())
     client.get(b.get_absolute_url())
     with commit():
-        services.article_changed(article_pk=a.pk)
+        invalidate(*article_tags(a.pk))
     assert get(client, a.get_absolute_url())[1] == "miss"
     assert get(client, b.get_absolute_url())[1] == "hit"
 
@@ -319,7 +320,7 @@ def test_fragments_follow_edit_unpublish_and_delete(client, fragments_only, comm
     article.title = "After the edit"
     article.save()
     with commit():
-        services.article_changed(article_pk=article.pk)
+        invalidate(*article_tags(article.pk))
     assert "After the edit" in client.get(url).content.decode()
     with commit():
         services.article_unpublish(article=article, user=editor)
@@ -331,7 +332,7 @@ def test_fragments_follow_edit_unpublish_and_delete(client, fragments_only, comm
     pk = article.pk
     with commit():
         article.delete()
-        services.article_changed(article_pk=pk)
+        invalidate(*article_tags(pk))
     assert client.get(url).status_code == 404
 
 
@@ -342,7 +343,7 @@ def test_a_moved_address_is_checked_not_trusted(client, fragments_only, commit):
     article.slug = "new-slug"
     article.save()
     with commit():
-        services.article_changed(article_pk=article.pk)
+        invalidate(*article_tags(article.pk))
     assert client.get(old_url).status_code == 404
     assert client.get(article.get_absolute_url()).status_code == 200
     # Another story takes the old address: it is found, not the first one.

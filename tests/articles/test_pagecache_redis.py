@@ -11,6 +11,7 @@ import redis
 from django.core.cache import cache
 
 from articles import pagecache, tagversions
+from articles.invalidation import article_tag
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +73,7 @@ def test_page_cache_in_redis_with_precise_invalidation(
         assert client.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
     keys = redis.Redis.from_url(redis_url).keys("newsroom:*pagecache:page:*")
     assert len(keys) == 2
-    pagecache.bump(pagecache.article_tag(a.pk))
+    tagversions.bump(article_tag(a.pk))
     assert client.get(a.get_absolute_url())["X-Page-Cache"] == "miss"
     assert client.get(b.get_absolute_url())["X-Page-Cache"] == "hit"
 

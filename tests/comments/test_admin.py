@@ -232,3 +232,33 @@ def test_queue_query_count_does_not_grow(
     CommentFactory.create_batch(60, pending=True)
     with django_assert_max_num_queries(15):
         moderator_client.get(QUEUE + "?status__exact=pending")
+
+
+def test_admin_edit_and_delete_of_a_comment_reach_the_cached_page(
+    people, django_capture_on_commit_callbacks
+):
+    """A moderator's edit of an approved comment's name or text, and its
+    deletion, show on the next reader request (the page was cached)."""
+    admin_client = Client()
+    admin_client.force_login(people["admin"])
+    comment = CommentFactory(approved=True, name="Typo Name", body="Teh text")
+    url = comment.article.get_absolute_url()
+    reader = Client()
+    reader.get(url)
+    assert reader.get(url)["X-Page-Cache"] == "hit"
+    change = reverse("admin:comments_comment_change", args=[comment.pk])
+    form = admin_client.get(change).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(name="Fixed Name", body="The text", email=comment.email)
+    data = {k: v.pk if hasattr(v, "pk") else v for k, v in data.items()}
+    data.update({"decisions-TOTAL_FORMS": "0", "decisions-INITIAL_FORMS": "0"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(change, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    html = reader.get(url).content.decode()
+    assert "Fixed Name" in html and "The text" in html and "Teh text" not in html
+    delete = reverse("admin:comments_comment_delete", args=[comment.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(delete, {"post": "yes"})
+    assert response.status_code == 302
+    assert "Fixed Name" not in reader.get(url).content.decode()

@@ -1,0 +1,66 @@
+"""The one invalidation point: every write that changes what readers see
+ends in `invalidate(*tags)`.
+
+Tags: "site" (sections, tags, author profiles: shown on every page), "lists"
+(every listing, feed and sitemap, and the neighbour and related links) and
+"article:<pk>" (one article's page, its fragments and its comment thread).
+`invalidate` bumps their versions once the transaction commits, so no reader
+can refill a cache from data that is about to change or roll back.
+
+Saves and deletes through the ORM are caught by the receivers below and in
+comments/signals.py, so the admin, the shell and every service are covered
+without remembering to call anything (Wagtail's frontend_cache does the
+same). Bulk writes (`QuerySet.update()`, `bulk_create`, raw SQL) send no
+signals: the services doing them call `invalidate` themselves.
+"""
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from .models import Article, ArticleAuthor, AuthorProfile, Section, Tag
+from .tagversions import bump
+
+
+def article_tag(pk) -> str:
+    return f"article:{pk}"
+
+
+def article_tags(pk) -> tuple[str, str]:
+    """What an article's change touches: its own page and every listing."""
+    return article_tag(pk), "lists"
+
+
+def invalidate(*tags: str) -> None:
+    """Drop every cached page and fragment depending on `tags`, when the
+    current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(lambda: bump(*tags))
+
+
+@receiver([post_save, post_delete], sender=Article)
+def _article_saved(instance, **kwargs):
+    invalidate(*article_tags(instance.pk))
+
+
+@receiver([post_save, post_delete], sender=ArticleAuthor)
+def _byline_saved(instance, **kwargs):
+    invalidate(*article_tags(instance.article_id))
+
+
+@receiver(m2m_changed, sender=Article.tags.through)
+def _article_tags_changed(instance, action, pk_set, **kwargs):
+    if not action.startswith("post_"):
+        return
+    if isinstance(instance, Article):
+        invalidate(*article_tags(instance.pk))
+    else:  # changed from the tag's side
+        for pk in pk_set or ():
+            invalidate(*article_tags(pk))
+        invalidate("lists")
+
+
+@receiver([post_save, post_delete], sender=Section)
+@receiver([post_save, post_delete], sender=Tag)
+@receiver([post_save, post_delete], sender=AuthorProfile)
+def _site_structure_saved(**kwargs):
+    invalidate("site")
