@@ -272,7 +272,6 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        self._image_changed = "featured_image" in form.changed_data
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -282,7 +281,9 @@ class ArticleAdmin(admin.ModelAdmin):
             profile = AuthorProfile.objects.filter(user=request.user).first()
             if profile is not None:
                 services.article_set_authors(article=article, authors=[profile])
-        if getattr(self, "_image_changed", False):
+        # Read from this request's form: a ModelAdmin is shared by every
+        # thread of the process, so it keeps no per-request state.
+        if "featured_image" in form.changed_data:
             services.article_refresh_renditions(article=article)
         services.article_record_revision(article=article, user=request.user)
 

@@ -219,6 +219,30 @@ def test_upload_makes_renditions_and_preview(client, people, media_root):
     assert 'alt="Red square" style="max-width:240px' in page.content.decode()
 
 
+def test_admin_keeps_no_per_request_state(client, people, media_root):
+    """One ModelAdmin serves every thread of a process: saving (with and
+    without a new image) must leave nothing on it for another save to read."""
+    from django.contrib import admin
+
+    model_admin = admin.site._registry[Article]
+    before = dict(vars(model_admin))
+    client.force_login(people["Editor"])
+    section = SectionFactory()
+    client.post(
+        reverse("admin:articles_article_add"),
+        form_data(
+            section, slug="img", featured_image=image_file(), featured_image_alt="A"
+        ),
+    )
+    article = Article.objects.get(slug="img")
+    response = client.post(
+        reverse("admin:articles_article_change", args=[article.pk]),
+        change_data(article, featured_image_alt="A", title="Retitled"),
+    )
+    assert response.status_code == 302
+    assert dict(vars(model_admin)) == before
+
+
 def test_slug_clash_on_same_date_is_a_form_error(client, people):
     client.force_login(people["Editor"])
     existing = ArticleFactory(slug="same")
