@@ -1,4 +1,8 @@
 import os
+import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +94,60 @@ def _empty_cache():
     clear()
     yield
     clear()
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    binary = os.environ.get("REDIS_SERVER") or shutil.which("redis-server")
+    if not binary:
+        raise pytest.UsageError(
+            "redis-server not found: run `make test` (it installs it) or set "
+            "REDIS_SERVER"
+        )
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    import redis
+
+    from articles import tagversions
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    tagversions.stop_listener()
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_cache(settings, redis_url):
+    """This process's cache is that Redis server, as in production."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "newsroom",
+        }
+    }
+    return redis_url
