@@ -6,8 +6,8 @@ name) are filled in; bulk sizes are made small."""
 import os
 import re
 import secrets
-import signal
 import shlex
+import signal
 import subprocess
 import sys
 from pathlib import Path
