@@ -107,7 +107,8 @@ test: export NEWSROOM_ENV_FILE :=
 test: $(VENV)/.dev-installed db
 	@export CHROMIUM_PATH="$$(scripts/ensure-chromium)" || exit 1; \
 	export REDIS_SERVER="$$(scripts/ensure-redis)" || exit 1; \
-	echo "Chromium: $$CHROMIUM_PATH, Redis: $$REDIS_SERVER"; \
+	validators="$$(scripts/ensure-validators)" || exit 1; \
+	echo "Chromium: $$CHROMIUM_PATH, Redis: $$REDIS_SERVER, page checkers: $$validators"; \
 	set -e; \
 	$(VENV)/bin/ruff check . ; \
 	$(VENV)/bin/ruff format --check . ; \

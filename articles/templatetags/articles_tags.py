@@ -1,5 +1,7 @@
 from django import template
 from django.core.files.storage import default_storage
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 
 from articles import fragments
@@ -7,6 +9,21 @@ from articles import fragments
 register = template.Library()
 
 DEFAULT_SIZES = "(min-width: 992px) 800px, 100vw"
+
+
+@register.simple_tag
+def time(value, display_format):
+    """<time> for `value`: shown in `display_format` (Django's date format),
+    with a machine-readable datetime to the second (HTML allows at most three
+    fraction digits; Python's isoformat writes six)."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        local.isoformat(timespec="seconds"),
+        date_format(local, display_format),
+    )
 
 
 def _srcset(entries):

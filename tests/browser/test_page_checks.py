@@ -1,0 +1,119 @@
+"""Every public page type is valid HTML (the Nu HTML Checker) and has no
+serious or critical accessibility finding (axe-core), on demo content with a
+menu of 30 sections; and the header fits a 1280 px and a 390 px screen."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils.text import slugify
+from playwright.sync_api import Page
+
+from articles.models import Article, Section, Tag
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+VALIDATORS = Path(__file__).resolve().parent / "validators" / "node_modules"
+VNU_JAR = VALIDATORS / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE_JS = VALIDATORS / "axe-core" / "axe.min.js"
+
+# Real desks have many, long and accented section names.
+EXTRA_SECTIONS = [
+    "Ciência & Saúde", "Games", "Startups", "Criptomoedas", "Inteligência Artificial",
+    "Segurança", "Mobilidade Urbana", "Carros Elétricos", "Espaço", "Política Digital",
+    "Streaming", "Reviews", "Guias de Compra", "Opinião", "Podcasts", "Vídeos",
+    "Mercado", "Trabalho Remoto", "Educação", "Meio Ambiente", "Energia",
+    "Telecomunicações", "Software Livre", "Hardware", "Wearables", "Casa Conectada",
+]  # fmt: skip
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    """axe is injected as an inline script, which our CSP forbids: this
+    module's browser lets it in (the pages are otherwise unchanged)."""
+    return {**browser_context_args, "bypass_csp": True}
+
+
+@pytest.fixture
+def site(roles, media_root):
+    call_command("load_demo", verbosity=0)
+    call_command("load_demo_comments", verbosity=0)
+    start = Section.objects.count()
+    for position, name in enumerate(EXTRA_SECTIONS, start=start + 1):
+        Section.objects.create(name=name, slug=slugify(name), position=position)
+    assert Section.objects.count() >= 30
+    article = Article.objects.get(slug="xiaomi-leica-optical-institute")
+    return {
+        "home": "/",
+        "article": article.get_absolute_url(),
+        "section": article.section.get_absolute_url(),
+        "tag": Tag.objects.filter(articles=article).first().get_absolute_url(),
+        "author": article.bylines.first().author.get_absolute_url(),
+        "search": "/search/?q=leica",
+        "search-empty": "/search/?q=",
+    }
+
+
+def vnu_errors(pages: dict[str, str], tmp_path: Path) -> dict[str, list[str]]:
+    """Nu HTML Checker errors per page (warnings and info left out)."""
+    files = {}
+    for name, html in pages.items():
+        files[name] = tmp_path / f"{name}.html"
+        files[name].write_text(html)
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only",
+         "--exit-zero-always", *map(str, files.values())],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    found = {name: [] for name in pages}
+    by_path = {str(path): name for name, path in files.items()}
+    for message in messages:
+        path = message.get("url", "").removeprefix("file:")
+        name = by_path.get(path, path)
+        found.setdefault(name, []).append(
+            f"line {message.get('lastLine')}: {message['message']} "
+            f"[{message.get('extract', '').strip()[:120]}]"
+        )
+    return {name: errors for name, errors in found.items() if errors}
+
+
+def test_public_pages_are_valid_and_accessible(
+    live_server, page: Page, site, tmp_path, screenshot_dir
+):
+    if not (VNU_JAR.exists() and AXE_JS.exists()):
+        raise pytest.UsageError("validators missing: run scripts/ensure-validators")
+    html, serious = {}, {}
+    for name, url in site.items():
+        response = page.goto(live_server.url + url)
+        assert response.status == 200, (name, url)
+        html[name] = response.text()
+        page.add_script_tag(path=str(AXE_JS))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        serious[name] = [
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(n["target"][0] for n in v["nodes"][:3])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        page.screenshot(path=screenshot_dir / f"checks-{name}.png", full_page=True)
+    serious = {name: found for name, found in serious.items() if found}
+    assert not serious, json.dumps(serious, indent=1, ensure_ascii=False)
+    errors = vnu_errors(html, tmp_path)
+    assert not errors, json.dumps(errors, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_header_fits_the_screen_with_30_sections(
+    live_server, page: Page, site, width, screenshot_dir
+):
+    page.set_viewport_size({"width": width, "height": 900})
+    for url in (site["home"], site["article"]):
+        page.goto(live_server.url + url)
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, (url, scroll_width)
+        box = page.get_by_role("searchbox").bounding_box()
+        assert box and 0 <= box["x"] and box["x"] + box["width"] <= width, box
+    page.screenshot(path=screenshot_dir / f"header-30-sections-{width}.png")
