@@ -16,11 +16,8 @@ from .models import (
     AuthorProfile,
     Section,
     Tag,
+    can_publish,
 )
-
-
-def can_publish(user) -> bool:
-    return user.has_perm("articles.publish_article")
 
 
 @admin.register(Section)

@@ -15,6 +15,21 @@ from .validators import article_image_path, author_photo_path, validate_image
 
 IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
 
+# Publishing, scheduling and unpublishing: editors (the Editor role) only.
+PUBLISH_CODENAME = "publish_article"
+PUBLISH_PERMISSION = f"articles.{PUBLISH_CODENAME}"
+
+
+def can_publish(user) -> bool:
+    """Whether `user` may publish, schedule and unpublish articles."""
+    return user.has_perm(PUBLISH_PERMISSION)
+
+
+def fit(model, field: str, value: str) -> str:
+    """`value` cut to the length `model.field` stores (imports, cookies,
+    request headers): the limit lives on the field alone."""
+    return value[: model._meta.get_field(field).max_length]
+
 
 def unique_slug(model, value: str, *, instance=None, max_length: int = 50, **scope):
     """A slug of `value` not yet used by another `model` row within `scope`."""
@@ -159,7 +174,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         """Articles `user` may change in the back office."""
-        if user.has_perm("articles.publish_article"):
+        if can_publish(user):
             return self
         return self.filter(
             Q(created_by=user) | Q(authors__user=user),
@@ -289,7 +304,7 @@ class Article(models.Model):
     class Meta:
         ordering = ["-published_at", "-pk"]
         permissions = [
-            ("publish_article", "Can publish, schedule and unpublish articles"),
+            (PUBLISH_CODENAME, "Can publish, schedule and unpublish articles"),
         ]
         constraints = [
             models.UniqueConstraint(

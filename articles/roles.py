@@ -1,5 +1,7 @@
 """The newsroom's publishing roles as groups (used by a data migration)."""
 
+from .models import PUBLISH_PERMISSION
+
 BYLINE_PERMS = [
     f"articles.{action}_articleauthor" for action in ("add", "change", "delete", "view")
 ]
@@ -21,7 +23,7 @@ ROLES = {
         "articles.change_article",
         "articles.delete_article",
         "articles.view_article",
-        "articles.publish_article",
+        PUBLISH_PERMISSION,
         "articles.add_section",
         "articles.change_section",
         "articles.delete_section",

@@ -8,7 +8,14 @@ from django.utils import timezone
 
 from .images import delete_renditions, make_renditions
 from .invalidation import article_tags, invalidate
-from .models import Article, ArticleAuthor, ArticleRevision, AuthorProfile, Tag
+from .models import (
+    Article,
+    ArticleAuthor,
+    ArticleRevision,
+    AuthorProfile,
+    Tag,
+    can_publish,
+)
 
 REVISION_FIELDS = [
     "title",
@@ -26,7 +33,7 @@ REVISION_FIELDS = [
 
 
 def _require_publisher(user) -> None:
-    if not user.has_perm("articles.publish_article"):
+    if not can_publish(user):
         raise PermissionDenied("Only editors can publish, schedule or unpublish.")
 
 
@@ -104,14 +111,14 @@ def article_restore_revision(*, revision: ArticleRevision, user) -> Article:
     """
     article = revision.article
     data = revision.data
-    can_publish = user.has_perm("articles.publish_article")
+    may_publish = can_publish(user)
     with transaction.atomic():
         for name in REVISION_FIELDS:
-            if name == "status" and not can_publish:
+            if name == "status" and not may_publish:
                 continue
             if name in data:
                 setattr(article, name, data[name])
-        if can_publish and "published_at" in data:
+        if may_publish and "published_at" in data:
             article.published_at = (
                 datetime.fromisoformat(data["published_at"])
                 if data["published_at"]

@@ -44,11 +44,8 @@ def ensure_demo_comments() -> int:
     with transaction.atomic():
         for key, parent_key, name, email, body, status, minutes in DEMO_COMMENTS:
             parent = created.get(parent_key)
-            comment = Comment.objects.create(
+            comment = Comment(
                 article=article,
-                parent=parent,
-                thread=(parent.thread or parent) if parent else None,
-                depth=parent.depth + 1 if parent else 0,
                 name=name,
                 email=email,
                 body=body,
@@ -56,10 +53,10 @@ def ensure_demo_comments() -> int:
                 rule="demo",
                 ip=f"192.0.2.{len(created) + 10}",
                 user_agent="Demo",
+                created_at=article.published_at + timedelta(minutes=minutes),
             )
-            Comment.objects.filter(pk=comment.pk).update(
-                created_at=article.published_at + timedelta(minutes=minutes)
-            )
+            comment.reply_to(parent)
+            comment.save()
             CommentDecision.objects.create(comment=comment, status=status, rule="demo")
             created[key] = comment
     return len(created)

@@ -6,6 +6,8 @@ from django import forms
 from django.core import signing
 from django.utils.functional import cached_property
 
+from .models import Comment
+
 TIMESTAMP_SALT = "comments.form-rendered"
 FORM_MAX_AGE = 60 * 60 * 24 * 2  # a form older than two days must be re-sent
 
@@ -15,6 +17,15 @@ MESSAGES = {
     "email_required": "Please enter your email address here",
     "email_invalid": "You have entered an incorrect email address!",
 }
+
+
+def _max_length(field: str) -> int:
+    """The model's limit for `field`: the form never repeats it."""
+    return Comment._meta.get_field(field).max_length
+
+
+def _too_long(what: str, field: str) -> str:
+    return f"{what} is too long: at most {_max_length(field):,} characters."
 
 
 def sign_timestamp() -> str:
@@ -35,29 +46,29 @@ class CommentForm(forms.Form):
 
     body = forms.CharField(
         label="Comment",
-        max_length=65525,
+        max_length=_max_length("body"),
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={
             "required": MESSAGES["body_required"],
-            "max_length": "Your comment is too long: at most 65,525 characters.",
+            "max_length": _too_long("Your comment", "body"),
         },
     )
     name = forms.CharField(
         label="Name",
-        max_length=245,
+        max_length=_max_length("name"),
         error_messages={
             "required": MESSAGES["name_required"],
-            "max_length": "Your name is too long: at most 245 characters.",
+            "max_length": _too_long("Your name", "name"),
         },
     )
     email = forms.EmailField(
         label="Email",
-        max_length=100,
+        max_length=_max_length("email"),
         help_text="Never published.",
         error_messages={
             "required": MESSAGES["email_required"],
             "invalid": MESSAGES["email_invalid"],
-            "max_length": "Your email address is too long: at most 100 characters.",
+            "max_length": _too_long("Your email address", "email"),
         },
     )
     remember = forms.BooleanField(

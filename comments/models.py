@@ -1,13 +1,30 @@
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models
 from django.db.models import Q
-from django.db.models.functions import MD5, Lower, Upper
+from django.db.models.functions import MD5, Coalesce, Lower, Upper
 from django.utils import timezone
 from django.utils.text import Truncator
 
 from articles.models import Article
 
 MAX_DEPTH = 2  # 0 = top level; replies nest up to three levels in all
+LIVE_STATUSES = ("pending", "approved")  # shown, or waiting to be
+IMPORTED_RULE = "wordpress-import"  # the rule of every comment an import brings
+
+# Rule 4, duplicates, defined once: a new comment may not repeat a live one on
+# the same article, under the same parent, from the same e-mail (in any case),
+# with the same text. The unique index built from this key *is* the rule (a
+# submission that breaks it is refused with 409, under any concurrency, and a
+# moderator's approval that would break it leaves the comment as it was). It
+# is a rule for new submissions: imported comments keep WordPress's repeats.
+DUPLICATE_KEY = (Coalesce("parent", 0), Lower("email"), MD5("body"))
+DUPLICATE_CONSTRAINT = "comment_no_duplicates"
+
+
+def is_duplicate_error(error: IntegrityError) -> bool:
+    """Whether `error` is the duplicate rule's index refusing a row."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == DUPLICATE_CONSTRAINT
 
 
 class CommentQuerySet(models.QuerySet):
@@ -114,14 +131,11 @@ class Comment(models.Model):
             models.Index(Upper("email"), "created_at", name="comment_email_idx"),
         ]
         constraints = [
-            # Rule 4 (duplicates) holds under concurrency too.
             models.UniqueConstraint(
                 "article",
-                models.functions.Coalesce("parent", 0),
-                Lower("email"),
-                MD5("body"),
-                condition=Q(status__in=["pending", "approved"]),
-                name="comment_no_duplicates",
+                *DUPLICATE_KEY,
+                condition=Q(status__in=LIVE_STATUSES) & ~Q(rule=IMPORTED_RULE),
+                name=DUPLICATE_CONSTRAINT,
             ),
         ]
 
@@ -134,6 +148,19 @@ class Comment(models.Model):
     @property
     def excerpt(self) -> str:
         return Truncator(self.body).chars(80)
+
+    def reply_to(self, parent, parent_of=None) -> None:
+        """Place this comment under `parent` (None: top level), setting its
+        parent, thread and depth. Replies nest MAX_DEPTH levels deep: a reply
+        to a comment at the deepest level goes under that comment's parent,
+        as WordPress's thread depth does. `parent_of(comment)` finds a
+        comment's parent (default: a query) for callers holding the thread."""
+        parent_of = parent_of or (lambda comment: comment.parent)
+        while parent is not None and parent.depth >= MAX_DEPTH:
+            parent = parent_of(parent)
+        self.parent = parent
+        self.thread_id = (parent.thread_id or parent.pk) if parent else None
+        self.depth = parent.depth + 1 if parent else 0
 
     @property
     def anchor(self) -> str:

@@ -39,6 +39,10 @@ class Decision:
         return bool(self.refusal)
 
 
+# Rule 4's refusal, given when the duplicate index refuses the new row.
+DUPLICATE = Decision(rule="duplicate", refusal=DUPLICATE_MESSAGE, http_status=409)
+
+
 def stored_ip(ip: str | None) -> str | None:
     """The IP as the privacy setting allows it to be kept."""
     mode = settings.COMMENTS_IP_STORAGE
@@ -87,12 +91,6 @@ _FACTS_SQL = """
 SELECT
   EXISTS (SELECT 1 FROM {ban} WHERE UPPER(email::text) = UPPER(%(email)s)
           OR ip = %(ip)s) AS banned,
-  EXISTS (SELECT 1 FROM {comment} WHERE article_id = %(article)s
-          AND COALESCE(parent_id, 0) = %(parent)s
-          AND LOWER(email::text) = LOWER(%(email)s) AND MD5(body) = MD5(%(body)s)
-          AND status IN ('pending', 'approved')
-          AND UPPER(email::text) = UPPER(%(email)s) AND body = %(body)s
-         ) AS duplicate,
   EXISTS (SELECT 1 FROM {comment} WHERE UPPER(email::text) = UPPER(%(email)s)
           AND status = 'approved') AS trusted,
   %(exempt)s = false AND (
@@ -106,15 +104,13 @@ SELECT
 """
 
 
-def _facts(*, article, parent, email, body, ip, now, is_moderator) -> dict:
+def _facts(*, email, ip, now, is_moderator) -> dict:
     """Everything the rules ask the database, in one statement.
 
     Written as SQL on purpose: this runs on every comment posted, and the same
     five EXISTS built through the ORM cost more CPU than the rest of the
     request (profiled: about half of a post). The conditions are exactly the
-    rules' (iexact is UPPER() = UPPER(), which the email indexes cover; the
-    duplicate test repeats the expressions of the comment_no_duplicates index
-    so it is an index lookup even on a story with 100,000 comments); the
+    rules' (iexact is UPPER() = UPPER(), which the email indexes cover); the
     tests of every rule run through this statement."""
     sql = _FACTS_SQL.format(
         ban=BannedCommenter._meta.db_table, comment=Comment._meta.db_table
@@ -122,23 +118,18 @@ def _facts(*, article, parent, email, body, ip, now, is_moderator) -> dict:
     params = {
         "email": email,
         "ip": ip,
-        "article": article.pk,
-        "parent": parent.pk if parent is not None else 0,
-        "body": body,
         "exempt": is_moderator,
         "flood_since": now - timedelta(seconds=settings.COMMENTS_FLOOD_SECONDS),
         "minute_ago": now - timedelta(minutes=1),
         "rate_offset": settings.COMMENTS_RATE_PER_MINUTE - 1,
     }
     row = fetch_one_prepared(sql, params)
-    names = ("banned", "duplicate", "trusted", "flood", "rate_limited")
+    names = ("banned", "trusted", "flood", "rate_limited")
     return dict(zip(names, row, strict=True))
 
 
 def decide(
     *,
-    article,
-    parent,
     name: str,
     email: str,
     body: str,
@@ -156,10 +147,7 @@ def decide(
         return Decision(rule="too-fast", status=Comment.Status.SPAM)
 
     facts = _facts(
-        article=article,
-        parent=parent,
         email=email,
-        body=body,
         ip=ip,
         now=now,
         is_moderator=is_moderator,
@@ -174,9 +162,8 @@ def decide(
     if facts["rate_limited"]:
         return Decision(rule="rate-limit", refusal=FLOOD_MESSAGE, http_status=429)
 
-    # 4. Duplicate of a live comment.
-    if facts["duplicate"]:
-        return Decision(rule="duplicate", refusal=DUPLICATE_MESSAGE, http_status=409)
+    # 4. Duplicates of a live comment are refused by the unique index when
+    # the comment is stored (comments.models.DUPLICATE_KEY): see DUPLICATE.
 
     # 5. Words and links.
     text = f"{name}\n{email}\n{body}".lower()

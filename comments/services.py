@@ -10,10 +10,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from articles.invalidation import article_tags, invalidate
+from articles.models import fit
 from newsroom.db import fetch_one_prepared
 
 from . import moderation
-from .models import MAX_DEPTH, BannedCommenter, Comment, CommentDecision
+from .models import (
+    LIVE_STATUSES,
+    BannedCommenter,
+    Comment,
+    CommentDecision,
+    is_duplicate_error,
+)
 from .tasks import moderators_notice_due
 
 
@@ -79,15 +86,12 @@ def _insert_with_decision(comment: Comment) -> None:
 
 
 def resolve_parent(*, article, parent_id) -> Comment | None:
-    """The approved comment on `article` to reply to; deep threads attach to
-    the deepest allowed level."""
+    """The approved comment on `article` being replied to (None: no reply)."""
     if not parent_id:
         return None
     parent = Comment.objects.approved().filter(article=article, pk=parent_id).first()
     if parent is None:
         raise ParentNotAllowed
-    while parent.depth >= MAX_DEPTH:
-        parent = parent.parent
     return parent
 
 
@@ -110,8 +114,6 @@ def comment_submit(
         with transaction.atomic():
             _lock(f"comment-ip:{ip}" if ip else "", f"comment-email:{email.lower()}")
             decision = moderation.decide(
-                article=article,
-                parent=parent,
                 name=name,
                 email=email,
                 body=body,
@@ -124,9 +126,6 @@ def comment_submit(
                 return Submission(decision=decision)
             comment = Comment(
                 article=article,
-                parent=parent,
-                thread=(parent.thread or parent) if parent else None,
-                depth=parent.depth + 1 if parent else 0,
                 user=user if user and user.is_authenticated else None,
                 name=name,
                 email=email,
@@ -134,48 +133,48 @@ def comment_submit(
                 status=decision.status,
                 rule=decision.rule,
                 ip=moderation.stored_ip(ip),
-                user_agent=user_agent[:500],
+                user_agent=fit(Comment, "user_agent", user_agent),
             )
+            comment.reply_to(parent)
             _insert_with_decision(comment)
             if comment.status == Comment.Status.PENDING:
                 transaction.on_commit(moderators_notice_due)
             elif comment.status == Comment.Status.APPROVED:
                 invalidate(*article_tags(article.pk))
         return Submission(decision=decision, comment=comment)
-    except IntegrityError:
-        # The unique index on live comments caught a concurrent identical
-        # post (the email lock makes this a backstop): rule 4, nothing kept.
-        return Submission(
-            decision=moderation.Decision(
-                rule="duplicate",
-                refusal=moderation.DUPLICATE_MESSAGE,
-                http_status=409,
-            )
-        )
+    except IntegrityError as error:
+        # Rule 4: the duplicate index refused the row; nothing is kept.
+        if not is_duplicate_error(error):
+            raise
+        return Submission(decision=moderation.DUPLICATE)
 
 
 def comments_moderate(*, comments: QuerySet, status: str, moderator) -> int:
     """Set `status` on every comment in `comments` not already in it; each
-    change is recorded (who, when). Returns how many changed."""
+    change is recorded (who, when). Returns how many changed. A comment that
+    would become a live twin of another (rule 4) keeps its status."""
     now = timezone.now()
+    rule = f"moderator:{status}"
+    changes = {"status": status, "rule": rule, "moderated_by": moderator}
+    changes["moderated_at"] = now
     with transaction.atomic():
         ids = list(
             comments.exclude(status=status)
             .select_for_update()
+            .order_by("created_at", "pk")
             .values_list("pk", flat=True)
         )
         if not ids:
             return 0
-        rule = f"moderator:{status}"
-        changed = Comment.objects.filter(pk__in=ids)
-        if status in {Comment.Status.PENDING, Comment.Status.APPROVED}:
-            # Approving one of two identical comments must not break rule 4.
-            ids = _without_live_duplicates(ids)
-            changed = Comment.objects.filter(pk__in=ids)
-        articles = set(changed.values_list("article_id", flat=True))
-        changed.update(
-            status=status, rule=rule, moderated_by=moderator, moderated_at=now
+        articles = set(
+            Comment.objects.filter(pk__in=ids).values_list("article_id", flat=True)
         )
+        if status in LIVE_STATUSES:
+            # The duplicate index is the judge: one row at a time, oldest
+            # first, so of two twins the first is kept.
+            ids = [pk for pk in ids if _set_unless_duplicate(pk, changes)]
+        else:
+            Comment.objects.filter(pk__in=ids).update(**changes)
         for article_pk in articles:  # approved or removed: their pages change
             invalidate(*article_tags(article_pk))
         CommentDecision.objects.bulk_create(
@@ -185,23 +184,15 @@ def comments_moderate(*, comments: QuerySet, status: str, moderator) -> int:
     return len(ids)
 
 
-def _without_live_duplicates(ids: list[int]) -> list[int]:
-    keep, seen = [], set()
-    candidates = Comment.objects.filter(pk__in=ids).order_by("created_at", "pk")
-    for c in candidates:
-        key = (c.article_id, c.parent_id or 0, c.email.lower(), c.body)
-        live = Comment.objects.filter(
-            article_id=c.article_id,
-            parent_id=c.parent_id,
-            email__iexact=c.email,
-            body=c.body,
-            status__in=[Comment.Status.PENDING, Comment.Status.APPROVED],
-        ).exclude(pk=c.pk)
-        if key in seen or live.exists():
-            continue
-        seen.add(key)
-        keep.append(c.pk)
-    return keep
+def _set_unless_duplicate(pk: int, changes: dict) -> bool:
+    try:
+        with transaction.atomic():
+            Comment.objects.filter(pk=pk).update(**changes)
+        return True
+    except IntegrityError as error:
+        if not is_duplicate_error(error):
+            raise
+        return False
 
 
 def comment_approve(*, comment: Comment, moderator) -> int:

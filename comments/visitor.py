@@ -10,6 +10,10 @@ import ipaddress
 from django.conf import settings
 from django.core import signing
 
+from articles.models import fit
+
+from .models import Comment
+
 PENDING_SALT = "comments.pending"
 AUTHOR_SALT = "comments.author"
 MAX_PENDING_IDS = 20
@@ -37,7 +41,7 @@ def remembered_author(request) -> dict:
         data = signing.loads(raw, salt=AUTHOR_SALT)
     except signing.BadSignature:
         return {}
-    return {k: str(data.get(k, ""))[:245] for k in ("name", "email")}
+    return {k: fit(Comment, k, str(data.get(k, ""))) for k in ("name", "email")}
 
 
 def remember_visitor(response, *, secure: bool, own_ids, author: dict | None):

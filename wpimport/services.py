@@ -32,10 +32,11 @@ from articles.models import (
     AuthorProfile,
     Section,
     Tag,
+    fit,
     unique_slug,
 )
 from articles.services import article_refresh_renditions, article_set_authors
-from comments.models import MAX_DEPTH, Comment
+from comments.models import IMPORTED_RULE, Comment
 
 from . import wxr
 from .content import comment_text, post_body
@@ -133,7 +134,9 @@ def source_credit(meta: dict, *, item: str, report: Report) -> tuple[str, str]:
     if not name:  # a "via" alone still credits the outlet the story came from
         name = str(settings.get("td_via") or "").strip()
         url = str(settings.get("td_via_url") or "").strip()
-    return html.unescape(name)[:120], url[:500]
+    return fit(Article, "source_name", html.unescape(name)), fit(
+        Article, "source_url", url
+    )
 
 
 class Importer:
@@ -451,8 +454,9 @@ class Importer:
         )
         created = article is None
         article = article or Article()
-        article.title = title[:200]
-        article.standfirst = html.unescape(item.get("excerpt:encoded")).strip()[:500]
+        article.title = fit(Article, "title", title)
+        standfirst = html.unescape(item.get("excerpt:encoded")).strip()
+        article.standfirst = fit(Article, "standfirst", standfirst)
         article.body = self._rewrite_uploads(post_body(item.get("content:encoded")))
         article.status = status
         article.published_at = published_at
@@ -491,7 +495,7 @@ class Importer:
             Article.objects.filter(pk=article.pk).update(updated_at=modified)
             article.updated_at = modified
         paths = {
-            _path(url)[:500]
+            fit(LegacyRedirect, "old_path", _path(url))
             for url in (item.get("link"), item.get("guid"), f"/?p={item.id}")
             if url
         }
@@ -572,8 +576,10 @@ class Importer:
         comments[comment.pk] = comment
         comment_ids[cid] = comment.pk
 
-    def _comment_from_row(self, row, article, label, comments, comment_ids, live):
-        """An unsaved Comment for a WXR comment row (None: a duplicate)."""
+    def _comment_from_row(self, row, article, label, comments, comment_ids):
+        """An unsaved Comment for a WXR comment row. A comment that repeats
+        an earlier one is kept: it is on the WordPress site's pages too (the
+        duplicate rule is for new submissions, see comments.models)."""
         cid = row.get("wp:comment_id")
         parent = None
         parent_wp = row.get("wp:comment_parent", "0")
@@ -584,32 +590,23 @@ class Importer:
                 self.report.warn(
                     f"comment {cid} on {label}", "parent not imported: top level"
                 )
-        # Deeper threads than we display attach to the deepest allowed level.
-        while parent is not None and parent.depth >= MAX_DEPTH:
-            parent = comments.get(parent.parent_id)
         status = COMMENT_STATUS.get(row.get("wp:comment_approved"), "pending")
         body = comment_text(row.get("wp:comment_content", "")) or "(empty)"
-        email = row.get("wp:comment_author_email", "")[:100]
-        dedupe = (parent.pk if parent else 0, email.lower(), body)
-        if status in {"approved", "pending"}:
-            if dedupe in live:
-                self.report.warn(f"comment {cid} on {label}", "duplicate: skipped")
-                self.report.count("comments", "skipped")
-                return None
-            live.add(dedupe)
-        return Comment(
+        email = fit(Comment, "email", row.get("wp:comment_author_email", ""))
+        comment = Comment(
             article=article,
-            parent=parent,
-            thread=(comments.get(parent.thread_id) or parent) if parent else None,
-            depth=parent.depth + 1 if parent else 0,
-            name=html.unescape(row.get("wp:comment_author", ""))[:245] or "Anonymous",
+            name=fit(Comment, "name", html.unescape(row.get("wp:comment_author", "")))
+            or "Anonymous",
             email=email,
             body=body,
             status=status,
-            rule="wordpress-import",
+            rule=IMPORTED_RULE,
             ip=_ip(row.get("wp:comment_author_IP", "")),
             created_at=parse_gmt(row.get("wp:comment_date_gmt")) or article.created_at,
         )
+        # Deeper threads than we show attach to the deepest level shown.
+        comment.reply_to(parent, parent_of=lambda c: comments.get(c.parent_id))
+        return comment
 
     def _import_comments(self, item, article, label, *, fresh=False):
         """Comments of one post; `fresh`: the post was just created, so none
@@ -664,7 +661,6 @@ class Importer:
             comments = {
                 c.pk: c for c in Comment.objects.filter(pk__in=comment_ids.values())
             }
-        live_keys = set()
         new_records = []
         by_depth: dict[int, list] = defaultdict(list)
         for row in ordered:
@@ -685,10 +681,8 @@ class Importer:
                     self.report.count("comments", "unchanged")
                     continue
                 comment = self._comment_from_row(
-                    row, article, label, comments, comment_ids, live_keys
+                    row, article, label, comments, comment_ids
                 )
-                if comment is None:
-                    continue
                 old = comments.get(record.object_id) if record else None
                 if old is not None:
                     comment.pk = old.pk

@@ -1,3 +1,4 @@
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from articles.models import Article, AuthorProfile, Section, Tag
 from comments.models import Comment
+from wpimport.content import comment_text
 from wpimport.models import ImportedObject, LegacyRedirect
 from wpimport.services import wordpress_import
 
@@ -263,3 +265,25 @@ def test_reimport_drops_cached_pages_of_changed_articles_only(
     assert page["X-Page-Cache"] == "miss"
     assert "joint optics institute" in page.content.decode()
     assert client.get(other.get_absolute_url())["X-Page-Cache"] == "hit"
+
+
+def test_a_repeated_comment_is_kept_as_wordpress_shows_it(media_root, tmp_path):
+    """WordPress shows both copies of a comment posted twice: the import
+    keeps both (the duplicate rule is for new submissions)."""
+    text = EXPORT.read_text(encoding="utf-8")
+    start = text.index("<wp:comment>")
+    end = text.index("</wp:comment>", start) + len("</wp:comment>")
+    block = text[start:end]
+    assert "<wp:comment_approved><![CDATA[1]]>" in block
+    twin = re.sub(
+        r"<wp:comment_id>(\d+)</wp:comment_id>",
+        "<wp:comment_id>99999</wp:comment_id>",
+        block,
+    )
+    body = re.search(r"<wp:comment_content><!\[CDATA\[(.*?)\]\]>", block, re.S)
+    repeated = tmp_path / "repeated.xml"
+    repeated.write_text(text[:end] + twin + text[end:], encoding="utf-8")
+    report = wordpress_import(path=repeated, media_dir=UPLOADS)
+    assert report.counts["comments"]["created"] == 60
+    assert Comment.objects.filter(status="approved").count() == 49
+    assert Comment.objects.filter(body=comment_text(body.group(1))).count() == 2

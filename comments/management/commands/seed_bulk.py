@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from articles.models import Article, AuthorProfile, Section, Tag
+from comments.models import MAX_DEPTH
 
 WORDS = (
     "phone camera chip launch review battery lens sensor satellite orbit studio "
@@ -225,8 +226,8 @@ class Command(BaseCommand):
                         parent, parent_thread, parent_depth, grand = rng.choice(
                             candidates
                         )
-                        if parent_depth >= 2:  # three levels at most
-                            parent, parent_depth = grand, 1
+                        if parent_depth >= MAX_DEPTH:  # as Comment.reply_to
+                            parent, parent_depth = grand, MAX_DEPTH - 1
                         thread = parent_thread or parent
                         depth = parent_depth + 1
                     if status == "approved":
