@@ -125,15 +125,17 @@ class ArticleAdminForm(forms.ModelForm):
                 "Describe the image for readers who cannot see it.",
             )
         status = cleaned.get("status")
-        if (
-            status == Article.Status.PUBLISHED
-            and self.user is not None
-            and not can_publish(self.user)
-        ):
-            raise forms.ValidationError("Only editors can publish articles.")
-        if status == Article.Status.PUBLISHED and not cleaned.get("published_at"):
-            cleaned["published_at"] = timezone.now()
-            self.instance.published_at = cleaned["published_at"]
+        if status and self.user is not None:
+            try:
+                services.article_set_status(
+                    article=self.instance,
+                    user=self.user,
+                    status=status,
+                    at=cleaned.get("published_at"),
+                )
+            except PermissionDenied as error:
+                raise forms.ValidationError(str(error)) from None
+            cleaned["published_at"] = self.instance.published_at
         published_at = cleaned.get("published_at")
         slug = cleaned.get("slug")
         if published_at and slug:

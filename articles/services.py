@@ -32,17 +32,31 @@ REVISION_FIELDS = [
 ]
 
 
-def _require_publisher(user) -> None:
-    if not can_publish(user):
+def article_set_status(
+    *, article: Article, user, status: str, at: datetime | None = None
+) -> None:
+    """The publishing rule, applied to `article` before it is saved (by the
+    admin form and the services below alike): only editors may make an
+    article Published (now, or scheduled for a future `at`) or take a
+    published one off; Published with no time means now. Raises
+    PermissionDenied."""
+    was_published = article.pk is not None and (
+        Article.objects.filter(pk=article.pk, status=Article.Status.PUBLISHED).exists()
+    )
+    publishing = status == Article.Status.PUBLISHED
+    if (publishing or was_published) and not can_publish(user):
         raise PermissionDenied("Only editors can publish, schedule or unpublish.")
+    article.status = status
+    if publishing:
+        article.published_at = at or timezone.now()
 
 
 def article_publish(*, article: Article, user, at: datetime | None = None) -> Article:
     """Publish `article` now, or schedule it for `at` (a future time)."""
-    _require_publisher(user)
     with transaction.atomic():
-        article.status = Article.Status.PUBLISHED
-        article.published_at = at or timezone.now()
+        article_set_status(
+            article=article, user=user, status=Article.Status.PUBLISHED, at=at
+        )
         article.save()
         article_record_revision(article=article, user=user)
     return article
@@ -50,9 +64,8 @@ def article_publish(*, article: Article, user, at: datetime | None = None) -> Ar
 
 def article_unpublish(*, article: Article, user) -> Article:
     """Take `article` off the site (back to draft); its address is kept."""
-    _require_publisher(user)
     with transaction.atomic():
-        article.status = Article.Status.DRAFT
+        article_set_status(article=article, user=user, status=Article.Status.DRAFT)
         article.save()
         article_record_revision(article=article, user=user)
     return article
