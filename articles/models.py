@@ -1,10 +1,16 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+)
 from django.core.files.storage import default_storage
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -135,6 +141,23 @@ class AuthorProfile(models.Model):
         return reverse("articles:author", kwargs={"slug": self.slug})
 
 
+# The columns an article card (listings, related, neighbours) shows.
+CARD_FIELDS = [
+    "id",
+    "title",
+    "slug",
+    "standfirst",
+    "pub_date",
+    "published_at",
+    "featured_image",
+    "featured_image_width",
+    "featured_image_height",
+    "featured_image_renditions",
+    "featured_image_alt",
+    "section_id",
+]
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Visible to readers: status published and publication time reached.
@@ -171,6 +194,78 @@ class ArticleQuerySet(models.QuerySet):
 
     def latest_first(self):
         return self.order_by("-published_at", "-pk")
+
+    def cards(self):
+        """Only the columns an article card shows (no body)."""
+        return self.only(*CARD_FIELDS)
+
+    def latest_per_section(self, sections, count: int):
+        """The newest `count` articles of every section in `sections`, as one
+        UNION ALL of one small index scan per section (a window over every
+        published article would read them all)."""
+        base = self.cards().latest_first()
+        parts = [base.filter(section_id=s.pk)[:count] for s in sections]
+        if not parts:
+            return self.none()
+        return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+
+    def neighbours_of(self, article, *, tag_ids, related: int):
+        """In one query: the article before and after `article` in
+        publication order and `related` others of its section or tags, each
+        row annotated with `kind` ("previous", "next", "related") and its
+        section's name and slug."""
+        base = self.cards().annotate(
+            section_name=F("section__name"), section_slug=F("section__slug")
+        )
+        at, pk = article.published_at, article.pk
+        previous = (
+            # The plain range lets the index bound the scan; the OR breaks ties.
+            base.filter(published_at__lte=at)
+            .filter(Q(published_at__lt=at) | Q(pk__lt=pk))
+            .annotate(kind=Value("previous"))
+            .order_by("-published_at", "-pk")[:1]
+        )
+        following = (
+            base.filter(published_at__gte=at)
+            .filter(Q(published_at__gt=at) | Q(pk__gt=pk))
+            .annotate(kind=Value("next"))
+            .order_by("published_at", "pk")[:1]
+        )
+        shares_tag = Exists(
+            Article.tags.through.objects.filter(
+                article_id=OuterRef("pk"), tag_id__in=tag_ids
+            )
+        )
+        related_rows = (
+            base.exclude(pk=pk)
+            .filter(Q(section_id=article.section_id) | shares_tag)
+            .annotate(kind=Value("related"))
+            .order_by("-published_at", "-pk")[:related]
+        )
+        return previous.union(following, related_rows, all=True)
+
+    def search(self, query: str):
+        """Articles matching `query` (web-search syntax, English stemming),
+        best first, each with `rank` and a `snippet` whose matches sit
+        between \\x02 and \\x03 (views.highlight turns them into <mark>)."""
+        search = SearchQuery(query, search_type="websearch", config="english")
+        return (
+            self.filter(search_vector=search)
+            .annotate(
+                rank=SearchRank(F("search_vector"), search),
+                snippet=SearchHeadline(
+                    "body_text",
+                    search,
+                    config="english",
+                    start_sel="\x02",
+                    stop_sel="\x03",
+                    max_words=35,
+                    min_words=15,
+                    max_fragments=2,
+                ),
+            )
+            .order_by("-rank", "-published_at", "-pk")
+        )
 
     def editable_by(self, user):
         """Articles `user` may change in the back office."""

@@ -3,9 +3,7 @@ import json
 from datetime import date
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Exists, F, OuterRef, Q, Value
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.decorators import method_decorator
@@ -27,21 +25,6 @@ PAGE_SIZE = 12
 SECTION_BLOCK_SIZE = 4
 RELATED_COUNT = 4
 SEARCH_MAX_QUERY = 200
-
-CARD_FIELDS = [
-    "id",
-    "title",
-    "slug",
-    "standfirst",
-    "pub_date",
-    "published_at",
-    "featured_image",
-    "featured_image_width",
-    "featured_image_height",
-    "featured_image_renditions",
-    "featured_image_alt",
-    "section_id",
-]
 
 
 class PublishedArticlesMixin:
@@ -93,17 +76,10 @@ class HomeView(PublishedArticlesMixin, ListView):
 
 
 def section_blocks(sections) -> list[tuple[Section, list[Article]]]:
-    """The newest few published articles of every section, in one query: a
-    UNION ALL of one small index scan per section (a window over every
-    published article would read them all)."""
+    """(section, its newest few published articles) for every section that
+    has any, in one query."""
     sections = list(sections)
-    if not sections:
-        return []
-    base = (
-        Article.objects.published().only(*CARD_FIELDS).order_by("-published_at", "-pk")
-    )
-    parts = [base.filter(section_id=s.pk)[:SECTION_BLOCK_SIZE] for s in sections]
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    rows = Article.objects.published().latest_per_section(sections, SECTION_BLOCK_SIZE)
     by_section: dict[int, list[Article]] = {}
     for article in rows:
         by_section.setdefault(article.section_id, []).append(article)
@@ -283,38 +259,11 @@ def neighbours(article: Article, *, tag_ids: list[int]) -> dict:
     """Previous/next articles (publication order) and related ones, one query."""
     if article.published_at is None:
         return {"previous": None, "next": None, "related": []}
-    base = (
-        Article.objects.published()
-        .only(*CARD_FIELDS)
-        .annotate(section_name=F("section__name"), section_slug=F("section__slug"))
-    )
-    at, pk = article.published_at, article.pk
-    previous = (
-        # The plain range lets the index bound the scan; the OR breaks ties.
-        base.filter(published_at__lte=at)
-        .filter(Q(published_at__lt=at) | Q(pk__lt=pk))
-        .annotate(kind=Value("previous"))
-        .order_by("-published_at", "-pk")[:1]
-    )
-    following = (
-        base.filter(published_at__gte=at)
-        .filter(Q(published_at__gt=at) | Q(pk__gt=pk))
-        .annotate(kind=Value("next"))
-        .order_by("published_at", "pk")[:1]
-    )
-    shares_tag = Exists(
-        Article.tags.through.objects.filter(
-            article_id=OuterRef("pk"), tag_id__in=tag_ids
-        )
-    )
-    related = (
-        base.exclude(pk=pk)
-        .filter(Q(section_id=article.section_id) | shares_tag)
-        .annotate(kind=Value("related"))
-        .order_by("-published_at", "-pk")[:RELATED_COUNT]
-    )
     result = {"previous": None, "next": None, "related": []}
-    for item in previous.union(following, related, all=True):
+    rows = Article.objects.published().neighbours_of(
+        article, tag_ids=tag_ids, related=RELATED_COUNT
+    )
+    for item in rows:
         if item.kind == "related":
             result["related"].append(item)
         else:
@@ -431,26 +380,7 @@ class SearchView(PublishedArticlesMixin, ListView):
         self.query = clean_query(self.request.GET.get("q", ""))
         if not self.query:
             return Article.objects.none()
-        search = SearchQuery(self.query, search_type="websearch", config="english")
-        return (
-            Article.objects.published()
-            .for_listing()
-            .filter(search_vector=search)
-            .annotate(
-                rank=SearchRank(F("search_vector"), search),
-                snippet=SearchHeadline(
-                    "body_text",
-                    search,
-                    config="english",
-                    start_sel="\x02",
-                    stop_sel="\x03",
-                    max_words=35,
-                    min_words=15,
-                    max_fragments=2,
-                ),
-            )
-            .order_by("-rank", "-published_at", "-pk")
-        )
+        return Article.objects.published().for_listing().search(self.query)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)

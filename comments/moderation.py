@@ -14,9 +14,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from articles.fragments import fragment_key, get_or_load
-from newsroom.db import fetch_one_prepared
 
 from .models import BannedCommenter, Comment, ModerationWord
+from .sql import fetch_one_prepared
 
 FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
 DUPLICATE_MESSAGE = (

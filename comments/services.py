@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from articles.invalidation import article_tags, invalidate
 from articles.models import fit
-from newsroom.db import fetch_one_prepared
 
 from . import moderation
 from .models import (
@@ -21,6 +20,7 @@ from .models import (
     CommentDecision,
     is_duplicate_error,
 )
+from .sql import fetch_one_prepared
 from .tasks import moderators_notice_due
 
 

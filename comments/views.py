@@ -4,11 +4,11 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from articles.views import ArticleDetailView, published_article
-from newsroom.db import fetch_one_prepared
 
 from . import moderation, services
 from .forms import FORM_MAX_AGE, CommentForm
 from .models import Comment
+from .sql import fetch_one_prepared
 from .visitor import MAX_PENDING_IDS, client_ip, own_comment_ids, remember_visitor
 
 

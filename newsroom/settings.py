@@ -194,7 +194,7 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
 # Django's queries bind on the client and are never prepared; this lets the
-# few fixed hot-path statements run through newsroom.db.fetch_one_prepared be
+# few fixed hot-path statements run through comments.sql.fetch_one_prepared be
 # prepared once per connection (psycopg's default threshold).
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 

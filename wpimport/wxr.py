@@ -4,9 +4,12 @@ defusedxml refuses DTDs, entity expansion and external entities; iterparse
 keeps memory flat: each <item> is turned into a dict and then discarded.
 """
 
+import hashlib
 import html
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from defusedxml import ElementTree
 
@@ -144,3 +147,16 @@ def _checked(site: dict) -> dict:
     if "wp:wxr_version" not in site:
         raise NotWXR("no <wp:wxr_version>: this RSS file is not a WordPress export")
     return site
+
+
+def checksum(*parts) -> str:
+    """A fingerprint of an item's values, to skip unchanged items on re-import."""
+    raw = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()
+
+
+def parse_gmt(value: str) -> datetime | None:
+    """A WXR *_gmt value as an aware UTC datetime (None for WordPress's zero date)."""
+    if not value or value.startswith("0000"):
+        return None
+    return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)

@@ -1,8 +1,8 @@
 import re
-import time
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -176,13 +176,14 @@ def test_cached_article_page_still_posts_with_csrf_and_nonce(settings):
 
 def test_scheduled_story_appears_on_time(client):
     ArticleFactory(title="Old news")
-    ArticleFactory(
-        title="Embargoed story", published_at=timezone.now() + timedelta(seconds=3)
-    )
+    due = timezone.now() + timedelta(seconds=60)  # well inside the cache TTLs
+    ArticleFactory(title="Embargoed story", published_at=due)
     assert "Embargoed story" not in client.get("/").content.decode()
     assert get(client, "/")[1] == "hit"
-    time.sleep(3.2)
-    assert "Embargoed story" in client.get("/").content.decode()
+    with time_machine.travel(due - timedelta(seconds=1), tick=False):
+        assert "Embargoed story" not in client.get("/").content.decode()
+    with time_machine.travel(due + timedelta(seconds=1), tick=False):
+        assert "Embargoed story" in client.get("/").content.decode()
 
 
 def test_page_cache_can_be_switched_off(client, settings):
@@ -377,14 +378,12 @@ def test_a_scheduled_story_joins_cached_neighbour_links_when_due(
     client, fragments_only
 ):
     older = ArticleFactory(published_at=timezone.now() - timedelta(hours=1))
-    ArticleFactory(
-        title="Scheduled neighbour",
-        published_at=timezone.now() + timedelta(seconds=2),
-    )
+    due = timezone.now() + timedelta(seconds=60)  # well inside the cache TTLs
+    ArticleFactory(title="Scheduled neighbour", published_at=due)
     assert (
         "Scheduled neighbour"
         not in client.get(older.get_absolute_url()).content.decode()
     )
-    time.sleep(2.2)
-    page = client.get(older.get_absolute_url()).content.decode()
+    with time_machine.travel(due + timedelta(seconds=1), tick=False):
+        page = client.get(older.get_absolute_url()).content.decode()
     assert "Scheduled neighbour" in page  # "Next article" and related, on time

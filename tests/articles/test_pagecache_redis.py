@@ -1,7 +1,5 @@
 """The page cache on a real Redis server (as several app servers share it)."""
 
-import time
-
 import pytest
 import redis
 from django.core.cache import cache
@@ -9,25 +7,17 @@ from django.core.cache import cache
 from articles import pagecache, tagversions
 from articles.invalidation import article_tag
 from tests.factories import ArticleFactory
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 
 
-def test_page_cache_in_redis_with_precise_invalidation(
-    client, settings, redis_url, django_capture_on_commit_callbacks
-):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": "newsroom",
-        }
-    }
+def test_page_cache_in_redis_with_precise_invalidation(client, redis_cache):
     a, b = ArticleFactory(), ArticleFactory()
     for article in (a, b):
         assert client.get(article.get_absolute_url())["X-Page-Cache"] == "miss"
         assert client.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
-    keys = redis.Redis.from_url(redis_url).keys("newsroom:*pagecache:page:*")
+    keys = redis.Redis.from_url(redis_cache).keys("newsroom:*pagecache:page:*")
     assert len(keys) == 2
     tagversions.bump(article_tag(a.pk))
     assert client.get(a.get_absolute_url())["X-Page-Cache"] == "miss"
@@ -35,15 +25,9 @@ def test_page_cache_in_redis_with_precise_invalidation(
 
 
 @pytest.fixture
-def redis_cache(settings, redis_url):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": "newsroom",
-        }
-    }
-    return redis.Redis.from_url(redis_url)
+def redis_server(redis_cache):
+    """A client of the Redis server this process's cache uses."""
+    return redis.Redis.from_url(redis_cache)
 
 
 def redis_calls(server, command: str) -> int:
@@ -51,53 +35,44 @@ def redis_calls(server, command: str) -> int:
     return stats.get("calls", 0)
 
 
-def test_a_hit_costs_no_redis_round_trip_while_notices_are_live(client, redis_cache):
+def test_a_hit_costs_no_redis_round_trip_while_notices_are_live(client, redis_server):
     article = ArticleFactory()
     url = article.get_absolute_url()
     assert client.get(url)["X-Page-Cache"] == "miss"
     assert eventually_state(client, url, "hit")
-    deadline = time.monotonic() + 5
-    while not tagversions._listener().live and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert wait_until(lambda: tagversions._listener().live), "no live subscription"
     client.get(url)  # versions read once more, now into the live table
-    before = {c: redis_calls(redis_cache, c) for c in ("get", "mget")}
+    before = {c: redis_calls(redis_server, c) for c in ("get", "mget")}
     for _ in range(5):
         assert client.get(url)["X-Page-Cache"] == "hit"
-    assert {c: redis_calls(redis_cache, c) for c in ("get", "mget")} == before
+    assert {c: redis_calls(redis_server, c) for c in ("get", "mget")} == before
 
 
-def test_a_dropped_notice_connection_falls_back_to_redis(client, redis_cache):
+def test_a_dropped_notice_connection_falls_back_to_redis(client, redis_server):
     """A bump whose notice was never received (here: no publish at all) is
     still seen once the subscription is re-made, as the table starts empty."""
     article = ArticleFactory()
     url = article.get_absolute_url()
     client.get(url)
     assert eventually_state(client, url, "hit")
-    (version_key,) = redis_cache.keys(f"newsroom:*pagecache:v:article:{article.pk}")
-    redis_cache.incr(version_key)  # silently: no notice published
+    (version_key,) = redis_server.keys(f"newsroom:*pagecache:v:article:{article.pk}")
+    redis_server.incr(version_key)  # silently: no notice published
     assert client.get(url)["X-Page-Cache"] == "hit"  # the local table trusts it
-    redis_cache.client_kill_filter(_type="pubsub")
+    redis_server.client_kill_filter(_type="pubsub")
     assert eventually_state(client, url, "miss")
 
 
 def test_local_copies_follow_an_invalidation_made_by_another_server(
-    client, settings, redis_url
+    client, redis_cache
 ):
     """Each server keeps local copies of pages, but serves one only while the
     tag versions in Redis match it: a bump by any other process (here a raw
     Redis client, as another app server would) is seen on the next request."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": "newsroom",
-        }
-    }
     article = ArticleFactory()
     url = article.get_absolute_url()
     assert client.get(url)["X-Page-Cache"] == "miss"
     assert client.get(url)["X-Page-Cache"] == "hit"
-    other_server = redis.Redis.from_url(redis_url)
+    other_server = redis.Redis.from_url(redis_cache)
     (version_key,) = other_server.keys(f"newsroom:*pagecache:v:article:{article.pk}")
     # What bump() does on another server: move the version on, then publish.
     other_server.incr(version_key)
@@ -109,11 +84,6 @@ def test_local_copies_follow_an_invalidation_made_by_another_server(
     assert client.get(url)["X-Page-Cache"] == "hit"
 
 
-def eventually_state(client, url, state, seconds=5.0):
+def eventually_state(client, url, state) -> bool:
     """Notices arrive asynchronously (within milliseconds): poll for them."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if client.get(url).get("X-Page-Cache") == state:
-            return True
-        time.sleep(0.02)
-    return False
+    return wait_until(lambda: client.get(url).get("X-Page-Cache") == state)

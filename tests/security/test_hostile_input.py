@@ -395,8 +395,3 @@ def test_slugs_in_urls(client, slug, template):
 def test_odd_urls(client, url):
     response = client.get(url)
     assert response.status_code in (200, 404)
-
-
-def test_count_of_hostile_inputs_is_at_least_200(request):
-    items = [i for i in request.session.items if "test_hostile_input" in i.nodeid]
-    assert len(items) >= 200

@@ -1,4 +1,16 @@
-"""Database helpers shared by the apps."""
+"""Running the comment path's few hand-written statements as prepared statements.
+
+Why they are SQL at all: the moderation rules' questions (moderation.py), the
+comment and its decision row (services.py) and the thread page count
+(views.py) run on every comment posted; written through the ORM they cost a
+third to a half of a post's CPU (profiles in docs/benchmarks.md, "Comment
+POST"). Django binds parameters on the client and so never prepares a
+statement. Django's `server_side_binding` option would let psycopg prepare
+every ORM query instead (our reader queries run under it), but it changes how
+every query of the site binds and needs a pooler that tracks prepared
+statements (PgBouncer 1.21+ in transaction mode); it has not been measured
+here, so it stays off and only these statements are prepared.
+"""
 
 import psycopg
 from django.db import connection

@@ -1,0 +1,277 @@
+"""The WordPress import, second part: posts, their featured images,
+source credits and old links."""
+
+import html
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.text import slugify
+
+from articles.invalidation import article_tags, invalidate
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    AuthorProfile,
+    Section,
+    fit,
+    unique_slug,
+)
+from articles.services import article_refresh_renditions, article_set_authors
+
+from . import wxr
+from .content import post_body
+from .models import ImportedObject, LegacyRedirect
+from .phpserial import PHPSerializeError
+from .phpserial import loads as php_loads
+from .report import Report
+from .wxr import checksum, parse_gmt
+
+Kind = ImportedObject.Kind
+logger = logging.getLogger(__name__)
+
+POST_STATUS = {
+    "publish": Article.Status.PUBLISHED,
+    "future": Article.Status.PUBLISHED,
+    "draft": Article.Status.DRAFT,
+    "pending": Article.Status.IN_REVIEW,
+    "private": Article.Status.DRAFT,
+    "auto-draft": Article.Status.DRAFT,
+}
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def source_credit(meta: dict, *, item: str, report: Report) -> tuple[str, str]:
+    """(name, url) from the Newspaper theme's td_post_theme_settings meta."""
+    raw = meta.get("td_post_theme_settings")
+    if not raw:
+        return "", ""
+    try:
+        settings = php_loads(raw)
+    except (PHPSerializeError, ValueError) as error:
+        report.warn(item, f"unreadable td_post_theme_settings ({error})")
+        return "", ""
+    if not isinstance(settings, dict):
+        return "", ""
+    name = str(settings.get("td_source") or "").strip()
+    url = str(settings.get("td_source_url") or "").strip()
+    if not name:  # a "via" alone still credits the outlet the story came from
+        name = str(settings.get("td_via") or "").strip()
+        url = str(settings.get("td_via_url") or "").strip()
+    return fit(Article, "source_name", html.unescape(name)), fit(
+        Article, "source_url", url
+    )
+
+
+class PostImport:
+    """Posts into articles; mixed into the Importer (wpimport.services)."""
+
+    def _section_for(self, item, label):
+        for domain, nicename, name in item.categories:
+            if domain == "category":
+                section = self.sections.get(nicename) or self.sections.get(
+                    f"name:{name}"
+                )
+                if section:
+                    return section
+        section, _ = Section.objects.get_or_create(
+            slug="uncategorized", defaults={"name": "Uncategorized", "position": 999}
+        )
+        self.report.warn(label, "no category: filed under Uncategorized")
+        return section
+
+    def _author_for(self, item, label):
+        login = item.get("dc:creator")
+        if login in self.authors:
+            return self.authors[login]
+        if self.default_author:
+            profile = AuthorProfile.objects.filter(
+                user__username=self.default_author
+            ).first()
+            if profile is None:
+                user = (
+                    get_user_model()
+                    .objects.filter(username=self.default_author)
+                    .first()
+                )
+                if user is not None:
+                    profile = AuthorProfile.objects.create(
+                        user=user,
+                        display_name=user.get_full_name() or user.username,
+                        slug=unique_slug(AuthorProfile, user.username, max_length=120),
+                    )
+            if profile is not None:
+                self.report.warn(
+                    label,
+                    f"unknown author {login!r}: credited to {self.default_author}",
+                )
+                return profile
+        self.report.warn(label, f"unknown author {login!r}: no byline")
+        return None
+
+    def _import_post(self, item: wxr.Item):
+        label = f"post {item.id} “{html.unescape(item.get('title'))[:60]}”"
+        digest = checksum(item.fields, item.categories, item.meta, len(item.comments))
+        known = self._known(Kind.POST, item.id)
+        article = Article.objects.filter(pk=known.object_id).first() if known else None
+        try:
+            with transaction.atomic():
+                created = article is None
+                before = self.report.total("created") + self.report.total("updated")
+                if not created and known.checksum == digest:
+                    self.report.count("articles", "unchanged")
+                else:
+                    article = self._save_article(item, article, label)
+                    self._remember(Kind.POST, item.id, article.pk, digest)
+                    self.report.count("articles", "created" if created else "updated")
+                self._import_comments(item, article, label, fresh=created)
+                after = self.report.total("created") + self.report.total("updated")
+                if after != before:
+                    # Cached pages and fragments showing it drop on commit.
+                    invalidate(*article_tags(article.pk))
+        except Exception as error:  # one bad item must not stop the import
+            logger.exception("WordPress import: %s failed", label)
+            self.report.count("articles", "failed")
+            self.report.warn(label, f"not imported: {error!r}")
+
+    def _save_article(self, item, article, label) -> Article:
+        wp_status = item.get("wp:status")
+        status = POST_STATUS.get(wp_status, Article.Status.DRAFT)
+        if wp_status == "private":
+            self.report.warn(label, "private post imported as a draft")
+        if wp_status not in POST_STATUS:
+            self.report.warn(label, f"unknown status {wp_status!r}: imported as draft")
+        if item.get("wp:post_password"):
+            status = Article.Status.DRAFT
+            self.report.warn(label, "password-protected post imported as a draft")
+        published_at = parse_gmt(item.get("wp:post_date_gmt"))
+        if status == Article.Status.PUBLISHED and published_at is None:
+            published_at = parse_gmt(item.get("wp:post_date"))
+        title = html.unescape(item.get("title")).strip() or f"Untitled {item.id}"
+        source_name, source_url = source_credit(
+            item.meta, item=label, report=self.report
+        )
+        created = article is None
+        article = article or Article()
+        article.title = fit(Article, "title", title)
+        standfirst = html.unescape(item.get("excerpt:encoded")).strip()
+        article.standfirst = fit(Article, "standfirst", standfirst)
+        article.body = self._rewrite_uploads(post_body(item.get("content:encoded")))
+        article.status = status
+        article.published_at = published_at
+        article.section = self._section_for(item, label)
+        article.source_name = source_name
+        article.source_url = source_url
+        article.comments_open = item.get("wp:comment_status", "open") == "open"
+        slug = slugify(item.get("wp:post_name") or "")[:200] or slugify(title)[:200]
+        scope = {"pub_date": published_at.date()} if published_at else {"pk__in": []}
+        article.slug = unique_slug(
+            Article, slug or "article", instance=article, max_length=200, **scope
+        )
+        author = self._author_for(item, label)
+        if created and author is not None:
+            article.created_by = author.user
+        article.save()
+        tags = [
+            self.tags[nicename]
+            for domain, nicename, _ in item.categories
+            if domain == "post_tag" and nicename in self.tags
+        ]
+        if created:
+            Article.tags.through.objects.bulk_create(
+                Article.tags.through(article_id=article.pk, tag_id=tag.pk)
+                for tag in {t.pk: t for t in tags}.values()
+            )
+            if author is not None:
+                ArticleAuthor.objects.create(article=article, author=author)
+        else:
+            article.tags.set(tags)
+            article_set_authors(article=article, authors=[author] if author else [])
+        self._featured_image(item, article, label)
+        modified = parse_gmt(item.get("wp:post_modified_gmt"))
+        if modified:
+            # Keep WordPress's "last modified", not the time of the import.
+            Article.objects.filter(pk=article.pk).update(updated_at=modified)
+            article.updated_at = modified
+        paths = {
+            fit(LegacyRedirect, "old_path", _path(url))
+            for url in (item.get("link"), item.get("guid"), f"/?p={item.id}")
+            if url
+        }
+        LegacyRedirect.objects.bulk_create(
+            [LegacyRedirect(old_path=path, article=article) for path in paths],
+            update_conflicts=True,
+            unique_fields=["old_path"],
+            update_fields=["article"],
+        )
+        return article
+
+    def _media_file(self, relative: str) -> Path | None:
+        """The old upload under --media-dir (or its uploads/ or
+        wp-content/uploads/ folder, as zips of the site often hold them)."""
+        if not self.media_dir or not relative:
+            return None
+        root = self.media_dir.resolve()
+        for base in (root, root / "uploads", root / "wp-content" / "uploads"):
+            candidate = (base / relative).resolve()
+            if root in candidate.parents and candidate.is_file():
+                return candidate
+        return None
+
+    def _featured_image(self, item, article, label):
+        thumbnail = item.meta.get("_thumbnail_id", "")
+        if not thumbnail.isdigit():
+            return
+        attachment = self.attachments.get(int(thumbnail))
+        if attachment is None:
+            self.report.warn(label, f"featured image {thumbnail} is not in the export")
+            return
+        path = self._media_file(attachment["file"])
+        if path is None:
+            self.report.warn(
+                label,
+                f"featured image file {attachment['file']!r} not found under "
+                f"--media-dir: article imported without it",
+            )
+            return
+        article.featured_image_alt = (attachment["alt"] or article.title)[:250]
+        article.featured_image_caption = attachment["caption"][:300]
+        if self.report.dry_run:
+            return
+        with path.open("rb") as handle:
+            article.featured_image.save(path.name, File(handle), save=False)
+        article.save()
+        article_refresh_renditions(article=article)
+        if not attachment["alt"]:
+            self.report.warn(label, "featured image has no alt text: title used")
+
+    def _rewrite_uploads(self, body: str) -> str:
+        """Point <img> at copies of the old uploads when --media-dir has them."""
+        base = (self.site.get("wp:base_site_url") or "").rstrip("/")
+        prefix = f"{base}/wp-content/uploads/"
+        if not base or prefix not in body or not self.media_dir:
+            return body
+        start = 0
+        while (index := body.find(prefix, start)) >= 0:
+            end = min(
+                (i for i in (body.find('"', index), body.find("'", index)) if i > 0),
+                default=len(body),
+            )
+            relative = body[index + len(prefix) : end]
+            path = self._media_file(relative)
+            if path is not None and not self.report.dry_run:
+                name = f"wordpress/{relative}"
+                if not default_storage.exists(name):
+                    with path.open("rb") as handle:
+                        name = default_storage.save(name, File(handle))
+                body = body[:index] + default_storage.url(name) + body[end:]
+            start = index + 1
+        return body
