@@ -12,9 +12,9 @@ seen yet.
 
 import pickle
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
+from cachetools import LRUCache
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.safestring import mark_safe
@@ -23,41 +23,35 @@ from .tagversions import versions
 
 
 class LocalCopies:
-    """A process-local LRU of immutable values, bounded in bytes
-    (NEWSROOM_PAGE_CACHE_LOCAL_MB, shared by page entries and fragments)."""
+    """This process's copies of immutable cached values: a cachetools LRU
+    bounded in bytes (NEWSROOM_PAGE_CACHE_LOCAL_MB, shared by page entries
+    and fragments), safe to use from several threads."""
 
     def __init__(self, size: Callable[[object], int]):
         self._size = size
-        self._entries: OrderedDict = OrderedDict()
-        self._bytes = 0
         self._lock = threading.Lock()
+        self._lru: LRUCache | None = None
+
+    def _cache(self) -> LRUCache:
+        budget = settings.NEWSROOM_PAGE_CACHE_LOCAL_MB * 1024 * 1024
+        if self._lru is None or self._lru.maxsize != budget:
+            self._lru = LRUCache(maxsize=budget, getsizeof=self._size)
+        return self._lru
 
     def get(self, key):
         with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
+            return self._cache().get(key)
 
     def put(self, key, value) -> None:
-        budget = getattr(settings, "NEWSROOM_PAGE_CACHE_LOCAL_MB", 32) * 1024 * 1024
-        size = self._size(value)
-        if size > budget:
-            return
         with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= self._size(old)
-            self._entries[key] = value
-            self._bytes += size
-            while self._bytes > budget:
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= self._size(dropped)
+            try:
+                self._cache()[key] = value
+            except ValueError:  # larger than the whole budget: not kept
+                pass
 
     def clear(self) -> None:
         with self._lock:
-            self._entries.clear()
-            self._bytes = 0
+            self._lru = None
 
 
 _local = LocalCopies(size=len)

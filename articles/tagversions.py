@@ -1,39 +1,47 @@
 """Version numbers of cache tags ("site", "lists", "article:<pk>"), shared by
-every app server through the configured cache.
+every app server through the configured cache (Redis in production).
 
 A cached page or fragment records the versions it was made with and is used
-only while they are unchanged; `bump()` moves a tag on. Reading the versions
-from Redis on every hit costs a round trip, so with Redis each process also
-keeps the versions it has read, and drops one as soon as a notice of its bump
-arrives on a Redis pub/sub channel (every `bump()` publishes one). The local
-table is used only while the subscription is confirmed live: before it is
-confirmed, after the connection drops, or when nothing (not even a pong) has
-come back for LIVENESS_SECONDS, every read goes to Redis again and the table
-starts empty on reconnection, so a notice missed while disconnected cannot
-leave a stale version behind.
+only while they are unchanged; `bump()` (called by articles.invalidation, the
+one invalidation point) moves a tag on.
 
-With the local-memory cache (one process, development) versions are read
-from it directly.
+Each process keeps the versions it has read for at most
+NEWSROOM_VERSION_SECONDS (0.5 s by default), so that a page-cache hit rarely
+costs a round trip to Redis: a bump made by this process is seen at once, a
+bump made by another server within that bound. (redis-py's server-assisted
+client-side caching would make the bound zero, but it needs Redis 7.4 or
+newer and Debian 12 ships 7.0; 0 here reads Redis on every request.)
 """
 
-import logging
-import os
 import threading
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-import redis
+from cachetools import TTLCache
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
 VERSION_PREFIX = "pagecache:v:"
-CHANNEL = "pagecache:bumps"
-LIVENESS_SECONDS = 5.0
-PING_SECONDS = 1.0
 
-log = logging.getLogger(__name__)
+_local = {"copies": None, "generation": 0}
+_lock = threading.Lock()
+
+
+def _copies() -> TTLCache:
+    seconds = settings.NEWSROOM_VERSION_SECONDS
+    copies = _local["copies"]
+    if copies is None or copies.ttl != seconds:
+        copies = _local["copies"] = TTLCache(maxsize=100_000, ttl=seconds)
+    return copies
+
+
+def forget_local_versions() -> None:
+    """Drop this process's copies (tests switching cache backends)."""
+    with _lock:
+        _local["copies"] = None
+        _local["generation"] += 1
 
 
 def bump(*tags: str) -> None:
@@ -44,14 +52,15 @@ def bump(*tags: str) -> None:
             cache.incr(key)
         except ValueError:
             cache.set(key, int(time.time() * 1000), None)
+    with _lock:
+        copies = _copies()
+        for tag in tags:
+            copies.pop(tag, None)
+        _local["generation"] += 1
     snapshot = _snapshot.get()
     if snapshot is not None:
         for tag in tags:
             snapshot.pop(tag, None)
-    listener = _listener()
-    if listener is not None:
-        listener.forget(tags)
-        listener.publish(tags)
 
 
 _snapshot: ContextVar[dict | None] = ContextVar("tag_versions", default=None)
@@ -107,14 +116,19 @@ def _scheduled(found: dict) -> dict:
 
 
 def _current(tags) -> dict:
-    listener = _listener()
-    if listener is not None:
-        known, generation = listener.known(tags)
-        if known is not None:
-            return known
-    found = _read(tags)
-    if listener is not None:
-        listener.remember(found, generation)
+    """This process's recent copies, the rest read from the shared cache."""
+    with _lock:
+        copies = _copies()
+        found = {t: copies[t] for t in tags if t in copies}
+        generation = _local["generation"]
+    missing = [t for t in tags if t not in found]
+    if missing:
+        read = _read(missing)
+        with _lock:
+            # Not if a bump came in meanwhile: what was read may be older.
+            if generation == _local["generation"]:
+                _copies().update(read)
+        found.update(read)
     return found
 
 
@@ -129,133 +143,3 @@ def _read(tags) -> dict:
                 value = cache.get(key, value)
             found[key] = value
     return {keys[k]: v for k, v in found.items()}
-
-
-class _Listener:
-    """This process's table of known versions and its subscription thread."""
-
-    def __init__(self, client, channel: str):
-        self.client = client
-        self.channel = channel
-        self.table: dict = {}
-        self.generation = 0
-        self.live = False
-        self.last_heard = 0.0
-        self.lock = threading.Lock()
-        self.stopping = False
-        self.thread = threading.Thread(
-            target=self._run, name="pagecache-versions", daemon=True
-        )
-        self.thread.start()
-
-    # -- used by request threads ------------------------------------------
-    def known(self, tags):
-        """(versions, None) when every tag is known and the subscription is
-        live, else (None, generation) to pass to remember() after a read."""
-        with self.lock:
-            if self.live and time.monotonic() - self.last_heard < LIVENESS_SECONDS:
-                try:
-                    return {t: self.table[t] for t in tags}, None
-                except KeyError:
-                    pass
-            return None, self.generation
-
-    def remember(self, found: dict, generation) -> None:
-        with self.lock:
-            # Only if no notice arrived (and no reconnection happened) while
-            # we were reading: otherwise the value read may already be old.
-            if self.live and generation == self.generation:
-                self.table.update(found)
-
-    def forget(self, tags) -> None:
-        with self.lock:
-            for tag in tags:
-                self.table.pop(tag, None)
-            self.generation += 1
-
-    def publish(self, tags) -> None:
-        for tag in tags:
-            self.client.publish(self.channel, tag)
-
-    def stop(self) -> None:
-        self.stopping = True
-        self.thread.join(timeout=5)
-
-    # -- the subscription thread ------------------------------------------
-    def _run(self) -> None:
-        while not self.stopping:
-            pubsub = self.client.pubsub()
-            try:
-                self._listen(pubsub)
-            except Exception as error:  # connection lost: read from Redis again
-                log.warning("page cache version notices interrupted: %s", error)
-            finally:
-                self._set_live(False)
-                try:
-                    pubsub.close()
-                except Exception:
-                    pass
-            if not self.stopping:
-                time.sleep(0.5)
-
-    def _listen(self, pubsub) -> None:
-        pubsub.subscribe(self.channel)
-        last_ping = time.monotonic()
-        while not self.stopping:
-            message = pubsub.get_message(timeout=PING_SECONDS / 2)
-            now = time.monotonic()
-            if message is not None:
-                kind = message["type"]
-                if kind == "subscribe":
-                    self._set_live(True)  # table starts empty from here
-                elif kind == "message":
-                    self.forget([message["data"].decode()])
-                with self.lock:
-                    self.last_heard = now
-            elif now - self.last_heard > LIVENESS_SECONDS:
-                raise ConnectionError("no answer from Redis")
-            if now - last_ping >= PING_SECONDS:
-                pubsub.ping()
-                last_ping = now
-
-    def _set_live(self, live: bool) -> None:
-        with self.lock:
-            self.live = live
-            self.table.clear()
-            self.generation += 1
-            self.last_heard = time.monotonic()
-
-
-_state = {"key": None, "listener": None}
-_state_lock = threading.Lock()
-
-
-def _listener():
-    """This process's listener when the cache is Redis (else None)."""
-    config = settings.CACHES["default"]
-    if not config["BACKEND"].endswith("RedisCache"):
-        return None
-    location = config["LOCATION"]
-    if not isinstance(location, str):
-        location = location[0]
-    key = (os.getpid(), location, config.get("KEY_PREFIX", ""))
-    if _state["key"] == key:
-        return _state["listener"]
-    with _state_lock:
-        if _state["key"] != key:
-            old = _state["listener"]
-            if old is not None:
-                old.stopping = True  # another process's, or an old backend
-            client = redis.Redis.from_url(location, health_check_interval=0)
-            channel = cache.make_key(CHANNEL)
-            _state.update(key=key, listener=_Listener(client, channel))
-        return _state["listener"]
-
-
-def stop_listener() -> None:
-    """Stop this process's subscription (tests switch cache backends)."""
-    with _state_lock:
-        listener = _state["listener"]
-        _state.update(key=None, listener=None)
-    if listener is not None:
-        listener.stop()

@@ -67,6 +67,16 @@ def env_int(name: str, default: int) -> int:
         ) from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
 def cache_from_url(url: str) -> dict:
     """locmem:// (default), dummy://, redis://host:port/db or rediss://…"""
     parsed = urlparse(url)
@@ -230,6 +240,9 @@ NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300)
 NEWSROOM_FRAGMENT_CACHE = env_bool("NEWSROOM_FRAGMENT_CACHE", True)
 NEWSROOM_FRAGMENT_CACHE_SECONDS = env_int("NEWSROOM_FRAGMENT_CACHE_SECONDS", 3600)
 NEWSROOM_PAGE_CACHE_LOCAL_MB = env_int("NEWSROOM_PAGE_CACHE_LOCAL_MB", 32)
+# How long a process trusts its copy of a tag version: another server's
+# invalidation reaches it within this bound (articles/tagversions.py).
+NEWSROOM_VERSION_SECONDS = env_float("NEWSROOM_VERSION_SECONDS", 0.5)
 NEWSROOM_CDN_MAX_AGE = env_int("NEWSROOM_CDN_MAX_AGE", 60)
 
 # Argon2 first; older hashes are upgraded on the next login.

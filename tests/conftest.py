@@ -82,11 +82,12 @@ def _empty_cache():
     local copies of pages: start each test clean."""
     from django.core.cache import cache
 
-    from articles import fragments, pagecache
+    from articles import fragments, pagecache, tagversions
     from comments import tasks
 
     def clear():
         cache.clear()
+        tagversions.forget_local_versions()
         pagecache.clear_local_copies()
         fragments.clear_local_copies()
         tasks._known_open["until"] = 0.0
@@ -125,8 +126,6 @@ def redis_url(tmp_path):
     )
     import redis
 
-    from articles import tagversions
-
     client = redis.Redis(port=port)
     for _ in range(100):
         try:
@@ -135,7 +134,6 @@ def redis_url(tmp_path):
         except redis.ConnectionError:
             time.sleep(0.05)
     yield f"redis://127.0.0.1:{port}/0"
-    tagversions.stop_listener()
     process.terminate()
     process.wait(timeout=10)
 
@@ -143,6 +141,9 @@ def redis_url(tmp_path):
 @pytest.fixture
 def redis_cache(settings, redis_url):
     """This process's cache is that Redis server, as in production."""
+    from articles import tagversions
+
+    tagversions.forget_local_versions()  # they came from the other backend
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

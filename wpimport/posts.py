@@ -171,7 +171,9 @@ class PostImport:
         article.source_name = source_name
         article.source_url = source_url
         article.comments_open = item.get("wp:comment_status", "open") == "open"
-        slug = slugify(item.get("wp:post_name") or "")[:200] or slugify(title)[:200]
+        slug = fit(Article, "slug", slugify(item.get("wp:post_name") or "")) or fit(
+            Article, "slug", slugify(title)
+        )
         scope = {"pub_date": published_at.date()} if published_at else {"pk__in": []}
         article.slug = unique_slug(
             Article, slug or "article", instance=article, max_length=200, **scope
@@ -242,8 +244,10 @@ class PostImport:
                 f"--media-dir: article imported without it",
             )
             return
-        article.featured_image_alt = (attachment["alt"] or article.title)[:250]
-        article.featured_image_caption = attachment["caption"][:300]
+        alt = attachment["alt"] or article.title
+        article.featured_image_alt = fit(Article, "featured_image_alt", alt)
+        caption = attachment["caption"]
+        article.featured_image_caption = fit(Article, "featured_image_caption", caption)
         if self.report.dry_run:
             return
         with path.open("rb") as handle:

@@ -9,6 +9,7 @@ from articles.models import (
     AuthorProfile,
     Section,
     Tag,
+    fit,
     unique_slug,
 )
 
@@ -39,14 +40,16 @@ class TermImport:
                     self.authors[login] = profile
                     self.report.count("authors", "unchanged")
                     continue
-            user = User.objects.filter(username=login[:150]).first()
+            user = User.objects.filter(username=fit(User, "username", login)).first()
             created = user is None
             if created:
-                user = User(username=login[:150])
+                user = User(username=fit(User, "username", login))
                 user.set_unusable_password()
-            user.email = data.get("wp:author_email", "")[:254]
-            user.first_name = html.unescape(data.get("wp:author_first_name", ""))[:150]
-            user.last_name = html.unescape(data.get("wp:author_last_name", ""))[:150]
+            user.email = fit(User, "email", data.get("wp:author_email", ""))
+            first = html.unescape(data.get("wp:author_first_name", ""))
+            user.first_name = fit(User, "first_name", first)
+            last = html.unescape(data.get("wp:author_last_name", ""))
+            user.last_name = fit(User, "last_name", last)
             user.save()
             profile = AuthorProfile.objects.filter(user=user).first()
             if profile is None:
@@ -54,7 +57,7 @@ class TermImport:
                     user=user,
                     slug=unique_slug(AuthorProfile, login or display, max_length=120),
                 )
-            profile.display_name = display[:120]
+            profile.display_name = fit(AuthorProfile, "display_name", display)
             if data.get("wp:author_description"):
                 profile.bio = html.unescape(data["wp:author_description"])
             profile.save()
@@ -68,16 +71,12 @@ class TermImport:
             name = html.unescape(data.get("wp:cat_name", "") or slug)
             parent = data.get("wp:category_parent", "")
             digest = checksum(data)
-            known = self._known(Kind.CATEGORY, slug)
-            section = (
-                Section.objects.filter(pk=known.object_id).first() if known else None
-            )
-            if section and known.checksum == digest:
+            section, unchanged = self._term(Kind.CATEGORY, Section, slug, digest)
+            if unchanged:
                 self.report.count("sections", "unchanged")
             else:
-                section = section or Section.objects.filter(slug=slug[:80]).first()
                 created = section is None
-                section = section or Section(slug=slug[:80] or slugify(name)[:80])
+                section = section or Section(slug=_slug(Section, slug, name))
                 section.name = self._free_section_name(name, section)
                 section.position = section.position or 100 + position
                 section.save()
@@ -90,33 +89,48 @@ class TermImport:
             self.sections[slug] = section
             self.sections[f"name:{name}"] = section
 
+    def _term(self, kind, model, slug: str, digest: str):
+        """(object, unchanged) for a WordPress category or tag: the one an
+        earlier import made (unchanged when its checksum still matches), else
+        the one already using its slug, else None."""
+        known = self._known(kind, slug)
+        found = model.objects.filter(pk=known.object_id).first() if known else None
+        if found is not None and known.checksum == digest:
+            return found, True
+        slug = fit(model, "slug", slug)
+        return found or model.objects.filter(slug=slug).first(), False
+
     @staticmethod
     def _free_section_name(name, section):
         others = Section.objects.exclude(pk=section.pk)
-        candidate, n = name[:80], 2
+        candidate, n = fit(Section, "name", name), 2
         while others.filter(name=candidate).exists():
-            candidate = f"{name[:75]} ({n})"
+            suffix = f" ({n})"
+            candidate = fit(Section, "name", name)[: -len(suffix)] + suffix
             n += 1
         return candidate
 
     def _import_tags(self, tags):
         for data in tags:
             slug = data.get("wp:tag_slug", "")
-            name = html.unescape(data.get("wp:tag_name", "") or slug)[:80]
+            name = fit(Tag, "name", html.unescape(data.get("wp:tag_name", "") or slug))
             digest = checksum(data)
-            known = self._known(Kind.TAG, slug)
-            tag = Tag.objects.filter(pk=known.object_id).first() if known else None
-            if tag and known.checksum == digest:
+            tag, unchanged = self._term(Kind.TAG, Tag, slug, digest)
+            if unchanged:
                 self.report.count("tags", "unchanged")
             else:
-                tag = tag or Tag.objects.filter(slug=slug[:80]).first()
                 created = tag is None
-                tag = tag or Tag(slug=slug[:80] or slugify(name)[:80])
+                tag = tag or Tag(slug=_slug(Tag, slug, name))
                 if not Tag.objects.filter(name=name).exclude(pk=tag.pk).exists():
                     tag.name = name
                 elif created:
-                    tag.name = f"{name} ({slug})"[:80]
+                    tag.name = fit(Tag, "name", f"{name} ({slug})")
                 tag.save()
                 self._remember(Kind.TAG, slug, tag.pk, digest)
                 self.report.count("tags", "created" if created else "updated")
             self.tags[slug] = tag
+
+
+def _slug(model, slug: str, name: str) -> str:
+    """WordPress's slug, or one made from the name, within the field."""
+    return fit(model, "slug", slug) or fit(model, "slug", slugify(name))
