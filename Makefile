@@ -60,7 +60,11 @@ db-stop:
 # var/dev.env so that every manage.py command run here shares them.
 run: export DJANGO_DEBUG := true
 run: $(VENV)/.runtime-installed db
-	@export NEWSROOM_CACHE_URL="$${NEWSROOM_CACHE_URL:-$$(scripts/redis start)}" && \
+	@if [ -z "$$NEWSROOM_CACHE_URL" ]; then \
+		NEWSROOM_CACHE_URL="$$(scripts/redis start)" || { \
+		NEWSROOM_CACHE_URL=locmem://; \
+		echo "warning: no Redis, so each process has its own cache: changes made by manage.py commands show on the running site only after NEWSROOM_PAGE_CACHE_SECONDS" >&2; }; \
+	fi; export NEWSROOM_CACHE_URL && \
 	scripts/dev-env && \
 	$(MANAGE) migrate --noinput && \
 	$(MANAGE) load_demo && \

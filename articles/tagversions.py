@@ -26,6 +26,7 @@ from django.utils import timezone
 VERSION_PREFIX = "pagecache:v:"
 
 _local = {"copies": None, "generation": 0}
+_MISSING = object()
 _lock = threading.Lock()
 
 
@@ -119,7 +120,8 @@ def _current(tags) -> dict:
     """This process's recent copies, the rest read from the shared cache."""
     with _lock:
         copies = _copies()
-        found = {t: copies[t] for t in tags if t in copies}
+        # get(), not "in" then []: an entry can expire between the two.
+        found = {t: v for t in tags if (v := copies.get(t, _MISSING)) is not _MISSING}
         generation = _local["generation"]
     missing = [t for t in tags if t not in found]
     if missing:

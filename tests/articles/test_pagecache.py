@@ -387,3 +387,25 @@ def test_a_scheduled_story_joins_cached_neighbour_links_when_due(
     with time_machine.travel(due + timedelta(seconds=1), tick=False):
         page = client.get(older.get_absolute_url()).content.decode()
     assert "Scheduled neighbour" in page  # "Next article" and related, on time
+
+
+def test_a_version_copy_expiring_mid_read_is_read_again(settings):
+    """A local copy may expire between two looks at it; the read must then
+    fetch the version again, never fail (a KeyError would answer 500)."""
+    from cachetools import TTLCache
+
+    from articles import tagversions
+
+    clock = {"now": 0.0}
+
+    def ticking():  # every look at the clock moves it on by 0.3 s
+        clock["now"] += 0.3
+        return clock["now"]
+
+    settings.NEWSROOM_VERSION_SECONDS = 0.5
+    first = tagversions.versions(["site"])
+    copies = TTLCache(maxsize=10, ttl=0.5, timer=ticking)
+    copies["site"] = first["site"]
+    tagversions._local["copies"] = copies
+    for _ in range(5):
+        assert tagversions.versions(["site"]) == first
