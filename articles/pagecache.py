@@ -95,12 +95,16 @@ def _key(request) -> str:
     parameters (others, such as `?utm_source=`, share the entry, so they
     cannot fill the cache with copies). Raises DisallowedHost for a host
     outside ALLOWED_HOSTS (never cached)."""
-    params = sorted(
-        (name, value)
-        for name in settings.NEWSROOM_PAGE_QUERY_PARAMS
-        for value in request.GET.getlist(name)
-    )
-    raw = f"{request.scheme}|{request.get_host()}|{request.path}|{urlencode(params)}"
+    query = ""
+    if request.META.get("QUERY_STRING"):
+        query = urlencode(
+            sorted(
+                (name, value)
+                for name in settings.NEWSROOM_PAGE_QUERY_PARAMS
+                for value in request.GET.getlist(name)
+            )
+        )
+    raw = f"{request.scheme}|{request.get_host()}|{request.path}|{query}"
     return ENTRY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
 
 
