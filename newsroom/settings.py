@@ -55,26 +55,22 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [v.strip() for v in os.environ.get(name, default).split(",") if v.strip()]
 
 
-def env_int(name: str, default: int) -> int:
+def _env_number(name: str, default, cast, what: str):
     value = os.environ.get(name, "").strip()
     if not value:
         return default
     try:
-        return int(value)
+        return cast(value)
     except ValueError:
-        raise ImproperlyConfigured(
-            f"{name} must be an integer, not {value!r}."
-        ) from None
+        raise ImproperlyConfigured(f"{name} must be {what}, not {value!r}.") from None
+
+
+def env_int(name: str, default: int) -> int:
+    return _env_number(name, default, int, "an integer")
 
 
 def env_float(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+    return _env_number(name, default, float, "a number")
 
 
 def cache_from_url(url: str) -> dict:

@@ -71,12 +71,8 @@ class TermImport:
             name = html.unescape(data.get("wp:cat_name", "") or slug)
             parent = data.get("wp:category_parent", "")
             digest = checksum(data)
-            section, unchanged = self._term(Kind.CATEGORY, Section, slug, digest)
-            if unchanged:
-                self.report.count("sections", "unchanged")
-            else:
-                created = section is None
-                section = section or Section(slug=_slug(Section, slug, name))
+            section, outcome = self._term(Kind.CATEGORY, Section, slug, name, digest)
+            if outcome != "unchanged":
                 section.name = self._free_section_name(name, section)
                 section.position = section.position or 100 + position
                 section.save()
@@ -85,20 +81,23 @@ class TermImport:
                 self._remember(
                     Kind.CATEGORY, slug, section.pk, digest, {"parent": parent}
                 )
-                self.report.count("sections", "created" if created else "updated")
+            self.report.count("sections", outcome)
             self.sections[slug] = section
             self.sections[f"name:{name}"] = section
 
-    def _term(self, kind, model, slug: str, digest: str):
-        """(object, unchanged) for a WordPress category or tag: the one an
-        earlier import made (unchanged when its checksum still matches), else
-        the one already using its slug, else None."""
+    def _term(self, kind, model, slug: str, name: str, digest: str):
+        """(object, outcome) for a WordPress category or tag: the one an
+        earlier import made ("unchanged" while its checksum matches), else the
+        one already using its slug ("updated"), else a new, unsaved one
+        ("created")."""
         known = self._known(kind, slug)
         found = model.objects.filter(pk=known.object_id).first() if known else None
         if found is not None and known.checksum == digest:
-            return found, True
-        slug = fit(model, "slug", slug)
-        return found or model.objects.filter(slug=slug).first(), False
+            return found, "unchanged"
+        found = found or model.objects.filter(slug=fit(model, "slug", slug)).first()
+        if found is not None:
+            return found, "updated"
+        return model(slug=_slug(model, slug, name)), "created"
 
     @staticmethod
     def _free_section_name(name, section):
@@ -115,19 +114,15 @@ class TermImport:
             slug = data.get("wp:tag_slug", "")
             name = fit(Tag, "name", html.unescape(data.get("wp:tag_name", "") or slug))
             digest = checksum(data)
-            tag, unchanged = self._term(Kind.TAG, Tag, slug, digest)
-            if unchanged:
-                self.report.count("tags", "unchanged")
-            else:
-                created = tag is None
-                tag = tag or Tag(slug=_slug(Tag, slug, name))
+            tag, outcome = self._term(Kind.TAG, Tag, slug, name, digest)
+            if outcome != "unchanged":
                 if not Tag.objects.filter(name=name).exclude(pk=tag.pk).exists():
                     tag.name = name
-                elif created:
+                elif outcome == "created":
                     tag.name = fit(Tag, "name", f"{name} ({slug})")
                 tag.save()
                 self._remember(Kind.TAG, slug, tag.pk, digest)
-                self.report.count("tags", "created" if created else "updated")
+            self.report.count("tags", outcome)
             self.tags[slug] = tag
 
 
