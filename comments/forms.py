@@ -112,12 +112,17 @@ class CommentForm(forms.Form):
         )
         return helper
 
+    # The field that takes the focus (the first with an error); with none,
+    # the section template focuses the form's own message (a refusal).
+    focus_field = None
+
     def full_clean(self):
         super().full_clean()
         if self._errors:
             first = next((name for name in self.fields if name in self._errors), None)
             if first:
                 self.fields[first].widget.attrs["autofocus"] = True
+                self.focus_field = first
 
     def age(self) -> float | None:
         return form_age(self.cleaned_data.get("ts") or "")

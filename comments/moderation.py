@@ -19,6 +19,10 @@ from .models import BannedCommenter, Comment, ModerationWord
 from .sql import fetch_one_prepared
 
 FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
+BANNED_MESSAGE = (
+    "Your comment was not published: comments from this e-mail address or "
+    "network are not accepted."
+)
 DUPLICATE_MESSAGE = (
     "Duplicate comment detected; it looks as though you've already said that!"
 )
@@ -144,7 +148,9 @@ def decide(
     if honeypot:
         return Decision(rule="honeypot", status=Comment.Status.SPAM)
     if form_age is None or form_age < settings.COMMENTS_MIN_SUBMIT_SECONDS:
-        return Decision(rule="too-fast", status=Comment.Status.SPAM)
+        # Maybe a bot, maybe a fast typist or a form kept open elsewhere: a
+        # moderator decides (the rule says why it waits), it is never binned.
+        return Decision(rule="too-fast", status=Comment.Status.PENDING)
 
     facts = _facts(
         email=email,
@@ -154,7 +160,7 @@ def decide(
     )
     # 2. Banned email or IP.
     if facts["banned"]:
-        return Decision(rule="banned", status=Comment.Status.REJECTED)
+        return Decision(rule="banned", refusal=BANNED_MESSAGE, http_status=403)
 
     # 3. Flood and rate limits (moderators exempt).
     if facts["flood"]:

@@ -18,3 +18,9 @@ document.addEventListener("click", (event) => {
   }
   form.querySelector("textarea[name=body]").focus();
 });
+
+// A form sent back with an error or a refusal focuses the field or the
+// message concerned (autofocus), but browsers focus without scrolling: bring
+// it into view, as the form sits below a long article and thread.
+const answer = document.querySelector("#respond [autofocus]");
+if (answer) answer.scrollIntoView({ block: "center", behavior: "instant" });

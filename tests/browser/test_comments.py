@@ -29,6 +29,7 @@ def test_reader_posts_moderator_approves(
     )
     expect(page.locator("input[name=email]")).to_have_value("ana@example.com")
     expect(page.locator("input[name=name]")).to_be_focused()
+    page.wait_for_function("window.scrollY > 0")  # brought into view
     page.locator("#respond").screenshot(path=screenshot_dir / "comment-form-errors.png")
 
     page.fill("input[name=name]", "Ana Souza")
@@ -75,3 +76,51 @@ def test_reply_link_fills_parent_with_javascript(live_server, page, settings):
     expect(page.locator("#reply-to")).to_contain_text("Replying to Rafael Lima")
     expect(page.locator("input[name=parent]")).to_have_value(str(comment.pk))
     expect(page.locator("textarea[name=body]")).to_be_focused()
+
+
+def in_viewport(page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+@pytest.mark.parametrize("refusal", ["flood", "banned"])
+def test_a_refused_comment_is_answered_at_the_form(
+    live_server, page, settings, refusal, screenshot_dir
+):
+    """The 429 (posting too quickly) and a ban open at the form, message in
+    view and the text kept, not at the top of a long page."""
+    from comments.models import BannedCommenter, Comment
+    from tests.factories import CommentFactory
+
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    article = ArticleFactory(title="A story with a long thread")
+    for n in range(40):  # the form sits far below the first screen
+        CommentFactory(article=article, approved=True, body=f"Comment {n}\n\n" * 3)
+    if refusal == "banned":
+        BannedCommenter.objects.create(email="ana@example.com")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    url = live_server.url + article.get_absolute_url()
+    typed = "Second thoughts on the hinge."
+
+    def post(body):
+        page.goto(url)
+        page.fill("input[name=name]", "Ana Souza")
+        page.fill("input[name=email]", "ana@example.com")
+        page.fill("textarea[name=body]", body)
+        page.click("#comment-form input[type=submit]")
+
+    if refusal == "flood":
+        post("First thoughts.")
+        assert Comment.objects.filter(body="First thoughts.").exists()
+    post(typed)
+    errors = page.locator("#form-errors")
+    expected = "too quickly" if refusal == "flood" else "not published"
+    expect(errors).to_contain_text(expected)
+    expect(page.get_by_text(expected)).to_have_count(1)  # said once
+    expect(errors).to_be_focused()  # which also reads it out to screen readers
+    page.wait_for_function("window.scrollY > 1000")  # comments.js: into view
+    assert in_viewport(page, "#form-errors")
+    expect(page.locator("textarea[name=body]")).to_have_value(typed)
+    assert not Comment.objects.filter(body=typed).exists()
+    page.screenshot(path=screenshot_dir / f"refused-{refusal}-at-form.png")

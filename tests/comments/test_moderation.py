@@ -44,10 +44,10 @@ def test_honeypot_is_stored_as_spam_silently(article):
 
 
 @pytest.mark.parametrize("age", [0.5, 2.9, None])
-def test_too_fast_or_forged_timestamp_is_spam(article, settings, age):
+def test_too_fast_or_forged_timestamp_is_held_for_a_moderator(article, settings, age):
     settings.COMMENTS_MIN_SUBMIT_SECONDS = 3
     result = submit(article, form_age=age)
-    assert (result.comment.status, result.comment.rule) == ("spam", "too-fast")
+    assert (result.comment.status, result.comment.rule) == ("pending", "too-fast")
 
 
 def test_three_seconds_is_fast_enough(article, settings):
@@ -56,10 +56,12 @@ def test_three_seconds_is_fast_enough(article, settings):
 
 
 @pytest.mark.parametrize("ban", [{"email": "ANA@example.com"}, {"ip": "198.51.100.9"}])
-def test_banned_email_or_ip_is_rejected(article, ban):
+def test_banned_email_or_ip_is_refused_with_a_reason(article, ban):
     BannedCommenter.objects.create(**ban)
     result = submit(article)
-    assert (result.comment.status, result.comment.rule) == ("rejected", "banned")
+    assert result.comment is None and not Comment.objects.exists()
+    assert (result.decision.rule, result.decision.http_status) == ("banned", 403)
+    assert "not published" in result.decision.refusal
 
 
 def test_flood_same_email_or_ip_within_15_seconds(article):
