@@ -1,9 +1,11 @@
 import time
+from dataclasses import dataclass
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.core import signing
+from django.urls import reverse
 from django.utils.functional import cached_property
 
 from .models import Comment
@@ -28,17 +30,35 @@ def _too_long(what: str, field: str) -> str:
     return f"{what} is too long: at most {_max_length(field):,} characters."
 
 
-def sign_timestamp() -> str:
-    return signing.dumps(time.time(), salt=TIMESTAMP_SALT)
+def sign_timestamp(*, shared: bool = False) -> str:
+    """The comment form's signed "rendered at" time. `shared`: it goes into a
+    page that a cache may hand to many visitors, so it says nothing about
+    when *this* visitor got the form (comments.js fetches a visitor's own
+    from `comments:form_time` when they start writing)."""
+    return signing.dumps({"at": time.time(), "shared": shared}, salt=TIMESTAMP_SALT)
 
 
-def form_age(token: str) -> float | None:
-    """Seconds since the form was rendered; None when the token is forged."""
+@dataclass(frozen=True)
+class FormTiming:
+    """What a posted form's signed time tells: `age` in seconds (None when
+    forged), and whether it measures this visitor (not a shared page's)."""
+
+    age: float | None
+    measured: bool
+
+
+def form_timing(token: str) -> FormTiming:
     try:
-        rendered = float(signing.loads(token, salt=TIMESTAMP_SALT))
+        data = signing.loads(token, salt=TIMESTAMP_SALT)
     except (signing.BadSignature, TypeError, ValueError):
-        return None
-    return time.time() - rendered
+        return FormTiming(age=None, measured=False)
+    if not isinstance(data, dict):  # a bare time: pages cached before 2026-12
+        data = {"at": data, "shared": True}
+    try:
+        age = time.time() - float(data["at"])
+    except (KeyError, TypeError, ValueError):
+        return FormTiming(age=None, measured=False)
+    return FormTiming(age=age, measured=not data.get("shared", True))
 
 
 class CommentForm(forms.Form):
@@ -87,7 +107,9 @@ class CommentForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("ts", sign_timestamp())
+            # A fresh form may be stored in a shared page (the page cache,
+            # an edge): its time is the page's, not the visitor's.
+            self.initial.setdefault("ts", sign_timestamp(shared=True))
 
     @cached_property
     def helper(self) -> FormHelper:
@@ -96,7 +118,11 @@ class CommentForm(forms.Form):
         helper = FormHelper()
         helper.form_method = "post"
         helper.form_id = "comment-form"
-        helper.attrs = {"novalidate": ""}
+        # comments.js asks this address for the visitor's own form time.
+        helper.attrs = {
+            "novalidate": "",
+            "data-time-url": reverse("comments:form_time"),
+        }
         helper.layout = Layout(
             Field("body"),
             Div(
@@ -124,11 +150,12 @@ class CommentForm(forms.Form):
                 self.fields[first].widget.attrs["autofocus"] = True
                 self.focus_field = first
 
-    def age(self) -> float | None:
-        return form_age(self.cleaned_data.get("ts") or "")
+    def timing(self) -> FormTiming:
+        return form_timing(self.cleaned_data.get("ts") or "")
 
     def renew_timestamp(self) -> None:
-        """A re-rendered form gets a fresh timestamp (the typed text stays)."""
+        """A re-rendered form gets a fresh timestamp (the typed text stays);
+        the answer to a POST is this visitor's alone."""
         data = self.data.copy()
         data["ts"] = sign_timestamp()
         self.data = data

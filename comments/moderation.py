@@ -140,6 +140,7 @@ def decide(
     ip: str | None,
     honeypot: str,
     form_age: float | None,
+    form_age_measured: bool = True,
     is_moderator: bool = False,
 ) -> Decision:
     """Apply the policy to a comment about to be stored."""
@@ -147,10 +148,15 @@ def decide(
     # 1. Bots: the hidden field is filled, or the form came back too fast.
     if honeypot:
         return Decision(rule="honeypot", status=Comment.Status.SPAM)
-    if form_age is None or form_age < settings.COMMENTS_MIN_SUBMIT_SECONDS:
+    minimum = settings.COMMENTS_MIN_SUBMIT_SECONDS
+    if form_age is None or form_age < minimum:
         # Maybe a bot, maybe a fast typist or a form kept open elsewhere: a
         # moderator decides (the rule says why it waits), it is never binned.
         return Decision(rule="too-fast", status=Comment.Status.PENDING)
+    if minimum > 0 and not form_age_measured:
+        # The form's time came from a page a cache may have served to many
+        # (no JavaScript fetched this visitor's own): no fill time to judge.
+        return Decision(rule="form-time-unknown", status=Comment.Status.PENDING)
 
     facts = _facts(
         email=email,

@@ -106,6 +106,7 @@ def comment_submit(
     user_agent: str = "",
     honeypot: str = "",
     form_age: float | None = None,
+    form_age_measured: bool = True,
     user=None,
 ) -> Submission:
     """Run the moderation policy and store the comment unless it is refused."""
@@ -120,6 +121,7 @@ def comment_submit(
                 ip=ip,
                 honeypot=honeypot,
                 form_age=form_age,
+                form_age_measured=form_age_measured,
                 is_moderator=is_moderator,
             )
             if decision.refused:

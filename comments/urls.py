@@ -6,4 +6,5 @@ app_name = "comments"
 
 urlpatterns = [
     path("comments/post/<int:article_pk>/", views.comment_post, name="post"),
+    path("comments/form-time/", views.form_time, name="form_time"),
 ]

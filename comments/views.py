@@ -1,12 +1,13 @@
 from django.conf import settings
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from articles.views import ArticleDetailView, published_article
 
 from . import moderation, services
-from .forms import FORM_MAX_AGE, CommentForm
+from .forms import FORM_MAX_AGE, CommentForm, sign_timestamp
 from .models import Comment
 from .sql import fetch_one_prepared
 from .visitor import MAX_PENDING_IDS, client_ip, own_comment_ids, remember_visitor
@@ -53,6 +54,15 @@ def comment_page(comment: Comment, own_ids) -> int:
     return count // settings.COMMENTS_PER_PAGE + 1
 
 
+@never_cache
+@require_GET
+def form_time(request):
+    """A signed "now" for this visitor's comment form, fetched by comments.js
+    when they start writing: the too-fast rule then measures their own fill
+    time even on a page that came from a cache."""
+    return JsonResponse({"ts": sign_timestamp()})
+
+
 @require_POST
 def comment_post(request, article_pk: int):
     """Take a comment from the form under an article (POST/redirect/GET)."""
@@ -69,8 +79,8 @@ def comment_post(request, article_pk: int):
         form.renew_timestamp()
         return render_article_with_form(request, article, form, status=400)
     data = form.cleaned_data
-    age = form.age()
-    if age is not None and age > FORM_MAX_AGE:
+    timing = form.timing()
+    if timing.age is not None and timing.age > FORM_MAX_AGE:
         form.add_error(None, "This form has expired. Please post your comment again.")
         form.renew_timestamp()
         return render_article_with_form(request, article, form, status=400)
@@ -94,7 +104,8 @@ def comment_post(request, article_pk: int):
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         honeypot=data["website"],
-        form_age=age,
+        form_age=timing.age,
+        form_age_measured=timing.measured,
         user=user,
     )
     if result.decision.refused:

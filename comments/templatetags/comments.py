@@ -153,7 +153,7 @@ def _form_html(request, article, form) -> str:
         lambda: _render_form(CommentForm(initial={"ts": _FORM_TS}), _FORM_CSRF, action),
     )
     return mark_safe(
-        html.replace(_FORM_CSRF, token).replace(_FORM_TS, sign_timestamp())
+        html.replace(_FORM_CSRF, token).replace(_FORM_TS, sign_timestamp(shared=True))
     )
 
 

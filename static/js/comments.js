@@ -24,3 +24,19 @@ document.addEventListener("click", (event) => {
 // it into view, as the form sits below a long article and thread.
 const answer = document.querySelector("#respond [autofocus]");
 if (answer) answer.scrollIntoView({ block: "center", behavior: "instant" });
+
+// The too-fast rule needs the time *this* visitor got the form, but the page
+// may have come from a cache: when they start writing, fetch their own.
+// Without JavaScript the server cannot tell, and holds the comment for a
+// moderator instead.
+const commentForm = document.getElementById("comment-form");
+if (commentForm && commentForm.dataset.timeUrl) {
+  commentForm.addEventListener("focusin", () => {
+    fetch(commentForm.dataset.timeUrl, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => {
+        if (data && data.ts) commentForm.querySelector("input[name=ts]").value = data.ts;
+      })
+      .catch(() => {});
+  }, { once: true });
+}

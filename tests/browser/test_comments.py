@@ -124,3 +124,26 @@ def test_a_refused_comment_is_answered_at_the_form(
     expect(page.locator("textarea[name=body]")).to_have_value(typed)
     assert not Comment.objects.filter(body=typed).exists()
     page.screenshot(path=screenshot_dir / f"refused-{refusal}-at-form.png")
+
+
+def test_writing_fetches_the_visitors_own_form_time(live_server, page, settings):
+    """comments.js swaps the page's shared form time for this visitor's when
+    they start writing, so the too-fast rule measures them (here: posting at
+    once is held as too fast, not as unknown)."""
+    from comments.models import Comment
+
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 3
+    article = ArticleFactory()
+    page.goto(live_server.url + article.get_absolute_url())
+    ts = page.locator("input[name=ts]")
+    shared = ts.input_value()
+    page.click("textarea[name=body]")
+    page.wait_for_function(
+        "old => document.querySelector('input[name=ts]').value !== old", arg=shared
+    )
+    page.fill("textarea[name=body]", "Posted at once.")
+    page.fill("input[name=name]", "Ana Souza")
+    page.fill("input[name=email]", "ana@example.com")
+    page.click("#comment-form input[type=submit]")
+    expect(page.get_by_text("Your comment is awaiting moderation.")).to_be_visible()
+    assert Comment.objects.get(body="Posted at once.").rule == "too-fast"

@@ -272,3 +272,19 @@ def test_the_policy_statement_is_prepared_once_per_connection(article, settings)
             ["%comments_bannedcommenter%"],
         )
         assert cursor.fetchone()[0] == 1
+
+
+def test_a_shared_page_time_is_held_as_unknown(article, settings):
+    """A form time from a page a cache may serve to many says nothing about
+    this visitor: held for a moderator under its own rule, never approved."""
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 3
+    result = submit(article, form_age=60, form_age_measured=False)
+    assert (result.comment.status, result.comment.rule) == (
+        "pending",
+        "form-time-unknown",
+    )
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0  # the rule switched off
+    other = submit(
+        ArticleFactory(), email="b@example.com", ip="192.0.2.7", form_age_measured=False
+    )
+    assert other.comment.rule != "form-time-unknown"

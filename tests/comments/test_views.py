@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
@@ -324,3 +325,45 @@ def test_redirect_page_counts_approved_and_own_pending_comments_before(article):
     reply = CommentFactory(article=article, parent=mine, pending=True)
     # A reply sits on its root's page: 49 approved before the root.
     assert comment_page(reply, [reply.pk, mine.pk]) == 1
+
+
+def form_fields(html: str) -> dict:
+    return dict(re.findall(r'name="(csrfmiddlewaretoken|ts)" value="([^"]*)"', html))
+
+
+def test_posting_at_once_from_a_cached_page_is_not_passed_as_slow(article, settings):
+    """The page (and its form time) came from the page cache a while ago: a
+    bot posting the instant it fetched it must not look like a slow human."""
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 3
+    url = article.get_absolute_url()
+    Client().get(url)
+    with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
+        bot = Client()
+        page = bot.get(url)
+        assert page["X-Page-Cache"] == "hit"
+        fields = form_fields(page.content.decode())
+        response = bot.post(
+            f"/comments/post/{article.pk}/",
+            {"name": "Bot", "email": "bot@example.com", "body": "Buy now", **fields},
+            REMOTE_ADDR="203.0.113.66",
+        )
+    assert response.status_code == 303
+    comment = Comment.objects.get(email="bot@example.com")
+    assert (comment.status, comment.rule) == ("pending", "form-time-unknown")
+
+
+def test_the_visitors_own_form_time_measures_the_fill_time(article, settings):
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 3
+    reader = Client()
+    page = reader.get(article.get_absolute_url())
+    fields = form_fields(page.content.decode())
+    timed = reader.get("/comments/form-time/")
+    assert timed.status_code == 200 and "no-cache" in timed["Cache-Control"]
+    fields["ts"] = timed.json()["ts"]
+    data = {"name": "Ana", "email": "ana@example.com", "body": "Quick", **fields}
+    reader.post(f"/comments/post/{article.pk}/", data, REMOTE_ADDR="198.51.100.7")
+    assert Comment.objects.get(body="Quick").rule == "too-fast"
+    with time_machine.travel(timezone.now() + timedelta(seconds=20), tick=False):
+        data["body"] = "Thought it over"
+        reader.post(f"/comments/post/{article.pk}/", data, REMOTE_ADDR="198.51.100.8")
+    assert Comment.objects.get(body="Thought it over").rule == "default"
