@@ -141,9 +141,12 @@ def test_comments_closed_by_switch(client, post_comment):
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Comments are closed." in html
     assert 'name="body"' not in html
-    response = post_comment(article)
+    response = post_comment(article, body="Typed <before> they closed")
     assert response.status_code == 403
     assert Comment.objects.count() == 0
+    html = response.content.decode()
+    assert html.count("Comments are closed.") == 1
+    assert "Typed &lt;before&gt; they closed</textarea>" in html  # kept, escaped
 
 
 def test_comments_close_automatically_after_n_days(client, post_comment, settings):
