@@ -37,9 +37,22 @@ def fit(model, field: str, value: str) -> str:
     return value[: model._meta.get_field(field).max_length]
 
 
+def make_slug(value: str, max_length: int) -> str:
+    """A slug of `value` in its own script (Chinese, Arabic, Portuguese…: any
+    letters and digits, lower-cased, words joined by "-"), cut at a word
+    boundary when one is in the second half of `max_length`."""
+    slug = slugify(value, allow_unicode=True)
+    if len(slug) > max_length:
+        slug = slug[:max_length]
+        cut = slug.rfind("-")
+        if cut > max_length // 2:
+            slug = slug[:cut]
+    return slug.strip("-")
+
+
 def unique_slug(model, value: str, *, instance=None, max_length: int = 50, **scope):
     """A slug of `value` not yet used by another `model` row within `scope`."""
-    base = slugify(value)[:max_length].strip("-") or "item"
+    base = make_slug(value, max_length) or "item"
     slug, n = base, 2
     others = model.objects.filter(**scope)
     if instance is not None and instance.pk:
@@ -53,7 +66,7 @@ def unique_slug(model, value: str, *, instance=None, max_length: int = 50, **sco
 
 class Section(models.Model):
     name = models.CharField(max_length=80, unique=True)
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(allow_unicode=True, max_length=80, unique=True)
     description = models.TextField(
         blank=True, help_text="Shown on the section page and in its feed."
     )
@@ -74,7 +87,7 @@ class Section(models.Model):
 
 class Tag(models.Model):
     name = models.CharField(max_length=80, unique=True)
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(allow_unicode=True, max_length=80, unique=True)
 
     class Meta:
         ordering = ["name"]
@@ -102,7 +115,10 @@ class AuthorProfile(models.Model):
         max_length=120, help_text="The name printed in bylines and the author box."
     )
     slug = models.SlugField(
-        max_length=120, unique=True, help_text="Part of the author page address."
+        allow_unicode=True,
+        max_length=120,
+        unique=True,
+        help_text="Part of the author page address.",
     )
     job_title = models.CharField(max_length=120, blank=True)
     bio = models.TextField(
@@ -285,6 +301,7 @@ class Article(models.Model):
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
+        allow_unicode=True,
         max_length=200,
         help_text="Part of the address; unique per publication date. Changing it "
         "after publishing breaks existing links.",
@@ -429,7 +446,7 @@ class Article(models.Model):
         self.body = sanitize_html(self.body)
         self.body_text = html_to_text(self.body)
         if not self.slug:
-            self.slug = slugify(self.title)[:200] or "article"
+            self.slug = make_slug(self.title, 200) or "article"
         self.pub_date = (
             timezone.localdate(self.published_at) if self.published_at else None
         )

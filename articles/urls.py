@@ -29,23 +29,40 @@ class TwoDigits:
 
 register_converter(TwoDigits, "dd")
 
+
+class UnicodeSlug:
+    """Slugs in any script (SlugField(allow_unicode=True)): letters, digits,
+    "_" and "-". Django decodes the percent-encoded request path first, so
+    either hex case reaches the page; reverse() encodes it again."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(UnicodeSlug, "uslug")
+
 app_name = "articles"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path(
-        "<int:year>/<dd:month>/<dd:day>/<slug:slug>/",
+        "<int:year>/<dd:month>/<dd:day>/<uslug:slug>/",
         views.ArticleDetailView.as_view(),
         name="detail",
     ),
     path("preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),
-    path("section/<slug:slug>/", views.SectionView.as_view(), name="section"),
-    path("section/<slug:slug>/feed/", feeds.SectionFeed(), name="section_rss"),
-    path("section/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="section_atom"),
-    path("tag/<slug:slug>/", views.TagView.as_view(), name="tag"),
-    path("authors/<slug:slug>/", views.AuthorView.as_view(), name="author"),
-    path("authors/<slug:slug>/feed/", feeds.AuthorFeed(), name="author_rss"),
-    path("authors/<slug:slug>/atom/", feeds.AuthorAtomFeed(), name="author_atom"),
+    path("section/<uslug:slug>/", views.SectionView.as_view(), name="section"),
+    path("section/<uslug:slug>/feed/", feeds.SectionFeed(), name="section_rss"),
+    path("section/<uslug:slug>/atom/", feeds.SectionAtomFeed(), name="section_atom"),
+    path("tag/<uslug:slug>/", views.TagView.as_view(), name="tag"),
+    path("authors/<uslug:slug>/", views.AuthorView.as_view(), name="author"),
+    path("authors/<uslug:slug>/feed/", feeds.AuthorFeed(), name="author_rss"),
+    path("authors/<uslug:slug>/atom/", feeds.AuthorAtomFeed(), name="author_atom"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("feed/", feeds.LatestArticlesFeed(), name="rss"),
     path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="atom"),

@@ -2,6 +2,9 @@
 
 import html
 import re
+from urllib.parse import unquote
+
+from articles.models import make_slug
 
 BLOCK_TAGS = (
     "table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|"
@@ -82,3 +85,9 @@ def comment_text(content: str) -> str:
     text = _PARA_END.sub("\n\n", text)
     text = html.unescape(_TAG.sub("", text))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def wordpress_slug(value: str | None, max_length: int) -> str:
+    """A WordPress slug as WordPress shows it: exports percent-encode
+    non-ASCII slugs ("%d8%a7%d8%b1…"); decoded, in its own script."""
+    return make_slug(unquote(value or ""), max_length)

@@ -1,4 +1,5 @@
 from django.http import HttpResponsePermanentRedirect
+from django.utils.encoding import iri_to_uri
 
 from articles.models import Article
 
@@ -19,7 +20,7 @@ class LegacyRedirectMiddleware:
         response = self.get_response(request)
         if response.status_code == 404:
             redirect = self._redirect(request.path)
-            if redirect is not None and redirect.url != request.path:
+            if redirect is not None and redirect.url != iri_to_uri(request.path):
                 return redirect
         return response
 

@@ -4,13 +4,12 @@ source credits and old links."""
 import html
 import logging
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils.text import slugify
 
 from articles.invalidation import article_tags, invalidate
 from articles.models import (
@@ -19,12 +18,13 @@ from articles.models import (
     AuthorProfile,
     Section,
     fit,
+    make_slug,
     unique_slug,
 )
 from articles.services import article_refresh_renditions, article_set_authors
 
 from . import wxr
-from .content import post_body
+from .content import post_body, wordpress_slug
 from .models import ImportedObject, LegacyRedirect
 from .phpserial import PHPSerializeError
 from .phpserial import loads as php_loads
@@ -45,8 +45,10 @@ POST_STATUS = {
 
 
 def _path(url: str) -> str:
+    """An old link's path (and query), decoded as Django decodes a request's
+    path, so "/%d8%a7…/" and "/%D8%A7…/" both find it."""
     parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    return unquote(parts.path) + (f"?{parts.query}" if parts.query else "")
 
 
 def source_credit(meta: dict, *, item: str, report: Report) -> tuple[str, str]:
@@ -77,9 +79,9 @@ class PostImport:
     def _section_for(self, item, label):
         for domain, nicename, name in item.categories:
             if domain == "category":
-                section = self.sections.get(nicename) or self.sections.get(
-                    f"name:{name}"
-                )
+                section = self.sections.get(
+                    wordpress_slug(nicename, 80)
+                ) or self.sections.get(f"name:{name}")
                 if section:
                     return section
         section, _ = Section.objects.get_or_create(
@@ -171,9 +173,9 @@ class PostImport:
         article.source_name = source_name
         article.source_url = source_url
         article.comments_open = item.get("wp:comment_status", "open") == "open"
-        slug = fit(Article, "slug", slugify(item.get("wp:post_name") or "")) or fit(
-            Article, "slug", slugify(title)
-        )
+        # WordPress's own slug, decoded from the export's percent-encoding
+        # (an Arabic or Chinese slug stays readable, and the address the same).
+        slug = wordpress_slug(item.get("wp:post_name"), 200) or make_slug(title, 200)
         scope = {"pub_date": published_at.date()} if published_at else {"pk__in": []}
         article.slug = unique_slug(
             Article, slug or "article", instance=article, max_length=200, **scope
@@ -182,11 +184,12 @@ class PostImport:
         if created and author is not None:
             article.created_by = author.user
         article.save()
-        tags = [
-            self.tags[nicename]
+        slugs = [
+            wordpress_slug(nicename, 80)
             for domain, nicename, _ in item.categories
-            if domain == "post_tag" and nicename in self.tags
+            if domain == "post_tag"
         ]
+        tags = [self.tags[slug] for slug in slugs if slug in self.tags]
         if created:
             Article.tags.through.objects.bulk_create(
                 Article.tags.through(article_id=article.pk, tag_id=tag.pk)

@@ -3,16 +3,17 @@
 import html
 
 from django.contrib.auth import get_user_model
-from django.utils.text import slugify
 
 from articles.models import (
     AuthorProfile,
     Section,
     Tag,
     fit,
+    make_slug,
     unique_slug,
 )
 
+from .content import wordpress_slug
 from .models import ImportedObject
 from .wxr import checksum
 
@@ -67,7 +68,7 @@ class TermImport:
 
     def _import_categories(self, categories):
         for position, data in enumerate(categories):
-            slug = data.get("wp:category_nicename", "")
+            slug = wordpress_slug(data.get("wp:category_nicename"), 80)
             name = html.unescape(data.get("wp:cat_name", "") or slug)
             parent = data.get("wp:category_parent", "")
             digest = checksum(data)
@@ -111,7 +112,7 @@ class TermImport:
 
     def _import_tags(self, tags):
         for data in tags:
-            slug = data.get("wp:tag_slug", "")
+            slug = wordpress_slug(data.get("wp:tag_slug"), 80)
             name = fit(Tag, "name", html.unescape(data.get("wp:tag_name", "") or slug))
             digest = checksum(data)
             tag, outcome = self._term(Kind.TAG, Tag, slug, name, digest)
@@ -128,4 +129,5 @@ class TermImport:
 
 def _slug(model, slug: str, name: str) -> str:
     """WordPress's slug, or one made from the name, within the field."""
-    return fit(model, "slug", slug) or fit(model, "slug", slugify(name))
+    max_length = model._meta.get_field("slug").max_length
+    return make_slug(slug, max_length) or make_slug(name, max_length)

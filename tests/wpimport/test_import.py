@@ -1,6 +1,7 @@
 import re
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -287,3 +288,34 @@ def test_a_repeated_comment_is_kept_as_wordpress_shows_it(media_root, tmp_path):
     assert report.counts["comments"]["created"] == 60
     assert Comment.objects.filter(status="approved").count() == 49
     assert Comment.objects.filter(body=comment_text(body.group(1))).count() == 2
+
+
+def test_encoded_slugs_are_kept_as_wordpress_shows_them(client, media_root, tmp_path):
+    """A multilingual site's export percent-encodes non-ASCII slugs (lower-
+    case hex): the article, its tag and its old link keep WordPress's
+    address, decoded, and every page answers (no NoReverseMatch)."""
+    arabic = "ارتفاع-أسعار-الهواتف"
+    chinese = "科技"
+    encoded = quote(arabic).lower()
+    text = EXPORT.read_text(encoding="utf-8")
+    text = text.replace(
+        "<wp:post_name><![CDATA[xiaomi-and-leica-open-a-joint-optical-institute]]>",
+        f"<wp:post_name><![CDATA[{encoded}]]>",
+    ).replace(
+        "/2024/02/20/xiaomi-and-leica-open-a-joint-optical-institute/</link>",
+        f"/2024/02/20/{encoded}/</link>",
+    )
+    text = text.replace(
+        "<wp:tag_slug><![CDATA[xiaomi]]>", f"<wp:tag_slug><![CDATA[{quote(chinese)}]]>"
+    ).replace('nicename="xiaomi"', f'nicename="{quote(chinese).lower()}"')
+    export = tmp_path / "multilingual.xml"
+    export.write_text(text, encoding="utf-8")
+    wordpress_import(path=export, media_dir=UPLOADS)
+    article = Article.objects.get(slug=arabic)
+    assert article.tags.filter(slug=chinese).exists()
+    assert client.get(article.get_absolute_url()).status_code == 200
+    old = f"/2024/02/20/{encoded}/"  # WordPress's link, lower-case hex
+    assert client.get(old).status_code == 200  # the same address
+    assert (
+        client.get(Tag.objects.get(slug=chinese).get_absolute_url()).status_code == 200
+    )
