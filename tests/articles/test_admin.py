@@ -361,3 +361,15 @@ def test_changelist_queries_do_not_grow_per_row(
         assert (
             client.get(reverse("admin:articles_article_changelist")).status_code == 200
         )
+
+
+def test_a_unicode_slug_saves(client, people):
+    """A Chinese slug typed or prepopulated was refused ("Enter a valid slug")."""
+    client.force_login(people["Editor"])
+    section = SectionFactory()
+    response = client.post(
+        reverse("admin:articles_article_add"),
+        form_data(section, title="小米与徕卡合作", slug="小米与徕卡合作"),
+    )
+    assert response.status_code == 302
+    assert Article.objects.filter(slug="小米与徕卡合作").exists()

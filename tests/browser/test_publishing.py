@@ -154,3 +154,23 @@ def test_journalist_to_editor_to_reader(
         path=screenshot_dir / "article-page-phone.png", full_page=True
     )
     reader.close()
+
+
+@pytest.mark.parametrize(
+    ("headline", "slug"),
+    [
+        ("小米与徕卡合作成立光学研究院", "小米与徕卡合作成立光学研究院"),
+        ("ارتفاع أسعار الهواتف", "ارتفاع-أسعار-الهواتف"),
+    ],
+)
+def test_a_non_latin_headline_gets_a_readable_slug_in_the_admin(
+    live_server, page, roles, login, headline, slug
+):
+    """The admin's slug prepopulation keeps the headline's script (it left a
+    Chinese slug empty and transliterated Arabic to Latin letters)."""
+    UserFactory(username="erin", groups="Editor")
+    login(page, "erin")
+    page.goto(live_server.url + "/admin/articles/article/add/")
+    page.locator("#id_title").press_sequentially(headline)
+    page.keyboard.press("Tab")  # on to the next field, as an editor does
+    expect(page.locator("#id_slug")).to_have_value(slug)
