@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.text import slugify
 
 from articles.invalidation import article_tags, invalidate
 from articles.models import (
@@ -129,7 +130,8 @@ class PostImport:
                 created = article is None
                 before = self.report.total("created") + self.report.total("updated")
                 if not created and known.checksum == digest:
-                    self.report.count("articles", "unchanged")
+                    moved = self._repair_mangled_slug(item, article)
+                    self.report.count("articles", "updated" if moved else "unchanged")
                 else:
                     article = self._save_article(item, article, label)
                     self._remember(Kind.POST, item.id, article.pk, digest)
@@ -144,6 +146,24 @@ class PostImport:
             self.report.count("articles", "failed")
             self.report.warn(label, f"not imported: {error!r}")
 
+    def _repair_mangled_slug(self, item, article) -> bool:
+        """Importers before 2026-12 turned a percent-encoded WordPress slug
+        into a hex string ("%d8%a7…" became "d8a7…"): move such an article
+        to WordPress's own address, even when the item is unchanged. Only a
+        slug exactly as they made it is touched (an editor's choice stays)."""
+        name = item.get("wp:post_name") or ""
+        proper = wordpress_slug(name, 200)
+        if "%" not in name or not proper or article.slug != slugify(name)[:200]:
+            return False
+        old_path = _published_path(article)
+        scope = {"pub_date": article.pub_date} if article.pub_date else {"pk__in": []}
+        article.slug = unique_slug(
+            Article, proper, instance=article, max_length=200, **scope
+        )
+        article.save(update_fields=["slug"])
+        _keep_old_address(article, old_path)
+        return True
+
     def _save_article(self, item, article, label) -> Article:
         wp_status = item.get("wp:status")
         status = POST_STATUS.get(wp_status, Article.Status.DRAFT)
@@ -157,6 +177,7 @@ class PostImport:
         published_at = parse_gmt(item.get("wp:post_date_gmt"))
         if status == Article.Status.PUBLISHED and published_at is None:
             published_at = parse_gmt(item.get("wp:post_date"))
+        old_path = _published_path(article)
         title = html.unescape(item.get("title")).strip() or f"Untitled {item.id}"
         source_name, source_url = source_credit(
             item.meta, item=label, report=self.report
@@ -217,6 +238,7 @@ class PostImport:
             unique_fields=["old_path"],
             update_fields=["article"],
         )
+        _keep_old_address(article, old_path)
         return article
 
     def _media_file(self, relative: str) -> Path | None:
@@ -282,3 +304,20 @@ class PostImport:
                 body = body[:index] + default_storage.url(name) + body[end:]
             start = index + 1
         return body
+
+
+def _published_path(article) -> str | None:
+    """The article's current address (decoded), if it has one yet."""
+    if article is None or not article.pk or not article.pub_date:
+        return None
+    return unquote(article.get_absolute_url())
+
+
+def _keep_old_address(article, old_path: str | None) -> None:
+    """An import moved `article`: its former address answers 301 to the new
+    one (wpimport.middleware), as WordPress's own old links do."""
+    if old_path and old_path != _published_path(article):
+        LegacyRedirect.objects.update_or_create(
+            old_path=fit(LegacyRedirect, "old_path", old_path),
+            defaults={"article": article},
+        )
