@@ -105,6 +105,7 @@ class ArticleAdminForm(forms.ModelForm):
             "source_url",
             "status",
             "published_at",
+            "language",
             "is_featured",
             "comments_open",
         ]
@@ -179,7 +180,7 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["image_preview", "created_by", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "standfirst", "body"]}),
-        ("Section and tags", {"fields": ["section", "tags"]}),
+        ("Section, tags and language", {"fields": ["section", "tags", "language"]}),
         (
             "Featured image",
             {

@@ -1,4 +1,4 @@
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -14,12 +14,36 @@ from django.db.models import Exists, F, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language_info
 from django_prose_editor.fields import ProseEditorField
 
 from .html import html_to_text, sanitize_html
 from .validators import article_image_path, author_photo_path, validate_image
 
 IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
+
+# A story's language: any of Django's languages (codes such as "pt-br", "ar",
+# "zh-hans"); the default is the site's.
+LANGUAGE_CHOICES = global_settings.LANGUAGES
+
+
+def language_code(value: str | None) -> str | None:
+    """One of LANGUAGE_CHOICES for a language tag as others write it ("en-US",
+    "pt_BR", "zh-CN", "ar"), or None."""
+    known = {code for code, _ in LANGUAGE_CHOICES}
+    tag = (value or "").strip().lower().replace("_", "-")
+    aliases = {"zh-cn": "zh-hans", "zh-sg": "zh-hans", "zh-tw": "zh-hant"}
+    tag = aliases.get(tag, tag)
+    if tag in known:
+        return tag
+    base = tag.split("-")[0]
+    return base if base in known else None
+
+
+def site_language() -> str:
+    """The default language of a new story: the site's."""
+    return language_code(settings.LANGUAGE_CODE) or "en"
+
 
 # Publishing, scheduling and unpublishing: editors (the Editor role) only.
 PUBLISH_CODENAME = "publish_article"
@@ -394,6 +418,14 @@ class Article(models.Model):
         related_name="+",
         editable=False,
     )
+    language = models.CharField(
+        max_length=15,
+        choices=LANGUAGE_CHOICES,
+        default=site_language,
+        help_text="The language the story is written in: browsers, screen readers "
+        "and search engines read it in that language (right to left for Arabic, "
+        "Hebrew, Persian and Urdu).",
+    )
     is_featured = models.BooleanField(
         "lead story",
         default=False,
@@ -467,6 +499,14 @@ class Article(models.Model):
                 "slug": self.slug,
             },
         )
+
+    @property
+    def text_direction(self) -> str:
+        """ "rtl" for a right-to-left language, else "ltr"."""
+        try:
+            return "rtl" if get_language_info(self.language)["bidi"] else "ltr"
+        except KeyError:
+            return "ltr"
 
     @property
     def share_image_url(self) -> str:

@@ -299,6 +299,7 @@ def news_article_jsonld(article, authors, request) -> str:
             for author in authors
         ],
         "articleSection": article.section.name,
+        "inLanguage": article.language,
         "publisher": {
             "@type": "Organization",
             "name": settings.NEWSROOM_SITE_NAME,

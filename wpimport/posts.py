@@ -19,6 +19,7 @@ from articles.models import (
     AuthorProfile,
     Section,
     fit,
+    language_code,
     make_slug,
     unique_slug,
 )
@@ -184,6 +185,9 @@ class PostImport:
         )
         created = article is None
         article = article or Article()
+        # The site's language from the export (WordPress writes one for all
+        # posts); unknown or absent: the article keeps its own.
+        article.language = language_code(self.site.get("language")) or article.language
         article.title = fit(Article, "title", title)
         standfirst = html.unescape(item.get("excerpt:encoded")).strip()
         article.standfirst = fit(Article, "standfirst", standfirst)

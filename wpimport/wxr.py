@@ -114,7 +114,12 @@ def read(path) -> Iterator[tuple[str, object]]:
                         raise NotWXR("the root element is not <rss>")
                     seen_rss = True
                 continue
-            if name in {"wp:wxr_version", "wp:base_site_url", "wp:base_blog_url"}:
+            if name in {
+                "wp:wxr_version",
+                "wp:base_site_url",
+                "wp:base_blog_url",
+                "language",
+            }:
                 site[name] = _text(element)
             elif name == "wp:author":
                 yield "author", _flat(element)

@@ -36,6 +36,7 @@ def form_data(section, **overrides):
         "section": section.pk,
         "status": Article.Status.DRAFT,
         "comments_open": "on",
+        "language": "en",  # the select's default, as a browser sends it
         "bylines-TOTAL_FORMS": "0",
         "bylines-INITIAL_FORMS": "0",
         "bylines-MIN_NUM_FORMS": "0",

@@ -117,3 +117,28 @@ def test_header_fits_the_screen_with_30_sections(
         box = page.get_by_role("searchbox").bounding_box()
         assert box and 0 <= box["x"] and box["x"] + box["width"] <= width, box
     page.screenshot(path=screenshot_dir / f"header-30-sections-{width}.png")
+
+
+def test_an_arabic_story_at_phone_width(live_server, page: Page, roles, screenshot_dir):
+    """Right to left and within the screen at 390 px (and at 1280)."""
+    from tests.factories import ArticleFactory
+
+    article = ArticleFactory(
+        title="ارتفاع أسعار الهواتف الذكية في العالم العربي هذا العام",
+        standfirst="تقرير جديد يرصد تغير الأسعار في اثنتي عشرة دولة.",
+        body="<p>"
+        + "ارتفعت أسعار الهواتف الذكية بنسبة كبيرة خلال العام. " * 12
+        + "</p>",
+        language="ar",
+    )
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(live_server.url + article.get_absolute_url())
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        body = page.locator(".story .article-body p").first
+        assert body.evaluate("el => getComputedStyle(el).direction") == "rtl"
+        box, story = body.bounding_box(), page.locator(".story").bounding_box()
+        assert box["x"] + box["width"] == pytest.approx(
+            story["x"] + story["width"], abs=2
+        )
+        page.screenshot(path=screenshot_dir / f"arabic-story-{width}.png")

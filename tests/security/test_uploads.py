@@ -27,6 +27,7 @@ def post_image(client, upload, **extra):
         "status": "draft",
         "featured_image": upload,
         "featured_image_alt": "Alt",
+        "language": "en",  # the select's default, as a browser sends it
         "bylines-TOTAL_FORMS": "0",
         "bylines-INITIAL_FORMS": "0",
         "bylines-MIN_NUM_FORMS": "0",

@@ -350,3 +350,16 @@ def test_reimport_moves_slugs_an_earlier_importer_mangled(client, media_root, tm
     Article.objects.filter(pk=article.pk).update(slug="chosen-by-the-desk")
     wordpress_import(path=export, media_dir=UPLOADS)
     assert Article.objects.get(pk=article.pk).slug == "chosen-by-the-desk"
+
+
+def test_the_exports_language_becomes_the_stories(media_root, tmp_path):
+    wordpress_import(path=EXPORT, media_dir=UPLOADS)  # <language>en-US</language>
+    assert set(Article.objects.values_list("language", flat=True)) == {"en"}
+    text = EXPORT.read_text(encoding="utf-8").replace(
+        "<language>en-US</language>", "<language>pt-BR</language>"
+    )
+    export = tmp_path / "brazilian.xml"
+    export.write_text(text, encoding="utf-8")
+    Article.objects.all().delete()
+    wordpress_import(path=export, media_dir=UPLOADS)
+    assert set(Article.objects.values_list("language", flat=True)) == {"pt-br"}

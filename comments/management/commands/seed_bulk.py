@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from articles.models import Article, AuthorProfile, Section, Tag
+from articles.models import Article, AuthorProfile, Section, Tag, site_language
 from comments.models import MAX_DEPTH
 
 WORDS = (
@@ -129,8 +129,10 @@ class Command(BaseCommand):
             "id, title, slug, standfirst, body, body_text, featured_image, "
             "featured_image_renditions, featured_image_alt, featured_image_caption, "
             "featured_image_credit, section_id, source_name, source_url, status, "
-            "published_at, pub_date, created_at, updated_at, is_featured, comments_open"
+            "published_at, pub_date, created_at, updated_at, is_featured, "
+            "comments_open, language"
         )
+        language = site_language()
         with connection.cursor() as cursor:
             with cursor.copy(f"COPY articles_article ({columns}) FROM STDIN") as copy:
                 for n in range(count):
@@ -167,6 +169,7 @@ class Command(BaseCommand):
                             at or now,
                             False,
                             True,
+                            language,
                         )
                     )
                     ids.append(pk)
