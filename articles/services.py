@@ -40,11 +40,13 @@ def article_set_status(
     article Published (now, or scheduled for a future `at`) or take a
     published one off; Published with no time means now. Raises
     PermissionDenied."""
-    was_published = article.pk is not None and (
-        Article.objects.filter(pk=article.pk, status=Article.Status.PUBLISHED).exists()
-    )
     publishing = status == Article.Status.PUBLISHED
-    if (publishing or was_published) and not can_publish(user):
+    if not can_publish(user) and (
+        publishing
+        or Article.objects.filter(
+            pk=article.pk, status=Article.Status.PUBLISHED
+        ).exists()
+    ):
         raise PermissionDenied("Only editors can publish, schedule or unpublish.")
     article.status = status
     if publishing:

@@ -95,7 +95,7 @@ class TermImport:
         found = model.objects.filter(pk=known.object_id).first() if known else None
         if found is not None and known.checksum == digest:
             return found, "unchanged"
-        found = found or model.objects.filter(slug=fit(model, "slug", slug)).first()
+        found = found or model.objects.filter(slug=slug).first()
         if found is not None:
             return found, "updated"
         return model(slug=_slug(model, slug, name)), "created"
@@ -128,6 +128,6 @@ class TermImport:
 
 
 def _slug(model, slug: str, name: str) -> str:
-    """WordPress's slug, or one made from the name, within the field."""
-    max_length = model._meta.get_field("slug").max_length
-    return make_slug(slug, max_length) or make_slug(name, max_length)
+    """WordPress's slug (already made by wordpress_slug), or one made from
+    the name when WordPress gave none."""
+    return slug or make_slug(name, model._meta.get_field("slug").max_length)
