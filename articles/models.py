@@ -5,12 +5,13 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVector,
+    SearchVectorCombinable,
     SearchVectorField,
 )
 from django.core.files.storage import default_storage
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import Exists, F, Func, OuterRef, Q, TextField, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -38,6 +39,40 @@ def language_code(value: str | None) -> str | None:
         return tag
     base = tag.split("-")[0]
     return base if base in known else None
+
+
+# Full-text search in the story's language. The SQL functions live in the
+# database (articles migration 0008): newsroom_search_config(language) is the
+# PostgreSQL text-search configuration of a language ("portuguese", ...;
+# "simple" where PostgreSQL has none); newsroom_search_text(text) turns
+# typographic punctuation into spaces and writes runs of scripts without
+# spaces between words (Chinese, Japanese, Thai, ...) as overlapping pairs of
+# characters, so a word inside running text is found; newsroom_search_query(q)
+# reads a web-search query in every configuration and joins the readings
+# with OR, each reading paired with its languages' stories (LanguageMark).
+SEARCH_CONFIG = Func(F("language"), function="newsroom_search_config")
+
+
+def _search_words(text) -> Func:
+    """`text` (a field name or an expression) as newsroom_search_text cuts it."""
+    if isinstance(text, str):
+        text = F(text)
+    return Func(text, function="newsroom_search_text", output_field=TextField())
+
+
+class LanguageMark(SearchVectorCombinable, Func):
+    """The story's language as a word of its own (newsroom_search_language)."""
+
+    function = "newsroom_search_language"
+    output_field = SearchVectorField()
+
+
+class EveryLanguageQuery(SearchQuery):
+    """A reader's query as newsroom_search_query reads it (see above)."""
+
+    def __init__(self, value: str):
+        super().__init__(value)
+        self.function = "newsroom_search_query"
 
 
 def site_language() -> str:
@@ -285,18 +320,25 @@ class ArticleQuerySet(models.QuerySet):
         return previous.union(following, related_rows, all=True)
 
     def search(self, query: str):
-        """Articles matching `query` (web-search syntax, English stemming),
-        best first, each with `rank` and a `snippet` whose matches sit
-        between \\x02 and \\x03 (views.highlight turns them into <mark>)."""
-        search = SearchQuery(query, search_type="websearch", config="english")
+        """Articles matching `query` (web-search syntax), best first, each
+        with `rank` and a `snippet` whose matches sit between \\x02 and \\x03
+        (views.highlight turns them into <mark>). The query is read in every
+        language the search knows (newsroom_search_query, articles migration
+        0008) and a story matches when one reading matches its own words."""
+        search = EveryLanguageQuery(query)
         return (
             self.filter(search_vector=search)
             .annotate(
                 rank=SearchRank(F("search_vector"), search),
                 snippet=SearchHeadline(
                     "body_text",
-                    search,
-                    config="english",
+                    # The story's own reading of the query, for highlighting.
+                    SearchQuery(
+                        _search_words(Value(query)),
+                        config=SEARCH_CONFIG,
+                        search_type="websearch",
+                    ),
+                    config=SEARCH_CONFIG,
                     start_sel="\x02",
                     stop_sel="\x03",
                     max_words=35,
@@ -436,9 +478,12 @@ class Article(models.Model):
         default=True, help_text="Untick to close the comment form on this article."
     )
     search_vector = models.GeneratedField(
-        expression=SearchVector("title", weight="A", config="english")
-        + SearchVector("standfirst", weight="B", config="english")
-        + SearchVector("body_text", weight="C", config="english"),
+        expression=SearchVector(
+            _search_words("title"), weight="A", config=SEARCH_CONFIG
+        )
+        + SearchVector(_search_words("standfirst"), weight="B", config=SEARCH_CONFIG)
+        + SearchVector(_search_words("body_text"), weight="C", config=SEARCH_CONFIG)
+        + LanguageMark(F("language")),
         output_field=SearchVectorField(),
         db_persist=True,
     )

@@ -81,6 +81,8 @@ def test_reader_pages_and_queue_use_indexes(bulk):
         tag.get_absolute_url(),
         author.get_absolute_url(),
         f"/search/?q=story+{normal.pk}",  # a rare word: the GIN index
+        "/search/?q=quantum+computing",  # readings paired with their languages
+        "/search/?q=人工智能",  # character pairs
         "/feed/",
         f"/section/{section.slug}/feed/",
         "/news-sitemap.xml",

@@ -1,0 +1,127 @@
+"""Search in each story's language: its stemming, words inside Chinese or
+Japanese running text, typographic punctuation, and no match by another
+language's reading of the query."""
+
+import re
+
+import pytest
+from django.db import connection
+
+from articles.models import Article, make_slug
+from tests.articles.test_admin import form_data
+from tests.factories import ArticleFactory, SectionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def found(client, query: str) -> list[str]:
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+    return re.findall(
+        r'<h2 class="h5[^"]*"><a [^>]*>([^<]+)</a>', response.content.decode()
+    )
+
+
+@pytest.fixture
+def stories():
+    return {
+        "pt": ArticleFactory(
+            title="Corrida espacial chega às operadoras",
+            body="<p>As operadoras brasileiras anunciaram novas ações.</p>",
+            language="pt-br",
+        ),
+        "es": ArticleFactory(
+            title="Las baterías del futuro",
+            body="<p>Los fabricantes prometen baterías más duraderas.</p>",
+            language="es",
+        ),
+        "zh": ArticleFactory(
+            title="小米与徕卡合作成立光学研究院",
+            body="<p>双方表示，人工智能在影像处理中很重要。</p>",
+            language="zh-hans",
+        ),
+        "ja": ArticleFactory(
+            title="東京で新しいスマートフォンが発表された",
+            body="<p>日本語のテキストです。</p>",
+            language="ja",
+        ),
+        "en": ArticleFactory(
+            title="Mark leaves the board",
+            body="<p>“Hello,” she said — it’s the end of an era…</p>",
+            language="en",
+        ),
+    }
+
+
+def titles(*keys, stories):
+    return [stories[k].title for k in keys]
+
+
+def test_a_story_is_stemmed_in_its_own_language(client, stories):
+    # Portuguese stemming: "corridas" and "operadora" meet "Corrida" and
+    # "operadoras".
+    assert titles("pt", stories=stories) == found(client, "corridas")
+    assert titles("pt", stories=stories) == found(client, "operadora")
+    assert titles("es", stories=stories) == found(client, "batería")
+
+
+def test_words_inside_chinese_and_japanese_running_text(client, stories):
+    assert found(client, "人工智能") == titles("zh", stories=stories)
+    assert found(client, "徕卡") == titles("zh", stories=stories)
+    assert found(client, "光学") == titles("zh", stories=stories)
+    assert found(client, "スマートフォン") == titles("ja", stories=stories)
+    assert found(client, "東京") == titles("ja", stories=stories)
+    assert found(client, "人工智能 -影像") == []  # the web-search syntax still holds
+
+
+def test_typographic_punctuation_does_not_glue_to_words(client, stories):
+    assert found(client, "hello") == titles("en", stories=stories)
+    assert found(client, "era") == titles("en", stories=stories)
+    assert found(client, "“end of an era”") == titles("en", stories=stories)
+
+
+def test_another_languages_reading_does_not_match(client, stories):
+    # Danish stems "market" to "mark": an English story about Mark is not
+    # a match for an English query about markets.
+    assert found(client, "market") == []
+    assert found(client, "mark") == titles("en", stories=stories)
+
+
+def test_the_vector_and_the_query_cut_text_the_same_way():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT newsroom_search_text(%s), newsroom_search_config(%s)::text,"
+            " newsroom_search_config(%s)::text",
+            ["人工智能，很重要。ok", "pt-br", "zh-hans"],
+        )
+        text, portuguese, chinese = cursor.fetchone()
+    assert text.split() == ["人工", "工智", "智能", "很重", "重要", "ok"]
+    assert (portuguese, chinese) == ("portuguese", "simple")
+
+
+@pytest.mark.parametrize(
+    ("title", "language", "query"),
+    [
+        ("ارتفاع أسعار الهواتف في العالم العربي", "ar", "الهواتف"),
+        ("小米与徕卡合作成立光学研究院", "zh-hans", "研究院"),
+    ],
+)
+def test_a_story_made_in_the_admin_is_found(client, title, language, query):
+    editor = UserFactory(username="editor", groups="Editor")
+    client.force_login(editor)
+    data = form_data(
+        SectionFactory(),
+        title=title,
+        slug=make_slug(title, 100),  # as the admin's script fills it
+        language=language,
+        body=f"<p>{title}</p>",
+        status=Article.Status.PUBLISHED,
+        published_at_0="2026-01-05",
+        published_at_1="10:00:00",
+    )
+    response = client.post("/admin/articles/article/add/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    article = Article.objects.get()
+    assert article.language == language
+    client.logout()
+    assert found(client, query) == [title]
