@@ -60,6 +60,10 @@ def _search_words(text) -> Func:
     return Func(text, function="newsroom_search_text", output_field=TextField())
 
 
+def _weighted(field: str, weight: str) -> SearchVector:
+    return SearchVector(_search_words(field), weight=weight, config=SEARCH_CONFIG)
+
+
 class LanguageMark(SearchVectorCombinable, Func):
     """The story's language as a word of its own (newsroom_search_language)."""
 
