@@ -1,9 +1,12 @@
-"""RSS 2.0 and Atom feeds: whole site, per section, per author."""
+"""RSS 2.0 and Atom feeds: whole site, per section, per author. The feed is
+in the site's language; each entry says its story's own (Atom's xml:lang,
+Dublin Core's dc:language in RSS)."""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.translation import gettext as _
 
 from .models import Article, AuthorProfile, Section
 from .pagecache import cache_page_tags
@@ -11,10 +14,28 @@ from .pagecache import cache_page_tags
 FEED_SIZE = 30
 
 
+class StoryLanguageRssFeed(Rss201rev2Feed):
+    def rss_attributes(self):
+        return {
+            **super().rss_attributes(),
+            "xmlns:dc": "http://purl.org/dc/elements/1.1/",
+        }
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("dc:language", item["language"])
+
+
+class StoryLanguageAtomFeed(Atom1Feed):
+    def item_attributes(self, item):
+        return {**super().item_attributes(item), "xml:lang": item["language"]}
+
+
 class LatestArticlesFeed(Feed):
     """Newest published articles of the whole site."""
 
     description_template = None
+    feed_type = StoryLanguageRssFeed
 
     def __call__(self, request, *args, **kwargs):
         cache_page_tags(request, "lists")
@@ -27,7 +48,7 @@ class LatestArticlesFeed(Feed):
         return "/"
 
     def description(self, obj=None):
-        return f"Latest news from {settings.NEWSROOM_SITE_NAME}"
+        return _("Latest news from %(site)s") % {"site": settings.NEWSROOM_SITE_NAME}
 
     def articles(self, obj):
         return (
@@ -57,9 +78,12 @@ class LatestArticlesFeed(Feed):
     def item_categories(self, item):
         return [item.section.name]
 
+    def item_extra_kwargs(self, item):
+        return {"language": item.language}
+
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
-    feed_type = Atom1Feed
+    feed_type = StoryLanguageAtomFeed
     subtitle = LatestArticlesFeed.description
 
 
@@ -74,14 +98,16 @@ class SectionFeed(LatestArticlesFeed):
         return obj.get_absolute_url()
 
     def description(self, obj=None):
-        return obj.description or f"Latest {obj.name} articles"
+        return obj.description or _("Latest %(section)s articles") % {
+            "section": obj.name
+        }
 
     def articles(self, obj):
         return super().articles(obj).in_section(obj)
 
 
 class SectionAtomFeed(SectionFeed):
-    feed_type = Atom1Feed
+    feed_type = StoryLanguageAtomFeed
     subtitle = SectionFeed.description
 
 
@@ -96,12 +122,12 @@ class AuthorFeed(LatestArticlesFeed):
         return obj.get_absolute_url()
 
     def description(self, obj=None):
-        return f"Articles by {obj.display_name}"
+        return _("Articles by %(name)s") % {"name": obj.display_name}
 
     def articles(self, obj):
         return super().articles(obj).by_author(obj)
 
 
 class AuthorAtomFeed(AuthorFeed):
-    feed_type = Atom1Feed
+    feed_type = StoryLanguageAtomFeed
     subtitle = AuthorFeed.description

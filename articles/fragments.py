@@ -17,6 +17,7 @@ from collections.abc import Callable
 from cachetools import LRUCache
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from .tagversions import versions
@@ -58,9 +59,15 @@ _local = LocalCopies(size=len)
 
 
 def fragment_key(name: str, tags, *vary) -> str:
-    """`name` + the current versions of `tags` + anything else it varies on."""
+    """`name` + the current versions of `tags` + anything else it varies on
+    + the active language (fragments hold the site's translated words)."""
     found = versions(tags)
-    parts = [name, *(f"{t}={found[t]}" for t in tags), *map(str, vary)]
+    parts = [
+        name,
+        *(f"{t}={found[t]}" for t in tags),
+        *map(str, vary),
+        translation.get_language() or "",
+    ]
     return "fragment:" + "|".join(parts)
 
 

@@ -11,7 +11,8 @@ Not cached: any request carrying a per-visitor cookie (settings.
 NEWSROOM_VISITOR_COOKIES: a session, messages, a reader's pending comments or
 remembered name and e-mail), previews, the admin, POSTs; nor a response that
 marked itself as holding visitor data (`mark_per_visitor`). Pages are keyed
-on the query parameters in NEWSROOM_PAGE_QUERY_PARAMS only.
+on the query parameters in NEWSROOM_PAGE_QUERY_PARAMS only, and on the
+language (one copy per language when the site follows the browser's).
 The middleware runs first, so a hit costs no other middleware: the stored
 response keeps the headers the rest of the stack added, and the comment form's
 CSRF token and the CSP nonce are made fresh per request, so a cached article
@@ -32,6 +33,8 @@ from django.http import HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import empty
+
+from newsroom.middleware import request_language
 
 from .fragments import LocalCopies
 from .tagversions import request_snapshot
@@ -91,10 +94,10 @@ def _keep_private(response) -> None:
 
 
 def _key(request) -> str:
-    """The entry's key: scheme, host, path and the page-shaping query
+    """The entry's key: scheme, host, path, the page-shaping query
     parameters (others, such as `?utm_source=`, share the entry, so they
-    cannot fill the cache with copies). Raises DisallowedHost for a host
-    outside ALLOWED_HOSTS (never cached)."""
+    cannot fill the cache with copies) and the language the page is in.
+    Raises DisallowedHost for a host outside ALLOWED_HOSTS (never cached)."""
     query = ""
     if request.META.get("QUERY_STRING"):
         query = urlencode(
@@ -104,7 +107,8 @@ def _key(request) -> str:
                 for value in request.GET.getlist(name)
             )
         )
-    raw = f"{request.scheme}|{request.get_host()}|{request.path}|{query}"
+    language = request_language(request)
+    raw = f"{request.scheme}|{request.get_host()}|{request.path}|{query}|{language}"
     return ENTRY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -6,7 +6,10 @@ from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.core import signing
 from django.urls import reverse
-from django.utils.functional import cached_property
+from django.utils.formats import number_format
+from django.utils.functional import cached_property, lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import Comment
 
@@ -14,10 +17,10 @@ TIMESTAMP_SALT = "comments.form-rendered"
 FORM_MAX_AGE = 60 * 60 * 24 * 2  # a form older than two days must be re-sent
 
 MESSAGES = {
-    "body_required": "Please enter your comment!",
-    "name_required": "Please enter your name here",
-    "email_required": "Please enter your email address here",
-    "email_invalid": "You have entered an incorrect email address!",
+    "body_required": _("Please enter your comment!"),
+    "name_required": _("Please enter your name here"),
+    "email_required": _("Please enter your email address here"),
+    "email_invalid": _("You have entered an incorrect email address!"),
 }
 
 
@@ -26,8 +29,16 @@ def _max_length(field: str) -> int:
     return Comment._meta.get_field(field).max_length
 
 
-def _too_long(what: str, field: str) -> str:
-    return f"{what} is too long: at most {_max_length(field):,} characters."
+def _too_long_now(what: str, field: str) -> str:
+    limit = number_format(_max_length(field), force_grouping=True)
+    return gettext("%(what)s is too long: at most %(limit)s characters.") % {
+        "what": what,
+        "limit": limit,
+    }
+
+
+# Made when the message is shown, in the reader's language.
+_too_long = lazy(_too_long_now, str)
 
 
 def sign_timestamp(*, shared: bool = False) -> str:
@@ -65,40 +76,40 @@ class CommentForm(forms.Form):
     """The reader's comment form (name, email, comment, reply target)."""
 
     body = forms.CharField(
-        label="Comment",
+        label=_("Comment"),
         max_length=_max_length("body"),
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={
             "required": MESSAGES["body_required"],
-            "max_length": _too_long("Your comment", "body"),
+            "max_length": _too_long(_("Your comment"), "body"),
         },
     )
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=_max_length("name"),
         error_messages={
             "required": MESSAGES["name_required"],
-            "max_length": _too_long("Your name", "name"),
+            "max_length": _too_long(_("Your name"), "name"),
         },
     )
     email = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=_max_length("email"),
-        help_text="Never published.",
+        help_text=_("Never published."),
         error_messages={
             "required": MESSAGES["email_required"],
             "invalid": MESSAGES["email_invalid"],
-            "max_length": _too_long("Your email address", "email"),
+            "max_length": _too_long(_("Your email address"), "email"),
         },
     )
     remember = forms.BooleanField(
-        label="Save my name and email in this browser for the next time I comment.",
+        label=_("Save my name and email in this browser for the next time I comment."),
         required=False,
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     # Honeypot: hidden from people (CSS and aria-hidden), filled by bots.
     website = forms.CharField(
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
@@ -134,7 +145,7 @@ class CommentForm(forms.Form):
             Div(Field("website"), css_class="nr-hp", aria_hidden="true"),
             Field("parent"),
             Field("ts"),
-            Submit("submit", "Post Comment", css_class="btn-dark"),
+            Submit("submit", _("Post Comment"), css_class="btn-dark"),
         )
         return helper
 

@@ -12,18 +12,19 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from articles.fragments import fragment_key, get_or_load
 
 from .models import BannedCommenter, Comment, ModerationWord
 from .sql import fetch_one_prepared
 
-FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
-BANNED_MESSAGE = (
+FLOOD_MESSAGE = _("You are posting comments too quickly. Slow down.")
+BANNED_MESSAGE = _(
     "Your comment was not published: comments from this e-mail address or "
     "network are not accepted."
 )
-DUPLICATE_MESSAGE = (
+DUPLICATE_MESSAGE = _(
     "Duplicate comment detected; it looks as though you've already said that!"
 )
 LINK_RE = re.compile(r"(?:https?://|www\.)\S+", re.I)

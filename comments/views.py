@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -73,7 +74,7 @@ def comment_post(request, article_pk: int):
     if moderation.comments_closed(article):
         form.is_valid()
         return render_article_with_form(
-            request, article, form, status=403, notice="Comments are closed."
+            request, article, form, status=403, notice=_("Comments are closed.")
         )
     if not form.is_valid():
         form.renew_timestamp()
@@ -81,7 +82,9 @@ def comment_post(request, article_pk: int):
     data = form.cleaned_data
     timing = form.timing()
     if timing.age is not None and timing.age > FORM_MAX_AGE:
-        form.add_error(None, "This form has expired. Please post your comment again.")
+        form.add_error(
+            None, _("This form has expired. Please post your comment again.")
+        )
         form.renew_timestamp()
         return render_article_with_form(request, article, form, status=400)
     try:
@@ -89,8 +92,11 @@ def comment_post(request, article_pk: int):
     except services.ParentNotAllowed:
         form.add_error(
             "parent",
-            "The comment you are replying to is not available (it may be awaiting "
-            "moderation or removed). Post without replying, or pick another.",
+            _(
+                "The comment you are replying to is not available (it may be "
+                "awaiting moderation or removed). Post without replying, or pick "
+                "another."
+            ),
         )
         form.renew_timestamp()
         return render_article_with_form(request, article, form, status=400)

@@ -1,5 +1,6 @@
-"""Project-wide HTTP plumbing: request size limit and CSP hashes for inline
-import maps. (Database outages become 503 pages in newsroom.views.server_error.)"""
+"""Project-wide HTTP plumbing: request size limit, CSP hashes for inline
+import maps, and the language a request is answered in. (Database outages
+become 503 pages in newsroom.views.server_error.)"""
 
 import base64
 import hashlib
@@ -7,7 +8,9 @@ import re
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.csp import CSP
 
 DRAIN_BYTES = 16 * 1024 * 1024
@@ -68,4 +71,31 @@ class InlineImportMapHashMiddleware:
             config = {**settings.SECURE_CSP}
             config["script-src"] = [*config.get("script-src", [CSP.SELF]), *hashes]
             response._csp_config = config
+        return response
+
+
+def request_language(request) -> str:
+    """The language a request is answered in: the site's (LANGUAGE_CODE), or
+    with NEWSROOM_LANGUAGE_FROM_BROWSER the reader's choice among LANGUAGES
+    (language cookie, then Accept-Language). The page cache keys on it."""
+    if settings.NEWSROOM_LANGUAGE_FROM_BROWSER:
+        return translation.get_language_from_request(request)
+    return settings.LANGUAGE_CODE
+
+
+class SiteLanguageMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware when the site follows the browser's language
+    (it activates the reader's and adds Vary: Accept-Language); otherwise the
+    site's language for everyone, and no Vary."""
+
+    def process_request(self, request):
+        if settings.NEWSROOM_LANGUAGE_FROM_BROWSER:
+            return super().process_request(request)
+        translation.activate(settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+
+    def process_response(self, request, response):
+        if settings.NEWSROOM_LANGUAGE_FROM_BROWSER:
+            return super().process_response(request, response)
+        response.headers.setdefault("Content-Language", settings.LANGUAGE_CODE)
         return response

@@ -152,6 +152,7 @@ MIDDLEWARE = [
     "newsroom.middleware.InlineImportMapHashMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "newsroom.middleware.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -269,7 +270,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_PV}.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The site's language (NEWSROOM_LANGUAGE): its words, its dates, and the
+# default language of a new story. Readers may get their browser's language
+# among LANGUAGES instead when NEWSROOM_LANGUAGE_FROM_BROWSER is on (the page
+# cache then keeps one copy per language).
+LANGUAGES = [
+    ("en", "English"),
+    ("pt-br", "Português (Brasil)"),
+    ("es", "Español"),
+]
+LANGUAGE_CODE = os.environ.get("NEWSROOM_LANGUAGE", "en").strip().lower()
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"NEWSROOM_LANGUAGE={LANGUAGE_CODE!r} is not one of the site's languages: "
+        + ", ".join(code for code, _ in LANGUAGES)
+    )
+NEWSROOM_LANGUAGE_FROM_BROWSER = env_bool("NEWSROOM_LANGUAGE_FROM_BROWSER", False)
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

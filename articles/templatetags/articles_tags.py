@@ -3,6 +3,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
 from articles import fragments
 
@@ -86,9 +87,9 @@ def byline(authors):
     ]
     if len(links) <= 1:
         return links[0] if links else ""
-    return format_html(
-        "{} and {}", format_html_join(", ", "{}", ((x,) for x in links[:-1])), links[-1]
-    )
+    first = format_html_join(", ", "{}", ((x,) for x in links[:-1]))
+    # Translators: the last two names of a byline, "A, B and C".
+    return format_html(gettext("{names} and {last}"), names=first, last=links[-1])
 
 
 class FragmentNode(template.Node):

@@ -42,7 +42,7 @@ def test_an_arabic_story_reads_right_to_left(client):
     html = client.get(article.get_absolute_url()).content.decode()
     assert story_attributes(html) == {"lang": "ar", "dir": "rtl"}
     assert jsonld(html)["inLanguage"] == "ar"
-    assert '<html lang="en">' in html  # the site around it stays in English
+    assert '<html lang="en" dir="ltr">' in html  # the site around it stays English
 
 
 def test_an_english_story_reads_left_to_right(client):
