@@ -17,7 +17,7 @@ LOCAL_DB := 1
 export DATABASE_URL := postgres://newsroom@127.0.0.1:$(NEWSROOM_PGPORT)/newsroom
 endif
 
-.PHONY: help run demo serve test lint format db db-stop bench clean venv backup restore crash-test
+.PHONY: help run demo serve test lint format db db-stop bench clean venv backup restore crash-test messages
 
 help:
 	@echo "make run      serve the site with demo content at http://$(HOST):$(PORT) (DEBUG on)"
@@ -25,6 +25,7 @@ help:
 	@echo "make serve    production-like server: DEBUG off, granian, whitenoise, Redis"
 	@echo "make demo     demo accounts and content, into an empty database only"
 	@echo "make lint     ruff check + ruff format --check"
+	@echo "make messages collect new public words into locale/*/django.po to translate"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make db-stop  stop this checkout's PostgreSQL cluster (and its Redis)"
 	@echo "make backup   dump the database and media into var/backups/"
@@ -45,6 +46,15 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.runtime-installed
 
 venv: $(VENV)/.runtime-installed
 
+# Compiled translations (.mo, git-ignored), remade when a .po changes.
+TRANSLATIONS := $(wildcard locale/*/LC_MESSAGES/django.po)
+locale/.compiled: $(TRANSLATIONS) $(VENV)/.runtime-installed
+	@scripts/messages compile
+	@touch $@
+
+messages: $(VENV)/.runtime-installed
+	scripts/messages update
+
 db:
 ifdef LOCAL_DB
 	@scripts/db start
@@ -59,7 +69,7 @@ db-stop:
 # The dev runner: DEBUG on, this checkout's database and Redis, recorded in
 # var/dev.env so that every manage.py command run here shares them.
 run: export DJANGO_DEBUG := true
-run: $(VENV)/.runtime-installed db
+run: $(VENV)/.runtime-installed locale/.compiled db
 	@if [ -z "$$NEWSROOM_CACHE_URL" ]; then \
 		NEWSROOM_CACHE_URL="$$(scripts/redis start)" || { \
 		NEWSROOM_CACHE_URL=locmem://; \
@@ -79,7 +89,7 @@ run: $(VENV)/.runtime-installed db
 
 # Demo accounts and content, only into a database with no users and no
 # articles yet (an existing site or account is never touched).
-demo: $(VENV)/.runtime-installed db
+demo: $(VENV)/.runtime-installed locale/.compiled db
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
 	$(MANAGE) load_demo_comments
@@ -91,7 +101,7 @@ demo: $(VENV)/.runtime-installed db
 serve: export DJANGO_DEBUG := false
 serve: export NEWSROOM_SERVE_MEDIA ?= true
 serve: export DJANGO_ALLOWED_HOSTS ?= 127.0.0.1,localhost
-serve: $(VENV)/.runtime-installed db
+serve: $(VENV)/.runtime-installed locale/.compiled db
 	@mkdir -p var && [ -s var/secret-key ] || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret-key
 	@export DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret-key)}"; \
 	$(MANAGE) migrate --noinput && \
@@ -108,7 +118,7 @@ test: export DJANGO_ALLOW_ASYNC_UNSAFE := true
 test: export NEWSROOM_SERVE_MEDIA := true
 test: export DJANGO_CONN_MAX_AGE := 0
 test: export NEWSROOM_ENV_FILE :=
-test: $(VENV)/.dev-installed db
+test: $(VENV)/.dev-installed locale/.compiled db
 	@export CHROMIUM_PATH="$$(scripts/ensure-chromium)" || exit 1; \
 	export REDIS_SERVER="$$(scripts/ensure-redis)" || exit 1; \
 	validators="$$(scripts/ensure-validators)" || exit 1; \

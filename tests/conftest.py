@@ -77,6 +77,16 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _site_language_after_each_test():
+    """A request leaves its language active in the thread (as Django's
+    LocaleMiddleware does); the next test starts in the site's again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """The page cache lives in the (process-wide) cache and the process's
     local copies of pages: start each test clean."""

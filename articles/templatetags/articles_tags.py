@@ -3,7 +3,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 
 from articles import fragments
 
@@ -12,18 +12,29 @@ register = template.Library()
 DEFAULT_SIZES = "(min-width: 992px) 800px, 100vw"
 
 
+# The site's date formats, by name, in the reader's language. Translators:
+# these are Django date formats (https://docs.djangoproject.com/en/stable/
+# ref/templates/builtins/#date); a backslash makes a letter literal.
+DATE_FORMATS = {
+    "date": pgettext_lazy("date format", "N j, Y"),
+    "date-time": pgettext_lazy("date and time format", "F j, Y, H:i"),
+    "comment": pgettext_lazy("comment date format", "F j, Y \\a\\t H:i"),
+}
+
+
 @register.simple_tag
 def time(value, display_format):
-    """<time> for `value`: shown in `display_format` (Django's date format),
-    with a machine-readable datetime to the second (HTML allows at most three
-    fraction digits; Python's isoformat writes six)."""
+    """<time> for `value`: shown in `display_format` (a name in DATE_FORMATS,
+    or Django's date format), with a machine-readable datetime to the second
+    (HTML allows at most three fraction digits; Python's isoformat writes
+    six)."""
     if not value:
         return ""
     local = timezone.localtime(value)
     return format_html(
         '<time datetime="{}">{}</time>',
         local.isoformat(timespec="seconds"),
-        date_format(local, display_format),
+        date_format(local, str(DATE_FORMATS.get(display_format, display_format))),
     )
 
 
