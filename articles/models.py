@@ -234,6 +234,7 @@ CARD_FIELDS = [
     "featured_image_renditions",
     "featured_image_alt",
     "section_id",
+    "language",
 ]
 
 

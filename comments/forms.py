@@ -135,9 +135,11 @@ class CommentForm(forms.Form):
             "data-time-url": reverse("comments:form_time"),
         }
         helper.layout = Layout(
-            Field("body"),
+            # Readers write in any script: the browser sets each field's
+            # direction from what is typed.
+            Field("body", dir="auto"),
             Div(
-                Field("name", wrapper_class="col-md-6"),
+                Field("name", wrapper_class="col-md-6", dir="auto"),
                 Field("email", wrapper_class="col-md-6"),
                 css_class="row",
             ),

@@ -1,6 +1,6 @@
 from django import template
 from django.core.files.storage import default_storage
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, pgettext_lazy
@@ -40,6 +40,18 @@ def time(value, display_format):
 
 def _srcset(entries):
     return ", ".join(f"{default_storage.url(name)} {width}w" for name, width in entries)
+
+
+@register.simple_tag
+def story_lang(article):
+    """` lang=".." dir=".."` for a story's own words (headline, standfirst)
+    shown in a page of another language: an Arabic headline in an English
+    listing reads right to left. Nothing when the languages match."""
+    if article.language == translation.get_language():
+        return ""
+    return format_html(
+        ' lang="{}" dir="{}"', article.language, article.text_direction
+    )
 
 
 @register.simple_tag

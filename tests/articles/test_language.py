@@ -49,3 +49,32 @@ def test_an_english_story_reads_left_to_right(client):
     html = client.get(ArticleFactory().get_absolute_url()).content.decode()
     assert story_attributes(html) == {"lang": "en", "dir": "ltr"}
     assert jsonld(html)["inLanguage"] == "en"
+
+
+def test_a_foreign_headline_in_a_listing_carries_its_language(client):
+    arabic = ArticleFactory(title="ارتفاع أسعار الهواتف", language="ar")
+    english = ArticleFactory(title="Phone prices rise")
+    for url in ["/", arabic.section.get_absolute_url(), "/search/?q=الهواتف"]:
+        html = client.get(url).content.decode()
+        assert re.search(
+            r'<h[23] class="h5[^"]*" lang="ar" dir="rtl"><a[^>]*>ارتفاع', html
+        ), url
+    home = client.get("/").content.decode()
+    assert re.search(r"<h[23][^>]*><a[^>]*>Phone prices rise", home)
+    assert not re.search(r'lang="en"[^>]*><a[^>]*>Phone prices rise', home)
+    neighbour = client.get(english.get_absolute_url()).content.decode()
+    assert '<span lang="ar" dir="rtl">ارتفاع أسعار الهواتف</span>' in neighbour
+
+
+def test_comments_take_the_direction_of_what_was_written(client):
+    from tests.factories import CommentFactory
+
+    article = ArticleFactory()
+    CommentFactory(article=article, name="سارة", body="مقال رائع")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<strong class="comment-author" dir="auto">سارة</strong>' in html
+    assert '<div class="comment-body" dir="auto">' in html
+    assert re.search(
+        r'<textarea[^>]*dir="auto"[^>]*name="body"|<textarea[^>]*name="body"[^>]*dir="auto"',
+        html,
+    )

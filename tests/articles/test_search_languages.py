@@ -18,7 +18,7 @@ def found(client, query: str) -> list[str]:
     response = client.get("/search/", {"q": query})
     assert response.status_code == 200
     return re.findall(
-        r'<h2 class="h5[^"]*"><a [^>]*>([^<]+)</a>', response.content.decode()
+        r'<h2 class="h5[^"]*"[^>]*><a [^>]*>([^<]+)</a>', response.content.decode()
     )
 
 
