@@ -142,3 +142,45 @@ def test_an_arabic_story_at_phone_width(live_server, page: Page, roles, screensh
             story["x"] + story["width"], abs=2
         )
         page.screenshot(path=screenshot_dir / f"arabic-story-{width}.png")
+
+
+def test_an_arabic_comment_reads_right_to_left(live_server, page: Page, roles):
+    from tests.factories import ArticleFactory, CommentFactory
+
+    article = ArticleFactory(language="ar", title="ارتفاع أسعار الهواتف")
+    CommentFactory(article=article, name="سارة", body="مقال رائع، شكرا")
+    page.goto(live_server.url + article.get_absolute_url())
+    body = page.locator(".comment-body").first
+    assert body.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    field = page.locator("#comment-form textarea[name=body]")
+    field.fill("تعليق جديد")
+    assert field.evaluate("el => getComputedStyle(el).direction") == "rtl"
+
+
+def test_the_portuguese_site_with_a_form_error(
+    live_server, page: Page, roles, settings, screenshot_dir
+):
+    """The site in Brazilian Portuguese: a comment sent without a name is
+    answered in Portuguese, with what was typed kept."""
+    from tests.factories import ArticleFactory
+
+    settings.LANGUAGE_CODE = "pt-br"
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    article = ArticleFactory(
+        title="Xiaomi e Leica criam instituto de óptica",
+        standfirst="Parceria amplia a pesquisa em câmeras de celular.",
+        body="<p>As duas empresas anunciaram o novo instituto.</p>",
+        language="pt-br",
+    )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + article.get_absolute_url())
+    assert page.locator("html").get_attribute("lang") == "pt-br"
+    page.locator("#comment-form textarea[name=body]").fill("Ótima matéria!")
+    page.get_by_role("button", name="Publicar comentário").click()
+    page.wait_for_load_state()
+    name_error = page.locator("#comment-form .invalid-feedback").first
+    assert name_error.inner_text().strip() == "Por favor, digite seu nome aqui"
+    assert page.locator("#comment-form textarea[name=body]").input_value() == (
+        "Ótima matéria!"
+    )
+    page.screenshot(path=screenshot_dir / "portuguese-form-error.png")
