@@ -49,9 +49,7 @@ def story_lang(article):
     listing reads right to left. Nothing when the languages match."""
     if article.language == translation.get_language():
         return ""
-    return format_html(
-        ' lang="{}" dir="{}"', article.language, article.text_direction
-    )
+    return format_html(' lang="{}" dir="{}"', article.language, article.text_direction)
 
 
 @register.simple_tag

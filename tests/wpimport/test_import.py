@@ -308,6 +308,11 @@ def test_encoded_slugs_are_kept_as_wordpress_shows_them(client, media_root, tmp_
     text = text.replace(
         "<wp:tag_slug><![CDATA[xiaomi]]>", f"<wp:tag_slug><![CDATA[{quote(chinese)}]]>"
     ).replace('nicename="xiaomi"', f'nicename="{quote(chinese).lower()}"')
+    science = "ciência-e-saúde"  # a category: upper-case hex here, lower there
+    text = text.replace(
+        "<wp:category_nicename><![CDATA[mobile]]>",
+        f"<wp:category_nicename><![CDATA[{quote(science)}]]>",
+    ).replace('nicename="mobile"', f'nicename="{quote(science).lower()}"')
     export = tmp_path / "multilingual.xml"
     export.write_text(text, encoding="utf-8")
     wordpress_import(path=export, media_dir=UPLOADS)
@@ -319,6 +324,11 @@ def test_encoded_slugs_are_kept_as_wordpress_shows_them(client, media_root, tmp_
     assert (
         client.get(Tag.objects.get(slug=chinese).get_absolute_url()).status_code == 200
     )
+    section = Section.objects.get(slug=science)
+    assert Article.objects.filter(section=section).exists()
+    assert client.get(section.get_absolute_url()).status_code == 200
+    assert client.get(f"/section/{quote(science)}/").status_code == 200
+    assert client.get(f"/section/{quote(science).lower()}/feed/").status_code == 200
 
 
 def test_reimport_moves_slugs_an_earlier_importer_mangled(client, media_root, tmp_path):
