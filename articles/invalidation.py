@@ -18,8 +18,10 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from newsroom.cache import cache_reconnected
+
 from .models import Article, ArticleAuthor, AuthorProfile, Section, Tag
-from .tagversions import bump
+from .tagversions import EPOCH, bump
 
 
 def article_tag(pk) -> str:
@@ -35,6 +37,13 @@ def invalidate(*tags: str) -> None:
     """Drop every cached page and fragment depending on `tags`, when the
     current transaction commits (at once outside a transaction)."""
     transaction.on_commit(lambda: bump(*tags))
+
+
+@receiver(cache_reconnected)
+def everything_changed(**kwargs):
+    """The shared cache was unreachable: what changed meanwhile could not
+    bump its tags, so every cached page and fragment is out of date."""
+    bump(EPOCH)
 
 
 @receiver([post_save, post_delete], sender=Article)

@@ -41,6 +41,18 @@ def language_code(value: str | None) -> str | None:
     return base if base in known else None
 
 
+class StoredDimensionsImageField(models.ImageField):
+    """An ImageField whose width and height are measured when a file is
+    assigned (an upload, an import), never when a row is loaded: Django's
+    ImageField opens the file on every load whose stored size is empty, a
+    storage read per article per page, and a reader's 500 when the file is
+    missing (media on another server, a lost object)."""
+
+    def update_dimension_fields(self, instance, force=False, *args, **kwargs):
+        if force:
+            super().update_dimension_fields(instance, force, *args, **kwargs)
+
+
 # Full-text search in the story's language. The SQL functions live in the
 # database (articles migration 0008): newsroom_search_config(language) is the
 # PostgreSQL text-search configuration of a language ("portuguese", ...;
@@ -403,7 +415,7 @@ class Article(models.Model):
         help_text="Sanitized on save: scripts, styles and unknown tags are removed.",
     )
     body_text = models.TextField(editable=False, blank=True)
-    featured_image = models.ImageField(
+    featured_image = StoredDimensionsImageField(
         upload_to=article_image_path,
         blank=True,
         width_field="featured_image_width",

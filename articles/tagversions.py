@@ -24,6 +24,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 VERSION_PREFIX = "pagecache:v:"
+# A tag every version includes: moving it on drops every cached page and
+# fragment at once (after the shared cache was unreachable: bumps made
+# meanwhile were lost; see newsroom.cache).
+EPOCH = "epoch"
 
 _local = {"copies": None, "generation": 0}
 _MISSING = object()
@@ -81,14 +85,19 @@ def request_snapshot():
 
 
 def versions(tags) -> dict:
-    """{tag: version} for `tags`, starting missing ones at the current time."""
+    """{tag: version} for `tags`, starting missing ones at the current time;
+    each version includes the epoch's."""
+    wanted = [*tags, EPOCH]
     snapshot = _snapshot.get()
     if snapshot is None:
-        return _scheduled(_current(tags))
-    missing = [t for t in tags if t not in snapshot]
-    if missing:
-        snapshot.update(_scheduled(_current(missing)))
-    return {t: snapshot[t] for t in tags}
+        found = _scheduled(_current(wanted))
+    else:
+        missing = [t for t in wanted if t not in snapshot]
+        if missing:
+            snapshot.update(_scheduled(_current(missing)))
+        found = snapshot
+    epoch = found[EPOCH]
+    return {t: f"{epoch}.{found[t]}" for t in tags}
 
 
 # When the next scheduled story goes live, per "lists" version (this process).

@@ -78,7 +78,8 @@ def cache_from_url(url: str) -> dict:
     parsed = urlparse(url)
     if parsed.scheme in {"redis", "rediss", "unix"}:
         return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend that answers a miss when Redis is down.
+            "BACKEND": "newsroom.cache.ResilientRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "newsroom",
         }
@@ -206,6 +207,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 
 CACHES = {"default": cache_from_url(os.environ.get("NEWSROOM_CACHE_URL", "locmem://"))}
+# A Redis call waits at most this long; after a failure Redis is left alone
+# for NEWSROOM_CACHE_RETRY_SECONDS (pages are served uncached meanwhile).
+NEWSROOM_CACHE_TIMEOUT = env_float("NEWSROOM_CACHE_TIMEOUT", 0.25)
+NEWSROOM_CACHE_RETRY_SECONDS = env_float("NEWSROOM_CACHE_RETRY_SECONDS", 1.0)
 
 # Everything that makes a page differ from one visitor to another, in one
 # place: the page cache (articles/pagecache.py) never serves or stores a page

@@ -3,6 +3,7 @@
 import logging
 import sys
 
+from django.core.cache import caches
 from django.db import (
     DatabaseError,
     InterfaceError,
@@ -19,7 +20,9 @@ logger = logging.getLogger(__name__)
 
 @never_cache
 def healthz(request):
-    """200 when the database answers, 503 otherwise (for load balancers)."""
+    """200 when the database answers, 503 otherwise (for load balancers).
+    The shared cache is reported but never fails the check: without it pages
+    are served uncached (newsroom.cache)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -27,7 +30,10 @@ def healthz(request):
     except DatabaseError:
         connection.close_if_unusable_or_obsolete()
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "up"})
+    cache_up = getattr(caches["default"], "available", True)
+    return JsonResponse(
+        {"status": "ok", "database": "up", "cache": "up" if cache_up else "down"}
+    )
 
 
 def server_error(request):

@@ -1,5 +1,6 @@
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -108,7 +109,8 @@ def _empty_cache():
 
 
 @pytest.fixture
-def redis_url(tmp_path):
+def redis_process(tmp_path):
+    """A private Redis server: (its URL, its process)."""
     binary = os.environ.get("REDIS_SERVER") or shutil.which("redis-server")
     if not binary:
         raise pytest.UsageError(
@@ -143,22 +145,23 @@ def redis_url(tmp_path):
             break
         except redis.ConnectionError:
             time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
+    yield f"redis://127.0.0.1:{port}/0", process
+    process.send_signal(signal.SIGCONT)  # in case a test paused it
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_process):
+    return redis_process[0]
 
 
 @pytest.fixture
 def redis_cache(settings, redis_url):
     """This process's cache is that Redis server, as in production."""
     from articles import tagversions
+    from newsroom.settings import cache_from_url
 
     tagversions.forget_local_versions()  # they came from the other backend
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": "newsroom",
-        }
-    }
+    settings.CACHES = {"default": cache_from_url(redis_url)}
     return redis_url

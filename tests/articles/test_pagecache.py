@@ -405,7 +405,7 @@ def test_a_version_copy_expiring_mid_read_is_read_again(settings):
     settings.NEWSROOM_VERSION_SECONDS = 0.5
     first = tagversions.versions(["site"])
     copies = TTLCache(maxsize=10, ttl=0.5, timer=ticking)
-    copies["site"] = first["site"]
+    copies.update(tagversions._current(["site", tagversions.EPOCH]))
     tagversions._local["copies"] = copies
     for _ in range(5):
         assert tagversions.versions(["site"]) == first

@@ -159,7 +159,7 @@ def test_oversized_body_gets_413_with_a_readable_page(client, settings):
 def test_healthz_up(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "up"}
+    assert response.json() == {"status": "ok", "database": "up", "cache": "up"}
 
 
 @pytest.fixture
