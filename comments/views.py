@@ -6,12 +6,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from articles.views import ArticleDetailView, published_article
+from newsroom.clientip import client_ip
 
 from . import moderation, services
 from .forms import FORM_MAX_AGE, CommentForm, sign_timestamp
 from .models import Comment
 from .sql import fetch_one_prepared
-from .visitor import MAX_PENDING_IDS, client_ip, own_comment_ids, remember_visitor
+from .visitor import MAX_PENDING_IDS, own_comment_ids, remember_visitor
 
 
 def render_article_with_form(request, article, form, *, status, notice=""):

@@ -5,8 +5,6 @@ The cookie names live in settings (NEWSROOM_VISITOR_COOKIES lists every
 per-visitor cookie), so the page cache and any edge cache bypass exactly these.
 """
 
-import ipaddress
-
 from django.conf import settings
 from django.core import signing
 
@@ -61,15 +59,3 @@ def remember_visitor(response, *, secure: bool, own_ids, author: dict | None):
         )
     else:
         response.delete_cookie(settings.COMMENTS_AUTHOR_COOKIE, samesite="Lax")
-
-
-def client_ip(request) -> str | None:
-    """REMOTE_ADDR, or the first address of a trusted proxy header when the
-    deployment names one (NEWSROOM_CLIENT_IP_HEADER)."""
-    header = getattr(settings, "NEWSROOM_CLIENT_IP_HEADER", "")
-    value = request.META.get(header, "") if header else ""
-    value = value.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None

@@ -5,6 +5,7 @@ DJANGO_DEBUG says otherwise; outside DEBUG a missing secret key or host list is
 an error rather than a silent insecure default.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -265,7 +266,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The same client address as comments and rate limits (trusted proxies).
+AXES_CLIENT_IP_CALLABLE = "newsroom.clientip.client_ip"
 
 _PV = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
@@ -418,7 +420,18 @@ NEWSROOM_MODERATOR_EMAILS = env_list("NEWSROOM_MODERATOR_EMAILS")
 # At most one moderation e-mail per this many seconds (a digest of the rest).
 COMMENTS_NOTIFY_SECONDS = env_int("COMMENTS_NOTIFY_SECONDS", 300)
 # Only behind a proxy you control: e.g. HTTP_X_FORWARDED_FOR.
-NEWSROOM_CLIENT_IP_HEADER = os.environ.get("NEWSROOM_CLIENT_IP_HEADER", "")
+# Networks of the proxies in front of the app (the edge, load balancers):
+# the client is the right-most X-Forwarded-For address outside them
+# (newsroom.clientip). Empty: REMOTE_ADDR is the client.
+NEWSROOM_TRUSTED_PROXIES = env_list("NEWSROOM_TRUSTED_PROXIES")
+for _network in NEWSROOM_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"NEWSROOM_TRUSTED_PROXIES: {_network!r} is not an address or a "
+            "network (e.g. 10.0.0.0/8)"
+        ) from None
 COMMENTS_MIN_SUBMIT_SECONDS = env_int("COMMENTS_MIN_SUBMIT_SECONDS", 3)
 COMMENTS_FLOOD_SECONDS = env_int("COMMENTS_FLOOD_SECONDS", 15)
 COMMENTS_RATE_PER_MINUTE = env_int("COMMENTS_RATE_PER_MINUTE", 10)

@@ -61,7 +61,7 @@ ENV = {
     "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-" + "b" * 50),
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "NEWSROOM_SERVE_MEDIA": "true",
-    "NEWSROOM_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",  # bench only
+    "NEWSROOM_TRUSTED_PROXIES": "127.0.0.1",  # wrk sends each client's X-Forwarded-For
     "DJANGO_LOG_LEVEL": "ERROR",
     # Moderation e-mails go nowhere here (no SMTP server on a bench machine).
     "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",

@@ -40,7 +40,7 @@ ENV = {
     "DJANGO_SECRET_KEY": "crash-drill-" + "s" * 50,
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
     "DJANGO_STATIC_ROOT": str(ROOT / "var" / "crash-static"),
-    "NEWSROOM_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
+    "NEWSROOM_TRUSTED_PROXIES": "127.0.0.1",
     "COMMENTS_MIN_SUBMIT_SECONDS": "0",
     "DJANGO_LOG_LEVEL": "CRITICAL",
 }

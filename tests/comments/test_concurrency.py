@@ -24,7 +24,7 @@ def post_once(base_url, article, n, results):
 
 
 def test_fifty_concurrent_posts_are_each_stored_once(live_server, settings):
-    settings.NEWSROOM_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.NEWSROOM_TRUSTED_PROXIES = ["127.0.0.1"]
     article = ArticleFactory()
     results = {}
     threads = [
@@ -44,7 +44,7 @@ def test_fifty_concurrent_posts_are_each_stored_once(live_server, settings):
 
 def test_concurrent_duplicates_store_one(live_server, settings):
     """The same comment sent 10 times at once is stored exactly once."""
-    settings.NEWSROOM_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.NEWSROOM_TRUSTED_PROXIES = ["127.0.0.1"]
     settings.COMMENTS_FLOOD_SECONDS = 0
     article = ArticleFactory()
     results = {}

@@ -42,7 +42,7 @@ def server(tmp_path):
         "DJANGO_SECRET_KEY": "serve-test-" + "k" * 50,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
-        "NEWSROOM_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
+        "NEWSROOM_TRUSTED_PROXIES": "127.0.0.1",
         "COMMENTS_MIN_SUBMIT_SECONDS": "0",
         "DJANGO_CONN_MAX_AGE": "60",
     }
