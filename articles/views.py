@@ -207,11 +207,10 @@ class ArticleDetailView(DetailView):
         """The published article `pk` (or None), from the cache while its
         version has not moved (publishing, editing, unpublishing and deleting
         all bump it). The page is tagged, so the versions read, first."""
-        # The page holds the comment form (a per-visitor CSRF token): the
-        # server-side cache keeps it, shared caches must not. Not "lists":
+        # Not "lists":
         # editing one story must not drop every article page, so the
         # previous/next and related links may lag NEWSROOM_PAGE_CACHE_SECONDS.
-        cache_page_tags(self.request, article_tag(pk), private=True)
+        cache_page_tags(self.request, article_tag(pk))
         return published_article(pk)
 
     def get_context_data(self, **kwargs):

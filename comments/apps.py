@@ -5,4 +5,6 @@ class CommentsConfig(AppConfig):
     name = "comments"
 
     def ready(self):
+        from newsroom import checks  # noqa: F401  (the site origin check)
+
         from . import signals  # noqa: F401  (connects the receivers)

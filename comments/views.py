@@ -1,18 +1,24 @@
+import logging
+
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from articles.views import ArticleDetailView, published_article
 from newsroom.clientip import client_ip
+from newsroom.crossorigin import cross_origin_refusal, django_csrf_refusal
 
 from . import moderation, services
 from .forms import FORM_MAX_AGE, CommentForm, sign_timestamp
 from .models import Comment
 from .sql import fetch_one_prepared
 from .visitor import MAX_PENDING_IDS, own_comment_ids, remember_visitor
+
+logger = logging.getLogger(__name__)
 
 
 def render_article_with_form(request, article, form, *, status, notice=""):
@@ -65,13 +71,37 @@ def form_time(request):
     return JsonResponse({"ts": sign_timestamp()})
 
 
+FORGED_NOTICE = _(
+    "Your comment was not posted: it did not come from this site's own page. "
+    "Please send it again from here."
+)
+SESSION_NOTICE = _(
+    "Your comment was not posted: you signed in or out since this page was "
+    "loaded. Please send it again."
+)
+
+
+@csrf_exempt  # cached pages carry no token: see newsroom/crossorigin.py
 @require_POST
 def comment_post(request, article_pk: int):
-    """Take a comment from the form under an article (POST/redirect/GET)."""
+    """Take a comment from the form under an article (POST/redirect/GET).
+    Anonymous posts are guarded by fetch metadata and Origin; a signed-in
+    user's by Django's CSRF token as well."""
     article = published_article(article_pk)
     if article is None:
         raise Http404("No such article")
     form = CommentForm(request.POST)
+    refusal, notice = cross_origin_refusal(request), FORGED_NOTICE
+    if refusal is None and request.user.is_authenticated:
+        if django_csrf_refusal(request) is not None:
+            refusal, notice = "no valid CSRF token with a session", SESSION_NOTICE
+    if refusal is not None:
+        logger.warning("Comment refused as cross-origin (%s)", refusal)
+        form.is_valid()
+        form.renew_timestamp()
+        return render_article_with_form(
+            request, article, form, status=403, notice=notice
+        )
     if moderation.comments_closed(article):
         form.is_valid()
         return render_article_with_form(

@@ -145,8 +145,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: a hit is answered before the rest of the stack runs; the stored
-    # page already carries the headers the middleware below adds, and the
-    # per-request CSP nonce and CSRF token are made fresh (articles/pagecache.py).
+    # page already carries the headers the middleware below adds, and holds
+    # nothing per visitor (articles/pagecache.py).
     "articles.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "newsroom.middleware.RequestSizeLimitMiddleware",
@@ -227,8 +227,9 @@ NEWSROOM_VISITOR_COOKIES = [
     COMMENTS_PENDING_COOKIE,
     COMMENTS_AUTHOR_COOKIE,
 ]
-# The CSRF cookie is per visitor too: the page cache puts each visitor's own
-# token into a stored page instead of bypassing (see pagecache).
+# Reader pages set no CSRF cookie and carry no token: the public comment
+# endpoint is protected by fetch metadata and Origin (newsroom/crossorigin.py);
+# the admin and signed-in users keep Django's token.
 NEWSROOM_PAGE_QUERY_PARAMS = [
     "page",  # listing pages
     "cpage",  # comment-thread pages

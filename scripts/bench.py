@@ -80,12 +80,13 @@ request = function()
   -- A distinct client address per post: 10.<thread>.<n / 254>.<n % 254 + 1>
   local ip = string.format("10.%d.%d.%d", tid or 0, math.floor(counter / 254) % 256,
                            counter % 254 + 1)
-  local body = "csrfmiddlewaretoken=" .. token .. "&ts=" .. ts ..
+  local body = "ts=" .. ts ..
     "&name=Bench+reader&email=bench" .. id .. "%40example.com&body=Bench+comment+" .. id
   return wrk.format("POST", path, {
     ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "csrftoken=" .. cookie,
     ["Referer"] = referer,
+    ["Origin"] = origin,
+    ["Sec-Fetch-Site"] = "same-origin",
     ["X-Forwarded-For"] = ip,
   }, body)
 end
@@ -383,22 +384,17 @@ def one_client(url: str, cookie: str = "") -> dict:
 
 def post_script(urls: dict) -> str:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-    page = opener.open(BASE + urls["article"]).read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-    # The visitor's own form time, as comments.js fetches it (the page's is
-    # a shared one, which the policy holds for a moderator).
+    opener.open(BASE + urls["article"]).read()
+    # Posted as a browser posts the page's form: no token (the page is
+    # shared), Origin and Sec-Fetch-Site; with the visitor's own form time,
+    # as comments.js fetches it (the page's is a shared one, which the
+    # policy holds for a moderator).
     own = json.loads(opener.open(BASE + "/comments/form-time/").read())
     ts = urllib.parse.quote(own["ts"])
-    cookie = ""
-    for handler in opener.handlers:
-        if hasattr(handler, "cookiejar"):
-            for c in handler.cookiejar:
-                if c.name == "csrftoken":
-                    cookie = c.value
     time.sleep(3.5)  # the form must be older than the too-fast rule's 3 s
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     script.write(
-        f'token = "{token}"\nts = "{ts}"\ncookie = "{cookie}"\n'
+        f'ts = "{ts}"\norigin = "{BASE}"\n'
         f'path = "{urls["post"]}"\nreferer = "{BASE}{urls["article"]}"\n' + POST_LUA
     )
     script.close()

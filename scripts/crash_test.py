@@ -126,13 +126,9 @@ class Poster(threading.Thread):
                     .read()
                     .decode()
                 )
-                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[
-                    1
-                ]
                 ts = re.search(r'name="ts" value="([^"]+)"', page)[1]
                 data = urllib.parse.urlencode(
                     {
-                        "csrfmiddlewaretoken": token,
                         "ts": ts,
                         "name": f"Drill {self.number}",
                         "email": f"drill{self.number}-{seq}@example.com",
@@ -146,6 +142,8 @@ class Poster(threading.Thread):
                         headers={
                             "X-Forwarded-For": ip,
                             "Referer": BASE + self.article_url,
+                            "Origin": BASE,
+                            "Sec-Fetch-Site": "same-origin",
                         },
                     ),
                     timeout=10,

@@ -24,15 +24,14 @@ class CommentClient:
         self, article_url: str, post_url: str, *, ip: str, name, email, body
     ) -> tuple[int, str]:
         """Open the article page as a reader at `ip` (X-Forwarded-For), fill
-        its form and post it; returns (status, response text)."""
+        its form and post it as a browser does (Origin, Sec-Fetch-Site; the
+        page carries no CSRF token); returns (status, response text)."""
         headers = {"X-Forwarded-For": ip}
         request = urllib.request.Request(self.base + article_url, headers=headers)
         page = self.opener.open(request).read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
         ts = re.search(r'name="ts" value="([^"]+)"', page)[1]
         data = urllib.parse.urlencode(
             {
-                "csrfmiddlewaretoken": token,
                 "ts": ts,
                 "name": name,
                 "email": email,
@@ -42,7 +41,12 @@ class CommentClient:
         request = urllib.request.Request(
             self.base + post_url,
             data=data,
-            headers={**headers, "Referer": self.base + article_url},
+            headers={
+                **headers,
+                "Referer": self.base + article_url,
+                "Origin": self.base,
+                "Sec-Fetch-Site": "same-origin",
+            },
         )
         try:
             response = self.opener.open(request)

@@ -140,21 +140,28 @@ def _render_form(form, csrf_token, action) -> str:
 
 
 def _form_html(request, article, form) -> str:
-    """The form. A blank one (`form` None: no typed text, no remembered
-    author, not a reply) is the same for every reader but for the CSRF token
-    and the signed render time: it is rendered once and those two filled in."""
+    """The form. Anonymous readers' carries no CSRF token (so a page holding
+    it can be cached for everyone: the endpoint checks fetch metadata and
+    Origin, newsroom/crossorigin.py); a signed-in user's carries Django's.
+    A blank one (`form` None: no typed text, no remembered author, not a
+    reply) is rendered once and its token and signed render time filled in."""
     action = reverse("comments:post", args=[article.pk])
-    token = get_token(request)
+    signed_in = request.user.is_authenticated
+    token = get_token(request) if signed_in else None
     if form is not None:
         return mark_safe(_render_form(form, token, action))
-    key = fragments.fragment_key("comment-form", ["site"], article.pk)
+    key = fragments.fragment_key("comment-form", ["site"], article.pk, signed_in)
     html = fragments.get_or_render(
         key,
-        lambda: _render_form(CommentForm(initial={"ts": _FORM_TS}), _FORM_CSRF, action),
+        lambda: _render_form(
+            CommentForm(initial={"ts": _FORM_TS}),
+            _FORM_CSRF if signed_in else None,
+            action,
+        ),
     )
-    return mark_safe(
-        html.replace(_FORM_CSRF, token).replace(_FORM_TS, sign_timestamp(shared=True))
-    )
+    if signed_in:
+        html = html.replace(_FORM_CSRF, token)
+    return mark_safe(html.replace(_FORM_TS, sign_timestamp(shared=True)))
 
 
 def _reply_target(article, pk):

@@ -17,6 +17,7 @@ from tests.factories import (
     AuthorProfileFactory,
     CommentFactory,
     TagFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -194,8 +195,11 @@ def test_parent_not_allowed(client, article, kind):
 
 
 @pytest.mark.parametrize("token", [None, "", "wrong", "x" * 64])
-def test_csrf_is_enforced(article, token):
+def test_csrf_is_enforced_for_signed_in_users(article, token, roles):
+    """Anonymous posts are guarded by fetch metadata and Origin
+    (tests/comments/test_cross_origin.py); a session needs Django's token."""
     client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory(username="staff", groups="Editor"))
     client.get(article.get_absolute_url())
     data = {
         "name": "Ana",
@@ -210,8 +214,9 @@ def test_csrf_is_enforced(article, token):
     assert Comment.objects.count() == 0
 
 
-def test_valid_csrf_token_is_accepted(article):
+def test_valid_csrf_token_is_accepted(article, roles):
     client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory(username="staff", groups="Editor"))
     html = client.get(article.get_absolute_url()).content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
     data = {
