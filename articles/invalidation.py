@@ -20,6 +20,7 @@ from django.dispatch import receiver
 
 from newsroom.cache import cache_reconnected
 
+from .edge import purge
 from .models import Article, ArticleAuthor, AuthorProfile, Section, Tag
 from .tagversions import EPOCH, bump
 
@@ -35,8 +36,15 @@ def article_tags(pk) -> tuple[str, str]:
 
 def invalidate(*tags: str) -> None:
     """Drop every cached page and fragment depending on `tags`, when the
-    current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: bump(*tags))
+    current transaction commits (at once outside a transaction): the shared
+    versions first, then the edge's copies (so an edge refill already meets
+    the new versions)."""
+    transaction.on_commit(lambda: changed(*tags))
+
+
+def changed(*tags: str) -> None:
+    bump(*tags)
+    purge(tags)
 
 
 @receiver(cache_reconnected)

@@ -33,6 +33,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from newsroom.middleware import request_language
 
+from .edge import edge_max_age, xkey
 from .fragments import LocalCopies
 from .tagversions import request_snapshot
 from .tagversions import versions as _versions
@@ -102,13 +103,16 @@ def _key(request) -> str:
     return ENTRY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _cache_control(response) -> None:
-    max_age = getattr(settings, "NEWSROOM_CDN_MAX_AGE", 60)
-    # Browsers revalidate (our server cache answers fast); CDNs keep the
-    # page for s-maxage and may serve it stale while they refetch.
+def _cache_control(request, response, tags) -> None:
+    """Browsers revalidate (our server cache answers fast); an edge or CDN
+    keeps the page for s-maxage (bounded by the clock's next change), may
+    serve it stale while it refetches, and purges it by its xkey tags."""
+    max_age = edge_max_age(request)
     response["Cache-Control"] = (
-        f"public, max-age=0, s-maxage={max_age}, stale-while-revalidate={5 * max_age}"
+        f"public, max-age=0, s-maxage={max_age}, "
+        f"stale-while-revalidate={min(5 * max_age, 300)}"
     )
+    response["xkey"] = xkey(tags)
     patch_vary_headers(response, ["Cookie"])
 
 
@@ -179,7 +183,7 @@ class PageCacheMiddleware:
         return "'nonce-" not in response.get("Content-Security-Policy", "")
 
     def _store(self, request, key, response, tags):
-        _cache_control(response)
+        _cache_control(request, response, tags)
         headers = {
             k: v
             for k, v in response.items()

@@ -104,6 +104,12 @@ def versions(tags) -> dict:
 _next_due = {"version": None, "at": None}
 
 
+def next_due():
+    """When the next scheduled story goes live, as this process last read it
+    (None: none, or not read yet)."""
+    return _next_due["at"]
+
+
 def _scheduled(found: dict) -> dict:
     """A scheduled story goes live with no save to bump anything: the first
     request after its time moves "lists" on, so listings, neighbour links

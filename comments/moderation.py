@@ -195,11 +195,18 @@ def decide(
     return Decision(rule="default", status=Comment.Status.PENDING)
 
 
+def closing_time(article):
+    """When comments close by date (COMMENTS_CLOSE_AFTER_DAYS after
+    publication), or None."""
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    if days and article.published_at:
+        return article.published_at + timedelta(days=days)
+    return None
+
+
 def comments_closed(article) -> bool:
     """Closed by the article's switch, or N days after publication."""
     if not article.comments_open:
         return True
-    days = settings.COMMENTS_CLOSE_AFTER_DAYS
-    if days and article.published_at:
-        return timezone.now() - article.published_at > timedelta(days=days)
-    return False
+    closing = closing_time(article)
+    return closing is not None and timezone.now() > closing

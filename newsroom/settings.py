@@ -248,6 +248,9 @@ NEWSROOM_PAGE_CACHE_LOCAL_MB = env_int("NEWSROOM_PAGE_CACHE_LOCAL_MB", 32)
 # invalidation reaches it within this bound (articles/tagversions.py).
 NEWSROOM_VERSION_SECONDS = env_float("NEWSROOM_VERSION_SECONDS", 0.5)
 NEWSROOM_CDN_MAX_AGE = env_int("NEWSROOM_CDN_MAX_AGE", 60)
+# Edge caches (Varnish with xkey) to purge by tag on every change, e.g.
+# http://127.0.0.1:8080/ (articles/edge.py; make cluster sets it).
+NEWSROOM_EDGE_PURGE_URLS = env_list("NEWSROOM_EDGE_PURGE_URLS")
 
 # Argon2 first; older hashes are upgraded on the next login.
 PASSWORD_HASHERS = [

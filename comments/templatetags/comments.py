@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 from django import template
 from django.conf import settings
@@ -8,13 +9,14 @@ from django.db.models.functions import Coalesce
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape, urlize
 from django.utils.safestring import mark_safe
 
-from articles import fragments, pagecache
+from articles import edge, fragments, pagecache
 from articles.invalidation import article_tag
 from comments import moderation
-from comments.forms import CommentForm, sign_timestamp
+from comments.forms import FORM_MAX_AGE, CommentForm, sign_timestamp
 from comments.models import MAX_DEPTH, Comment
 from comments.visitor import own_comment_ids, remembered_author
 
@@ -98,6 +100,14 @@ def comment_section(context, article):
     except ValueError:
         page_number = 1
     closed = moderation.comments_closed(article)
+    if not closed:
+        # A shared copy of this page must not outlive its form: not past the
+        # form's maximum age, not past the moment comments close by date.
+        now = timezone.now()
+        edge.expire_by(request, now + timedelta(seconds=FORM_MAX_AGE // 2))
+        closing = moderation.closing_time(article)
+        if closing is not None:
+            edge.expire_by(request, closing)
     thread_html = _thread_html(article, own_ids, page_number, closed)
     form = getattr(request, "comment_form", None)  # a refused post, re-shown
     reply_to = None
