@@ -9,6 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PASSWORD ?= newsroom-demo
 export NEWSROOM_PGPORT ?= 54329
+NEWSROOM_EDGE_PORT ?= 8080
 export DEMO_PASSWORD
 
 # Without DATABASE_URL, use this checkout's private cluster (scripts/db).
@@ -17,13 +18,15 @@ LOCAL_DB := 1
 export DATABASE_URL := postgres://newsroom@127.0.0.1:$(NEWSROOM_PGPORT)/newsroom
 endif
 
-.PHONY: help run demo serve test lint format db db-stop bench clean venv backup restore crash-test messages
+.PHONY: help run demo serve test lint format db db-stop bench clean venv backup restore crash-test messages cluster cluster-stop
 
 help:
 	@echo "make run      serve the site with demo content at http://$(HOST):$(PORT) (DEBUG on)"
 	@echo "make test     lint, checks and every test (browser tests included)"
 	@echo "make serve    production-like server: DEBUG off, granian, whitenoise, Redis"
 	@echo "make demo     demo accounts and content, into an empty database only"
+	@echo "make cluster  production topology: Varnish edge, two app servers, Redis, PostgreSQL"
+	@echo "make cluster-stop  stop it"
 	@echo "make lint     ruff check + ruff format --check"
 	@echo "make messages collect new public words into locale/*/django.po to translate"
 	@echo "make format   ruff format + ruff check --fix"
@@ -137,6 +140,15 @@ lint: $(VENV)/.dev-installed
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The production topology on this machine (scripts/cluster): Varnish with
+# xkey at http://127.0.0.1:$(NEWSROOM_EDGE_PORT) in front of two app servers,
+# Redis and PostgreSQL. It loads no demo content (`make demo` does).
+cluster: $(VENV)/.runtime-installed locale/.compiled db
+	@scripts/cluster start
+
+cluster-stop:
+	@scripts/cluster stop
 
 # Benchmarks with wrk against the production server (scripts/bench.py);
 # BENCH_BULK=1 for 100k articles / 1M comments. Appends to docs/benchmarks.md.

@@ -1,0 +1,107 @@
+# Newsroom's edge: Varnish 7 with the xkey module (Debian: varnish,
+# varnish-modules). Started by `make cluster` (scripts/cluster), which writes
+# backends.vcl: the app servers, their /healthz probes, the round-robin
+# director "apps", the purgers ACL and the error page.
+#
+# What it keeps: pages the app marks cacheable (they carry an `xkey` header
+# with their cache tags and `Cache-Control: public, s-maxage=N`), static
+# files and media. What it passes to the app untouched: the admin, previews,
+# comment posts and every other non-GET, search, and any request carrying a
+# per-visitor cookie (newsroom/settings.py NEWSROOM_VISITOR_COOKIES: a
+# session, messages, a reader's pending comments or remembered name). Host,
+# Origin and Sec-Fetch-* reach the app unchanged (the comment endpoint
+# checks them). PURGE with an `xkey-purge: tag tag…` header, from the
+# purgers ACL only, drops every page carrying one of the tags.
+vcl 4.1;
+
+import std;
+import xkey;
+import directors;
+
+include "backends.vcl";
+
+sub vcl_recv {
+    set req.backend_hint = apps.backend();
+
+    if (req.method == "PURGE") {
+        if (client.ip !~ purgers) {
+            return (synth(403, "Forbidden"));
+        }
+        if (!req.http.xkey-purge) {
+            return (synth(400, "xkey-purge header required"));
+        }
+        set req.http.n-gone = xkey.purge(req.http.xkey-purge);
+        return (synth(200, "Purged " + req.http.n-gone));
+    }
+
+    # The client's address for the app (NEWSROOM_TRUSTED_PROXIES): Varnish
+    # appends client.ip to X-Forwarded-For itself.
+
+    if (req.method != "GET" && req.method != "HEAD") {
+        return (pass);
+    }
+    if (req.url ~ "^/(admin|preview|comments|healthz|search)(/|\?|$)") {
+        return (pass);
+    }
+    if (req.http.Authorization) {
+        return (pass);
+    }
+    if (req.http.Cookie ~ "(^|;\s*)(sessionid|messages|newsroom_pending_comments|newsroom_comment_author)=") {
+        return (pass);
+    }
+    # Other cookies (analytics, a stale csrftoken) shape no page.
+    unset req.http.Cookie;
+    # Tracking parameters share the page (the app keys on the same few).
+    set req.url = regsuball(req.url, "([?&])(utm_[a-z]+|fbclid|gclid|mc_[a-z]+)=[^&]*", "\1");
+    set req.url = regsub(req.url, "[?&]+$", "");
+    set req.url = std.querysort(req.url);
+    return (hash);
+}
+
+sub vcl_backend_fetch {
+    # Another backend for a safe request whose first try failed (below).
+    if (bereq.retries > 0) {
+        set bereq.backend = apps.backend();
+    }
+}
+
+sub vcl_backend_response {
+    # When every app server is down, serve what we have for a day.
+    set beresp.grace = 24h;
+    if (beresp.status >= 500 && bereq.retries < 1 && bereq.method ~ "^(GET|HEAD)$") {
+        return (retry);
+    }
+    if (beresp.http.Set-Cookie || beresp.http.Cache-Control ~ "(private|no-store|no-cache)") {
+        set beresp.uncacheable = true;
+        set beresp.ttl = 120s;
+        return (deliver);
+    }
+    # Pages: only those the app tagged; static files and media by their
+    # own Cache-Control. Anything else (404s, redirects) is not kept.
+    if (!beresp.http.xkey && bereq.url !~ "^/(static|media)/") {
+        set beresp.uncacheable = true;
+        set beresp.ttl = 120s;
+        return (deliver);
+    }
+    return (deliver);
+}
+
+sub vcl_backend_error {
+    # Never a POST: it may have reached the app.
+    if (bereq.retries < 1 && bereq.method ~ "^(GET|HEAD)$") {
+        return (retry);
+    }
+    call newsroom_error_page;
+    return (deliver);
+}
+
+sub vcl_deliver {
+    unset resp.http.xkey;
+    unset resp.http.Via;
+    unset resp.http.X-Varnish;
+    if (obj.hits > 0) {
+        set resp.http.X-Edge-Cache = "hit";
+    } else {
+        set resp.http.X-Edge-Cache = "miss";
+    }
+}
