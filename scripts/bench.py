@@ -13,8 +13,15 @@ then one client (wrk -c1) on the article, the busiest story, home, section,
 author, search and the moderation queue. Prints a table and appends it, with
 machine details, to docs/benchmarks.md.
 
+Last, the edge (scripts/cluster: Varnish with xkey in front of two app
+servers): the cached article page through Varnish, nginx serving the same
+bytes as a static file (the ceiling of this machine, same wrk settings, no
+compression on either side), and the article passed through the edge to the
+two app servers uncached (a visitor cookie).
+
 Environment: BENCH_SECONDS (20), BENCH_RUNS (3, median kept), BENCH_BULK (0),
-WEB_SERVER (granian or gunicorn), WEB_CONCURRENCY (2), WEB_THREADS (2).
+WEB_SERVER (granian or gunicorn), WEB_CONCURRENCY (2), WEB_THREADS (2),
+BENCH_ONLY=edge (only the edge rows).
 """
 
 import json
@@ -295,12 +302,14 @@ def to_ms(value: str) -> float:
     return number / 1000 if unit == "us" else number * 1000 if unit == "s" else number
 
 
-def wrk(url: str, script: str | None = None) -> dict:
+def wrk(url: str, script: str | None = None, cookie: str = "") -> dict:
     results = []
     for _ in range(RUNS):
         command = ["wrk", "-t2", "-c16", f"-d{SECONDS}s", "--latency", url]
         if script:
             command[1:1] = ["-s", script]
+        if cookie:
+            command[1:1] = ["-H", f"Cookie: {cookie}"]
         out = subprocess.run(command, capture_output=True, text=True).stdout
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
         p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1])
@@ -416,11 +425,76 @@ def count_bench_comments() -> tuple[int, int]:
     return int(total), int(duplicates)
 
 
+EDGE_PORT, APP_PORTS, STATIC_PORT = PORT + 10, (PORT + 11, PORT + 12), PORT + 13
+
+
+def edge_rows(article: str) -> list:
+    """The cluster's edge against nginx serving the same bytes."""
+    edge = f"http://127.0.0.1:{EDGE_PORT}"
+    env = {
+        **ENV,
+        "NEWSROOM_EDGE_PORT": str(EDGE_PORT),
+        "NEWSROOM_EDGE_ADMIN_PORT": str(PORT + 14),
+        "NEWSROOM_APP_PORTS": " ".join(map(str, APP_PORTS)),
+        "NEWSROOM_CLUSTER_DIR": str(ROOT / "var" / "bench-cluster"),
+        "WEB_LOG_LEVEL": "error",
+    }
+    subprocess.run([ROOT / "scripts" / "cluster", "start"], cwd=ROOT, env=env,
+                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    static_dir = Path(tempfile.mkdtemp(prefix="newsroom-static-"))
+    nginx = None
+    try:
+        urllib.request.urlopen(edge + article).read()  # fill the edge
+        page = urllib.request.urlopen(edge + article).read()
+        static_dir.chmod(0o755)
+        (static_dir / "article.html").write_bytes(page)
+        (static_dir / "article.html").chmod(0o644)
+        conf = static_dir / "nginx.conf"
+        conf.write_text(
+            f"worker_processes {WORKERS};\npid {static_dir}/nginx.pid;\n"
+            f"error_log {static_dir}/error.log;\n"
+            "events { worker_connections 1024; }\n"
+            "http { access_log off; gzip off; sendfile on; keepalive_requests 100000;\n"
+            f"  server {{ listen 127.0.0.1:{STATIC_PORT}; root {static_dir}; }} }}\n"
+        )
+        nginx = subprocess.Popen([ensure_nginx(), "-c", str(conf), "-g", "daemon off;"])
+        time.sleep(0.5)
+        static = wrk(f"http://127.0.0.1:{STATIC_PORT}/article.html")
+        cached = wrk(edge + article)
+        ratio = cached["rps"] / static["rps"] if static["rps"] else 0
+        cached["queries"] = f"0 ({ratio:.2f}× the static file)"
+        static["queries"] = "0"
+        uncached = wrk(edge + article, cookie="sessionid=bench")
+        uncached["queries"] = "-"
+        return [
+            ("article, static file through nginx (ceiling)", static),
+            ("article through the edge (Varnish hit)", cached),
+            ("article through the edge to two app servers, uncached", uncached),
+        ]
+    finally:
+        if nginx:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+        subprocess.run([ROOT / "scripts" / "cluster", "stop"], cwd=ROOT, env=env)
+        shutil.rmtree(static_dir, ignore_errors=True)
+
+
+def ensure_nginx() -> str:
+    found = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(found).exists():
+        subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=120", "install",
+                        "-y", "-qq", "nginx"], check=True)  # fmt: skip
+    return found
+
+
 def main():
     ensure_wrk()
     if not free(PORT):
         sys.exit(f"port {PORT} is busy (set BENCH_PORT)")
     urls = prepare()
+    if os.environ.get("BENCH_ONLY") == "edge":
+        report(edge_rows(urls["article"]), [], 0.0)
+        return
     article, search = urls["article"], f"/search/?q={urls['search']}"
     paths = {"trivial view (/robots.txt)": "/robots.txt", "article": article}
     paths.update({"home page": "/", "search": search})
@@ -492,6 +566,8 @@ def main():
         rss.append(worker_rss_mb(server))
     finally:
         stop_server(server)
+    # 4. The edge in front of two app servers, against the static ceiling.
+    rows += edge_rows(article)
     report(rows, lone, max(rss))
 
 

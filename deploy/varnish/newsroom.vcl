@@ -51,10 +51,12 @@ sub vcl_recv {
     }
     # Other cookies (analytics, a stale csrftoken) shape no page.
     unset req.http.Cookie;
-    # Tracking parameters share the page (the app keys on the same few).
-    set req.url = regsuball(req.url, "([?&])(utm_[a-z]+|fbclid|gclid|mc_[a-z]+)=[^&]*", "\1");
-    set req.url = regsub(req.url, "[?&]+$", "");
-    set req.url = std.querysort(req.url);
+    if (req.url ~ "\?") {
+        # Tracking parameters share the page (the app keys on the same few).
+        set req.url = regsuball(req.url, "([?&])(utm_[a-z]+|fbclid|gclid|mc_[a-z]+)=[^&]*", "\1");
+        set req.url = regsub(req.url, "[?&]+$", "");
+        set req.url = std.querysort(req.url);
+    }
     return (hash);
 }
 

@@ -393,3 +393,32 @@ def test_a_cross_origin_post_through_the_edge_is_refused(cluster, story, page):
     assert cluster.sql(
         "SELECT count(*) FROM comments_comment WHERE body = 'Posted through the edge'"
     ) == [(1,)]
+
+
+def test_database_down_cached_pages_from_grace_others_the_sites_503(cluster, story):
+    pk, url = story
+    get(cluster.edge_port, url)
+    assert get(cluster.edge_port, url)[1]["X-Edge-Cache"] == "hit"
+    author = cluster.shell(
+        "from articles.models import AuthorProfile; "
+        "print(AuthorProfile.objects.order_by('-pk')[0].get_absolute_url())"
+    ).split()[-1]
+    with psycopg.connect(cluster.admin_url, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{cluster.dbname}" ALLOW_CONNECTIONS false')
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            [cluster.dbname],
+        )
+    try:
+        time.sleep(2.5)  # the probes see /healthz answer 503
+        status, headers, html = get(cluster.edge_port, url)
+        assert status == 200 and headers["X-Edge-Cache"] == "hit"
+        status, headers, html = get(cluster.edge_port, author)
+        assert status == 503
+        assert "Temporarily unavailable" in html  # the site's page, not Varnish's
+        assert "Guru Meditation" not in html
+    finally:
+        with psycopg.connect(cluster.admin_url, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{cluster.dbname}" ALLOW_CONNECTIONS true')
+    time.sleep(2.5)
+    assert get(cluster.edge_port, author)[0] == 200
