@@ -244,6 +244,13 @@ def test_purge_is_refused_from_outside_the_acl_and_needs_keys(cluster):
     conn.request("PURGE", "/")
     assert conn.getresponse().status == 400  # allowed address, no keys
     conn.close()
+    # From an address outside the purgers ACL (another loopback address).
+    outsider = http.client.HTTPConnection(
+        "127.0.0.1", cluster.edge_port, timeout=10, source_address=("127.0.0.2", 0)
+    )
+    outsider.request("PURGE", "/", headers={"xkey-purge": "site"})
+    assert outsider.getresponse().status == 403
+    outsider.close()
     vcl = (ROOT / "deploy" / "varnish" / "newsroom.vcl").read_text()
     from django.conf import settings
 
