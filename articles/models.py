@@ -451,7 +451,8 @@ class Article(models.Model):
     source_name = models.CharField(
         max_length=120,
         blank=True,
-        help_text='The outlet the story is based on, shown as "Source: <name>".',
+        help_text="The outlet the story is based on, shown under the story as "
+        "“Source: ” followed by this name.",
     )
     source_url = models.URLField(blank=True, max_length=500)
     status = models.CharField(

@@ -12,6 +12,7 @@ ROLES = {
         "articles.change_article",
         "articles.view_article",
         "articles.view_section",
+        "articles.add_tag",  # as WordPress authors may (not sections)
         "articles.view_tag",
         "articles.view_authorprofile",
         "articles.change_authorprofile",
