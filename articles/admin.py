@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import services
+from .html import html_to_text
 from .models import (
     Article,
     ArticleAuthor,
@@ -87,7 +88,27 @@ class ArticleAuthorInline(admin.TabularInline):
     verbose_name_plural = "Byline (in order: lowest position first)"
 
 
+def _shown(value) -> str:
+    """A field's value as the conflict table shows it."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if hasattr(value, "all"):  # tags
+        return ", ".join(sorted(str(v) for v in value.all())) or "—"
+    if isinstance(value, (list, tuple, set)) or type(value).__name__ == "QuerySet":
+        return ", ".join(sorted(str(v) for v in value)) or "—"
+    if hasattr(value, "isoformat"):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
+    return str(value)
+
+
 class ArticleAdminForm(forms.ModelForm):
+    # The stored article's version when this form was opened: a save from an
+    # older form is refused with what changed (never applied blindly).
+    loaded_at = forms.CharField(required=False, widget=forms.HiddenInput)
+    conflict = None
+
     class Meta:
         model = Article
         fields = [
@@ -113,6 +134,8 @@ class ArticleAdminForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if self.instance.pk and not self.is_bound:
+            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
         if user is not None and not can_publish(user) and "status" in self.fields:
             self.fields["status"].choices = [
                 c for c in Article.Status.choices if c[0] != Article.Status.PUBLISHED
@@ -120,6 +143,7 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._refuse_a_stale_save(cleaned)
         if cleaned.get("featured_image") and not cleaned.get("featured_image_alt"):
             self.add_error(
                 "featured_image_alt",
@@ -150,6 +174,56 @@ class ArticleAdminForm(forms.ModelForm):
                     "choose another.",
                 )
         return cleaned
+
+    def _refuse_a_stale_save(self, cleaned):
+        """Refuse a save from a form opened before the stored article's last
+        save, listing each field whose value differs (theirs | yours)."""
+        article = self.instance
+        loaded = self.data.get("loaded_at")
+        if not article.pk or not loaded:
+            return
+        current = (
+            Article.objects.filter(pk=article.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        if current is None or current.isoformat() == loaded:
+            return
+        changed = []
+        for name, field in self.fields.items():
+            if name in {"loaded_at", "featured_image"} or name not in cleaned:
+                continue
+            theirs = getattr(article, name)
+            yours = cleaned[name]
+            if name == "tags":
+                same = {t.pk for t in theirs.all()} == {t.pk for t in yours}
+            elif name == "body":
+                same = html_to_text(theirs or "") == html_to_text(yours or "")
+                theirs, yours = html_to_text(theirs or ""), html_to_text(yours or "")
+            else:
+                same = theirs == yours
+            if not same:
+                changed.append(
+                    {
+                        "label": field.label,
+                        "theirs": _shown(theirs),
+                        "yours": _shown(yours),
+                    }
+                )
+        latest = article.revisions.select_related("created_by").first()
+        who = latest.created_by if latest and latest.created_by else "Someone"
+        self.conflict = {"who": who, "when": current, "fields": changed}
+        # The page comes back with the newer version's mark: saving again, after
+        # reading the comparison, keeps this form's values on purpose.
+        data = self.data.copy()
+        data["loaded_at"] = current.isoformat()
+        self.data = data
+        raise forms.ValidationError(
+            f"{who} saved this article at {timezone.localtime(current):%H:%M} "
+            "after you opened it. Nothing was saved: compare their version with "
+            "yours below, "
+            "then Save again to keep yours (or reload to take theirs)."
+        )
 
 
 @admin.register(Article)

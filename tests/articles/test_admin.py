@@ -1,6 +1,8 @@
+import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -374,3 +376,44 @@ def test_a_unicode_slug_saves(client, people):
     )
     assert response.status_code == 302
     assert Article.objects.filter(slug="小米与徕卡合作").exists()
+
+
+def test_a_save_from_a_stale_form_is_refused_with_a_comparison(client, people):
+    """The editor opened the form before the journalist saved a newer
+    standfirst: the editor's save is refused, side by side; saving again
+    after reading it keeps the editor's version on purpose."""
+    from tests.factories import SectionFactory
+
+    section = SectionFactory()
+    article = ArticleFactory(
+        draft=True, section=section, created_by=people["Journalist"],
+        title="Chips", slug="chips", standfirst="First standfirst",
+    )  # fmt: skip
+    client.force_login(people["Editor"])
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    page = client.get(url).content.decode()
+    loaded = re.search(r'name="loaded_at" value="([^"]+)"', page)[1]
+    # Meanwhile the journalist saves a newer standfirst.
+    other = Client()
+    other.force_login(people["Journalist"])
+    data = change_data(article, standfirst="The journalist's newer standfirst")
+    data["loaded_at"] = loaded
+    assert other.post(url, data).status_code == 302
+    # The editor's save, from the older form.
+    mine = change_data(article, standfirst="The editor's standfirst")
+    mine["loaded_at"] = loaded
+    refused = client.post(url, mine)
+    assert refused.status_code == 200
+    html = refused.content.decode()
+    assert "changed this article after you opened it" in html
+    assert "The journalist&#x27;s newer standfirst" in html
+    assert "The editor&#x27;s standfirst" in html
+    article.refresh_from_db()
+    assert article.standfirst == "The journalist's newer standfirst"
+    # Saving again from the refused page keeps the editor's on purpose.
+    again = re.search(r'name="loaded_at" value="([^"]+)"', html)[1]
+    assert again != loaded
+    mine["loaded_at"] = again
+    assert client.post(url, mine).status_code == 302
+    article.refresh_from_db()
+    assert article.standfirst == "The editor's standfirst"
