@@ -1,11 +1,15 @@
 """Writes with side effects for articles. Views, admin and commands call these."""
 
+import difflib
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
+from .html import html_to_text
 from .images import delete_renditions, make_renditions
 from .invalidation import article_tags, invalidate
 from .models import (
@@ -13,6 +17,7 @@ from .models import (
     ArticleAuthor,
     ArticleRevision,
     AuthorProfile,
+    Section,
     Tag,
     can_publish,
 )
@@ -109,14 +114,79 @@ def article_record_revision(*, article: Article, user) -> ArticleRevision | None
     return ArticleRevision.objects.create(article=article, created_by=user, data=data)
 
 
+# How a revision's stored field is shown: its label, and ids as names.
+_REVISION_LABELS = {
+    "section_id": "Section",
+    "tag_ids": "Tags",
+    "author_ids": "Byline",
+    "featured_image": "Featured image",
+    "published_at": "Publication time",
+}
+
+
+def _revision_value(name: str, value):
+    if value in (None, "", []):
+        return "—"
+    if name == "section_id":
+        section = Section.objects.filter(pk=value).first()
+        return section.name if section else f"(deleted section {value})"
+    if name == "tag_ids":
+        names = dict(Tag.objects.filter(pk__in=value).values_list("pk", "name"))
+        return ", ".join(names.get(pk, f"(deleted tag {pk})") for pk in value)
+    if name == "author_ids":
+        names = dict(
+            AuthorProfile.objects.filter(pk__in=value).values_list("pk", "display_name")
+        )
+        return ", ".join(names.get(pk, f"(deleted author {pk})") for pk in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def word_diff(old: str, new: str) -> str:
+    """`old` → `new` word by word, as HTML: deleted words in <del>, inserted
+    ones in <ins>, the rest as it was (everything escaped)."""
+    before, after = old.split(), new.split()
+    parts = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            parts.append(escape(" ".join(before[a1:a2])))
+            continue
+        if a2 > a1:
+            parts.append(format_html("<del>{}</del>", " ".join(before[a1:a2])))
+        if b2 > b1:
+            parts.append(format_html("<ins>{}</ins>", " ".join(after[b1:b2])))
+    return mark_safe(" ".join(parts))
+
+
 def revision_changes(*, old: ArticleRevision, new: ArticleRevision) -> list[dict]:
-    """Fields that differ between two revisions: [{field, old, new}]."""
+    """Fields that differ between two revisions, for people: [{field, old,
+    new, diff}] with labels and names instead of ids; text fields (the body
+    read as text) also get a word-level `diff`."""
     names = {**old.data, **new.data}.keys()
-    return [
-        {"field": name, "old": old.data.get(name), "new": new.data.get(name)}
-        for name in names
-        if old.data.get(name) != new.data.get(name)
-    ]
+    changes = []
+    for name in names:
+        before, after = old.data.get(name), new.data.get(name)
+        if before == after:
+            continue
+        label = (
+            _REVISION_LABELS.get(name)
+            or Article._meta.get_field(name).verbose_name.capitalize()
+        )
+        change = {
+            "field": label,
+            "old": _revision_value(name, before),
+            "new": _revision_value(name, after),
+            "diff": None,
+        }
+        if name == "body":
+            change["old"] = html_to_text(before or "")
+            change["new"] = html_to_text(after or "")
+        if name in {"body", "title", "standfirst", "featured_image_caption"}:
+            change["diff"] = word_diff(change["old"], change["new"])
+        changes.append(change)
+    return changes
 
 
 def article_restore_revision(*, revision: ArticleRevision, user) -> Article:

@@ -417,3 +417,31 @@ def test_a_save_from_a_stale_form_is_refused_with_a_comparison(client, people):
     assert client.post(url, mine).status_code == 302
     article.refresh_from_db()
     assert article.standfirst == "The editor's standfirst"
+
+
+def test_a_word_diff_marks_what_changed_and_names_replace_ids(client, people):
+    from articles.services import word_diff
+    from tests.factories import SectionFactory
+
+    assert word_diff(
+        "The chip plant opens in May", "The new chip plant opens in June"
+    ) == ("The <ins>new</ins> chip plant opens in <del>May</del> <ins>June</ins>")
+    assert word_diff("a <b>", "a <c>") == "a <del>&lt;b&gt;</del> <ins>&lt;c&gt;</ins>"
+    editor = people["Editor"]
+    client.force_login(editor)
+    hot, mobile = SectionFactory(name="Hot News"), SectionFactory(name="Mobile")
+    article = ArticleFactory(draft=True, section=hot, body="<p>One two three.</p>")
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    first = change_data(article, body="<p>One two three.</p>")
+    assert client.post(url, first).status_code == 302
+    data = change_data(article, body="<p>One two and three.</p>")
+    data["section"] = mobile.pk
+    assert client.post(url, data).status_code == 302
+    newer, older = ArticleRevision.objects.filter(article=article)[:2]
+    html = client.get(
+        reverse("admin:articles_article_revisions", args=[article.pk]),
+        {"a": older.pk, "b": newer.pk},
+    ).content.decode()
+    assert "One two <ins>and</ins> three." in html
+    assert "<del>Hot News</del> → <ins>Mobile</ins>" in html
+    assert "section_id" not in html and "<p>" not in html.split("word-diff")[1][:200]
