@@ -1,7 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -211,7 +212,8 @@ class ArticleAdminForm(forms.ModelForm):
                     }
                 )
         latest = article.revisions.select_related("created_by").first()
-        who = latest.created_by if latest and latest.created_by else "Someone"
+        author = latest.created_by if latest else None
+        who = (author.get_full_name() or author.get_username()) if author else "Someone"
         self.conflict = {"who": who, "when": current, "fields": changed}
         # The page comes back with the newer version's mark: saving again, after
         # reading the comparison, keeps this form's values on purpose.
@@ -394,6 +396,16 @@ class ArticleAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.restore_view),
                 name=f"{name}_restore",
             ),
+            path(
+                "<int:pk>/lock/",
+                self.admin_site.admin_view(self.lock_view),
+                name=f"{name}_lock",
+            ),
+            path(
+                "<int:pk>/unlock/",
+                self.admin_site.admin_view(self.unlock_view),
+                name=f"{name}_unlock",
+            ),
             *super().get_urls(),
         ]
 
@@ -438,6 +450,52 @@ class ArticleAdmin(admin.ModelAdmin):
         return TemplateResponse(
             request, "admin/articles/article/revisions.html", context
         )
+
+    # The edit lock: taken when the form opens, renewed by its heartbeat
+    # (static/admin/js/article_lock.js), released when it is left.
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        article = self.get_object(request, object_id)
+        if article is not None and self.has_change_permission(request, article):
+            lock = services.article_lock(article=article, user=request.user)
+            extra_context["edit_lock"] = lock
+            extra_context["lock_seconds"] = settings.NEWSROOM_EDIT_LOCK_SECONDS
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _lock_state(lock, user) -> dict:
+        return {
+            "held": lock.user_id == user.pk,
+            "by": lock.user.get_full_name() or lock.user.get_username(),
+            "since": timezone.localtime(lock.since).isoformat(),
+        }
+
+    def lock_view(self, request, pk):
+        """POST: renew this user's lock (the heartbeat) or, with
+        take_over=1, take it; answers who holds it."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST only"}, status=405)
+        article = self._article_for(request, pk, change=True)
+        lock = services.article_lock(
+            article=article,
+            user=request.user,
+            take_over=request.POST.get("take_over") == "1",
+        )
+        wants_json = "application/json" in request.headers.get("Accept", "")
+        if request.POST.get("take_over") == "1" and not wants_json:
+            return HttpResponseRedirect(
+                reverse("admin:articles_article_change", args=[pk])
+            )
+        return JsonResponse(self._lock_state(lock, request.user))
+
+    def unlock_view(self, request, pk):
+        """POST (sent by the page as it is left): release this user's lock."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST only"}, status=405)
+        article = self._article_for(request, pk, change=True)
+        services.article_unlock(article=article, user=request.user)
+        return JsonResponse({"held": False})
 
     def restore_view(self, request, pk, revision_pk):
         """POST: put a version back (recorded as a new version)."""

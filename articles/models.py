@@ -657,3 +657,26 @@ class ArticleRevision(models.Model):
 
     def __str__(self):
         return f"{self.article} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ArticleLock(models.Model):
+    """Who is editing an article now (WordPress's post lock): taken when the
+    form opens, kept alive by the open form's heartbeat, released when it is
+    left; a lock not renewed for NEWSROOM_EDIT_LOCK_SECONDS has lapsed."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="lock"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    since = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.article} edited by {self.user}"
+
+    def is_fresh(self, now=None) -> bool:
+        now = now or timezone.now()
+        lifetime = settings.NEWSROOM_EDIT_LOCK_SECONDS
+        return (now - self.seen_at).total_seconds() < lifetime

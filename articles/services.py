@@ -15,6 +15,7 @@ from .invalidation import article_tags, invalidate
 from .models import (
     Article,
     ArticleAuthor,
+    ArticleLock,
     ArticleRevision,
     AuthorProfile,
     Section,
@@ -234,3 +235,31 @@ def article_set_authors(*, article: Article, authors: list, order=None) -> None:
         for i, author in enumerate(authors)
     )
     invalidate(*article_tags(article.pk))  # bulk_create sends no signal
+
+
+def article_lock(*, article: Article, user, take_over: bool = False):
+    """Take or renew the edit lock of `article` for `user`. Returns the lock
+    as it stands: held by `user`, or by someone else whose lock is fresh
+    (unless `take_over`, which takes it from them)."""
+    now = timezone.now()
+    with transaction.atomic():
+        lock = ArticleLock.objects.select_for_update().filter(article=article).first()
+        if lock is None:
+            lock, created = ArticleLock.objects.get_or_create(
+                article=article, defaults={"user": user, "since": now, "seen_at": now}
+            )
+            if created:
+                return lock
+            lock = ArticleLock.objects.select_for_update().get(article=article)
+        if lock.user_id == user.pk:
+            lock.seen_at = now
+            lock.save(update_fields=["seen_at"])
+        elif take_over or not lock.is_fresh(now):
+            lock.user, lock.since, lock.seen_at = user, now, now
+            lock.save()
+        return lock
+
+
+def article_unlock(*, article: Article, user) -> None:
+    """Release `user`'s edit lock on `article` (someone else's stays)."""
+    ArticleLock.objects.filter(article=article, user=user).delete()

@@ -248,6 +248,9 @@ NEWSROOM_PAGE_CACHE_LOCAL_MB = env_int("NEWSROOM_PAGE_CACHE_LOCAL_MB", 32)
 # invalidation reaches it within this bound (articles/tagversions.py).
 NEWSROOM_VERSION_SECONDS = env_float("NEWSROOM_VERSION_SECONDS", 0.5)
 NEWSROOM_CDN_MAX_AGE = env_int("NEWSROOM_CDN_MAX_AGE", 60)
+# The article edit lock: an open form renews it every 20 s (admin JS); one
+# not renewed for this long has lapsed (a closed laptop, a crashed browser).
+NEWSROOM_EDIT_LOCK_SECONDS = env_int("NEWSROOM_EDIT_LOCK_SECONDS", 60)
 # Edge caches (Varnish with xkey) to purge by tag on every change, e.g.
 # http://127.0.0.1:8080/ (articles/edge.py; make cluster sets it).
 NEWSROOM_EDGE_PURGE_URLS = env_list("NEWSROOM_EDGE_PURGE_URLS")

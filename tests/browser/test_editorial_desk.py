@@ -1,0 +1,58 @@
+"""Two editors on one article in two real browsers: the lock notice says who
+and since when, taking over moves it (and the first learns it from the
+heartbeat), and a save from the older form is refused with a comparison."""
+
+import pytest
+from playwright.sync_api import expect
+
+from articles.models import Article
+from tests.factories import ArticleFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_edit_lock_and_the_stale_save(
+    live_server, browser, login, roles, settings, screenshot_dir
+):
+    settings.NEWSROOM_EDIT_LOCK_SECONDS = 15  # heartbeat every 5 s
+    UserFactory(username="ana", first_name="Ana", last_name="Souza", groups="Editor")
+    UserFactory(username="ben", first_name="Ben", last_name="Ito", groups="Editor")
+    article = ArticleFactory(draft=True, title="Chip plant", standfirst="First")
+    url = f"{live_server.url}/admin/articles/article/{article.pk}/change/"
+    pages = {}
+    for name in ("ana", "ben"):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        pages[name] = context.new_page()
+        login(pages[name], name)
+        pages[name].goto(url)
+    ana, ben = pages["ana"], pages["ben"]
+    expect(ana.locator(".edit-lock-notice")).to_be_hidden()
+    notice = ben.locator(".edit-lock-notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Ana Souza is editing this article (since")
+    ben.screenshot(path=screenshot_dir / "edit-lock-notice.png")
+    # Ben takes over; Ana's page learns it from its next heartbeat.
+    ben.get_by_role("button", name="Take over").click()
+    expect(ben.locator(".edit-lock-notice")).to_be_hidden()
+    expect(ana.locator(".edit-lock-notice")).to_contain_text(
+        "Ben Ito is editing", timeout=12_000
+    )
+    # Ben saves a new standfirst; Ana saves hers from the older form.
+    ben.fill("#id_standfirst", "Ben's standfirst")
+    ben.locator("input[name=_continue]").click()
+    expect(ben.locator(".messagelist")).to_contain_text("was changed successfully")
+    ana.fill("#id_standfirst", "Ana's standfirst")
+    ana.locator("input[name=_continue]").click()
+    comparison = ana.locator(".stale-save")
+    expect(comparison).to_contain_text(
+        "Ben Ito changed this article after you opened it"
+    )
+    expect(comparison).to_contain_text("Ben's standfirst")
+    expect(comparison).to_contain_text("Ana's standfirst")
+    ana.screenshot(path=screenshot_dir / "stale-save-comparison.png", full_page=True)
+    article.refresh_from_db()
+    assert article.standfirst == "Ben's standfirst"
+    # Saving again, having read it, keeps Ana's on purpose.
+    ana.locator("input[name=_continue]").click()
+    expect(ana.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert Article.objects.get(pk=article.pk).standfirst == "Ana's standfirst"
