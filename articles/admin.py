@@ -142,9 +142,43 @@ class ArticleAdminForm(forms.ModelForm):
                 c for c in Article.Status.choices if c[0] != Article.Status.PUBLISHED
             ]
 
+    # The workflow buttons (the change form's submit row): what each sets.
+    WORKFLOW = {
+        "draft": "Save draft",
+        "review": "Submit for review",
+        "schedule": "Schedule",
+        "publish": "Publish now",
+        "unpublish": "Unpublish",
+    }
+
+    def _apply_workflow(self, cleaned) -> None:
+        action = self.data.get("_workflow")
+        if action not in self.WORKFLOW:
+            return
+        statuses = {
+            "draft": Article.Status.DRAFT,
+            "review": Article.Status.IN_REVIEW,
+            "unpublish": Article.Status.DRAFT,
+        }
+        if action in statuses:
+            cleaned["status"] = statuses[action]
+            return
+        cleaned["status"] = Article.Status.PUBLISHED
+        if action == "publish":
+            cleaned["published_at"] = timezone.now()
+            return
+        at = cleaned.get("published_at")
+        if at is None or at <= timezone.now():
+            zone = timezone.get_current_timezone_name()
+            self.add_error(
+                "published_at" if "published_at" in self.fields else None,
+                f"To schedule, set a future date and time ({zone}).",
+            )
+
     def clean(self):
         cleaned = super().clean()
         self._refuse_a_stale_save(cleaned)
+        self._apply_workflow(cleaned)
         if cleaned.get("featured_image") and not cleaned.get("featured_image_alt"):
             self.add_error(
                 "featured_image_alt",
@@ -301,6 +335,22 @@ class ArticleAdmin(admin.ModelAdmin):
 
         return RequestForm
 
+    def workflow_buttons(self, request, obj) -> list[dict]:
+        """The workflow buttons this user may press on this article."""
+        actions = ["draft", "review"]
+        if can_publish(request.user):
+            actions += ["schedule", "publish"]
+            if obj is not None and obj.status == Article.Status.PUBLISHED:
+                actions.append("unpublish")
+        return [{"value": a, "label": ArticleAdminForm.WORKFLOW[a]} for a in actions]
+
+    def render_change_form(self, request, context, add=False, change=False, **kw):
+        obj = context.get("original")
+        context["workflow_buttons"] = self.workflow_buttons(request, obj)
+        context["workflow_state"] = obj.display_status if obj else "New, not saved"
+        context["time_zone"] = timezone.get_current_timezone_name()
+        return super().render_change_form(request, context, add, change, **kw)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not can_publish(request.user):
@@ -329,7 +379,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_column(self, obj):
-        return obj.display_status
+        return obj.display_status if obj.is_scheduled else obj.get_status_display()
 
     @admin.display(description="Byline")
     def byline_column(self, obj):

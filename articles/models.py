@@ -607,9 +607,11 @@ class Article(models.Model):
 
     @property
     def display_status(self) -> str:
-        if self.is_scheduled:
+        """ "Draft", "In review", "Scheduled for … (zone)", "Published …"."""
+        if self.status == self.Status.PUBLISHED and self.published_at:
             local = timezone.localtime(self.published_at)
-            return f"Scheduled for {local:%Y-%m-%d %H:%M}"
+            when = f"{local:%Y-%m-%d %H:%M} ({local:%Z})"
+            return f"Scheduled for {when}" if self.is_scheduled else f"Published {when}"
         return self.get_status_display()
 
 

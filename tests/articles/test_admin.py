@@ -445,3 +445,56 @@ def test_a_word_diff_marks_what_changed_and_names_replace_ids(client, people):
     assert "One two <ins>and</ins> three." in html
     assert "<del>Hot News</del> → <ins>Mobile</ins>" in html
     assert "section_id" not in html and "<p>" not in html.split("word-diff")[1][:200]
+
+
+def workflow_buttons(html: str) -> list[str]:
+    return re.findall(r'<button type="submit" name="_workflow" value="(\w+)"', html)
+
+
+def test_workflow_buttons_per_role_and_what_each_does(client, people):
+    article = ArticleFactory(draft=True, created_by=people["Journalist"])
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    client.force_login(people["Journalist"])
+    assert workflow_buttons(client.get(url).content.decode()) == ["draft", "review"]
+    assert (
+        client.post(url, {**change_data(article), "_workflow": "review"}).status_code
+        == 302
+    )
+    article.refresh_from_db()
+    assert article.status == Article.Status.IN_REVIEW
+    # A journalist cannot publish by sending the button's value anyway.
+    refused = client.post(url, {**change_data(article), "_workflow": "publish"})
+    assert refused.status_code == 200
+    article.refresh_from_db()
+    assert article.status == Article.Status.IN_REVIEW
+
+    client.force_login(people["Editor"])
+    page = client.get(url).content.decode()
+    assert workflow_buttons(page) == ["draft", "review", "schedule", "publish"]
+    assert "times are in UTC" in page
+    # Schedule needs a future time, said in the site's zone.
+    no_time = client.post(url, {**change_data(article), "_workflow": "schedule"})
+    assert "To schedule, set a future date and time (UTC)." in no_time.content.decode()
+    later = timezone.localtime() + timedelta(days=1)
+    data = {
+        **change_data(article),
+        "_workflow": "schedule",
+        "published_at_0": later.strftime("%Y-%m-%d"),
+        "published_at_1": later.strftime("%H:%M:%S"),
+    }
+    assert client.post(url, data).status_code == 302
+    article.refresh_from_db()
+    assert article.is_scheduled
+    page = client.get(url).content.decode()
+    assert f"Scheduled for {later:%Y-%m-%d %H:%M} (UTC)" in page
+    assert workflow_buttons(page)[-1] == "unpublish"
+    client.post(
+        url, {**change_data(article, status="published"), "_workflow": "publish"}
+    )
+    article.refresh_from_db()
+    assert article.is_published
+    client.post(
+        url, {**change_data(article, status="published"), "_workflow": "unpublish"}
+    )
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
