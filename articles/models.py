@@ -366,6 +366,38 @@ class ArticleQuerySet(models.QuerySet):
             .order_by("-rank", "-published_at", "-pk")
         )
 
+    def involving(self, user):
+        """Articles `user` created or has a byline on."""
+        return self.filter(Q(created_by=user) | Q(authors__user=user)).distinct()
+
+    def desk(self, user, *, everyone: bool, limit: int = 10) -> dict:
+        """The desk's lists for `user` (everyone's when `everyone`): drafts,
+        in review (oldest first), scheduled (soonest first), recently
+        published; each at most `limit`, with the counts."""
+        now = timezone.now()
+        mine = self if everyone else self.involving(user)
+        lists = {
+            "drafts": mine.filter(status=Article.Status.DRAFT).order_by("-updated_at"),
+            "in_review": mine.filter(status=Article.Status.IN_REVIEW).order_by(
+                "updated_at"
+            ),
+            "scheduled": mine.filter(
+                status=Article.Status.PUBLISHED, published_at__gt=now
+            ).order_by("published_at"),
+            "published": mine.filter(
+                status=Article.Status.PUBLISHED, published_at__lte=now
+            ).order_by("-published_at"),
+        }
+        return {
+            name: {
+                "items": list(
+                    qs.select_related("created_by").defer("body", "body_text")[:limit]
+                ),
+                "count": qs.count() if name != "published" else None,
+            }
+            for name, qs in lists.items()
+        }
+
     def editable_by(self, user):
         """Articles `user` may change in the back office."""
         if can_publish(user):

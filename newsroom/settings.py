@@ -181,6 +181,7 @@ TEMPLATES = [
                 "newsroom.context_processors.site",
                 "articles.context_processors.navigation",
                 "comments.context_processors.moderation",
+                "articles.context_processors.desk_counts",
             ],
         },
     },

@@ -56,3 +56,28 @@ def test_the_edit_lock_and_the_stale_save(
     ana.locator("input[name=_continue]").click()
     expect(ana.locator(".messagelist")).to_contain_text("was changed successfully")
     assert Article.objects.get(pk=article.pk).standfirst == "Ana's standfirst"
+
+
+def test_the_desk_dashboard(live_server, page, login, roles, screenshot_dir):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    UserFactory(username="ed", first_name="Edna", groups="Editor")
+    jo = UserFactory(username="jo", first_name="Jo", groups="Journalist")
+    ArticleFactory(title="Chip plant breaks ground", in_review=True, created_by=jo)
+    ArticleFactory(title="Foldable phones, reviewed", draft=True, created_by=jo)
+    ArticleFactory(
+        title="MWC preview", published_at=timezone.now() + timedelta(hours=5)
+    )
+    ArticleFactory(title="Leica and Xiaomi open a lab")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(page, "ed")
+    page.goto(live_server.url + "/admin/")
+    desk = page.locator(".desk")
+    expect(desk).to_contain_text("Chip plant breaks ground")
+    expect(desk).to_contain_text("MWC preview")
+    expect(page.locator(".model-article .pending-count")).to_have_text(
+        "(1 in review, 1 scheduled)"
+    )
+    page.screenshot(path=screenshot_dir / "desk-dashboard.png")
