@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -102,6 +102,38 @@ def _shown(value) -> str:
     if hasattr(value, "isoformat"):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
     return str(value)
+
+
+# What an autosave keeps of the article form: its own fields (the date and
+# time of `published_at` come as two parts), never files or tokens.
+AUTOSAVED = {
+    "title", "slug", "standfirst", "body", "section", "tags", "language",
+    "featured_image_alt", "featured_image_caption", "featured_image_credit",
+    "source_name", "source_url", "status", "published_at_0", "published_at_1",
+    "is_featured", "comments_open",
+}  # fmt: skip
+CHECKBOXES = {"is_featured", "comments_open"}
+
+
+def autosaved_fields(posted: QueryDict) -> dict:
+    return {name: posted.getlist(name) for name in AUTOSAVED if name in posted}
+
+
+def restored_initial(data: dict) -> dict:
+    """An autosaved copy as the article form's initial values."""
+    initial = {}
+    for name, values in data.items():
+        if name in ("published_at_0", "published_at_1") or name in CHECKBOXES:
+            continue
+        initial[name] = values if name == "tags" else (values[0] if values else "")
+    if "published_at_0" in data:
+        initial["published_at"] = [
+            (data.get("published_at_0") or [""])[0],
+            (data.get("published_at_1") or [""])[0],
+        ]
+    for name in CHECKBOXES:
+        initial[name] = name in data
+    return initial
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -328,9 +360,15 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
         user = request.user
+        restored = None
+        if request.method == "GET" and request.GET.get("restore") == "1":
+            copy = services.draft_copy_for(user=user, article=obj)
+            restored = copy and restored_initial(copy.data)
 
         class RequestForm(form_class):
             def __init__(self, *args, **kw):
+                if restored:
+                    kw["initial"] = {**kw.get("initial", {}), **restored}
                 super().__init__(*args, user=user, **kw)
 
         return RequestForm
@@ -412,6 +450,11 @@ class ArticleAdmin(admin.ModelAdmin):
         if "featured_image" in form.changed_data:
             services.article_refresh_renditions(article=article)
         services.article_record_revision(article=article, user=request.user)
+        # Saved: the autosaved copy (of this article, or of the new one it
+        # was) has nothing left to offer.
+        services.draft_copy_discard(user=request.user, article=article)
+        if not change:
+            services.draft_copy_discard(user=request.user, article=None)
 
     @admin.action(description="Publish selected articles now", permissions=["publish"])
     def publish_selected(self, request, queryset):
@@ -445,6 +488,11 @@ class ArticleAdmin(admin.ModelAdmin):
                 "<int:pk>/revisions/<int:revision_pk>/restore/",
                 self.admin_site.admin_view(self.restore_view),
                 name=f"{name}_restore",
+            ),
+            path(
+                "autosave/",
+                self.admin_site.admin_view(self.autosave_view),
+                name=f"{name}_autosave",
             ),
             path(
                 "<int:pk>/lock/",
@@ -502,7 +550,9 @@ class ArticleAdmin(admin.ModelAdmin):
         )
 
     # The edit lock: taken when the form opens, renewed by its heartbeat
-    # (static/admin/js/article_lock.js), released when it is left.
+    # (static/admin/js/article_lock.js), released when it is left. Autosave:
+    # the open form sends its unsaved changes (static/admin/js/
+    # article_autosave.js); opening the article again offers them back.
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
@@ -511,7 +561,50 @@ class ArticleAdmin(admin.ModelAdmin):
             lock = services.article_lock(article=article, user=request.user)
             extra_context["edit_lock"] = lock
             extra_context["lock_seconds"] = settings.NEWSROOM_EDIT_LOCK_SECONDS
+            extra_context.update(self._autosave_context(request, article))
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), **self._autosave_context(request)}
+        return super().add_view(request, form_url, extra_context)
+
+    def _autosave_context(self, request, article=None) -> dict:
+        copy = services.draft_copy_for(user=request.user, article=article)
+        restoring = request.GET.get("restore") == "1"
+        return {
+            "autosave_url": reverse("admin:articles_article_autosave"),
+            "autosave_seconds": settings.NEWSROOM_AUTOSAVE_SECONDS,
+            "draft_copy": None if restoring else copy,
+            "restored_copy": copy if restoring else None,
+            "stored_at_ms": int(article.updated_at.timestamp() * 1000)
+            if article
+            else 0,
+        }
+
+    def autosave_view(self, request):
+        """POST `form` (the article form, URL-encoded, no files) and `article`
+        (its id, empty for a new one): keep them as this user's unsaved
+        changes; `discard=1` forgets them (and goes back to the form)."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST only"}, status=405)
+        pk = request.POST.get("article") or None
+        if pk is not None:
+            article = self._article_for(request, pk, change=True)
+        elif self.has_add_permission(request):
+            article = None
+        else:
+            raise PermissionDenied
+        if request.POST.get("discard") == "1":
+            services.draft_copy_discard(user=request.user, article=article)
+            target = (
+                reverse("admin:articles_article_change", args=[article.pk])
+                if article
+                else reverse("admin:articles_article_add")
+            )
+            return HttpResponseRedirect(target)
+        data = autosaved_fields(QueryDict(request.POST.get("form", "")))
+        copy = services.draft_copy_save(user=request.user, article=article, data=data)
+        return JsonResponse({"saved_at": timezone.localtime(copy.saved_at).isoformat()})
 
     @staticmethod
     def _lock_state(lock, user) -> dict:

@@ -714,3 +714,30 @@ class ArticleLock(models.Model):
         now = now or timezone.now()
         lifetime = settings.NEWSROOM_EDIT_LOCK_SECONDS
         return (now - self.seen_at).total_seconds() < lifetime
+
+
+class ArticleDraftCopy(models.Model):
+    """Unsaved changes of one person's open article form, autosaved while
+    they type (never a revision, never public): offered back when they open
+    the article again. `article` is None for a new article not saved yet."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField()
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "article"],
+                name="draft_copy_per_user_article",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self):
+        return f"Unsaved changes of {self.user} on {self.article or 'a new article'}"

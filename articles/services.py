@@ -15,6 +15,7 @@ from .invalidation import article_tags, invalidate
 from .models import (
     Article,
     ArticleAuthor,
+    ArticleDraftCopy,
     ArticleLock,
     ArticleRevision,
     AuthorProfile,
@@ -263,3 +264,23 @@ def article_lock(*, article: Article, user, take_over: bool = False):
 def article_unlock(*, article: Article, user) -> None:
     """Release `user`'s edit lock on `article` (someone else's stays)."""
     ArticleLock.objects.filter(article=article, user=user).delete()
+
+
+def draft_copy_save(*, user, article: Article | None, data: dict) -> ArticleDraftCopy:
+    """Keep `user`'s unsaved form values for `article` (None: a new one)."""
+    copy, _ = ArticleDraftCopy.objects.update_or_create(
+        user=user, article=article, defaults={"data": data, "saved_at": timezone.now()}
+    )
+    return copy
+
+
+def draft_copy_for(*, user, article: Article | None) -> ArticleDraftCopy | None:
+    """`user`'s unsaved changes of `article` still newer than what is stored."""
+    copy = ArticleDraftCopy.objects.filter(user=user, article=article).first()
+    if copy is not None and article is not None and copy.saved_at <= article.updated_at:
+        return None  # saved since (by them or someone else): nothing to offer
+    return copy
+
+
+def draft_copy_discard(*, user, article: Article | None) -> None:
+    ArticleDraftCopy.objects.filter(user=user, article=article).delete()

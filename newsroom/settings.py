@@ -252,6 +252,8 @@ NEWSROOM_CDN_MAX_AGE = env_int("NEWSROOM_CDN_MAX_AGE", 60)
 # The article edit lock: an open form renews it every 20 s (admin JS); one
 # not renewed for this long has lapsed (a closed laptop, a crashed browser).
 NEWSROOM_EDIT_LOCK_SECONDS = env_int("NEWSROOM_EDIT_LOCK_SECONDS", 60)
+# How often an open article form autosaves its unsaved changes (admin JS).
+NEWSROOM_AUTOSAVE_SECONDS = env_int("NEWSROOM_AUTOSAVE_SECONDS", 5)
 # Edge caches (Varnish with xkey) to purge by tag on every change, e.g.
 # http://127.0.0.1:8080/ (articles/edge.py; make cluster sets it).
 NEWSROOM_EDGE_PURGE_URLS = env_list("NEWSROOM_EDGE_PURGE_URLS")

@@ -2,6 +2,8 @@
 and since when, taking over moves it (and the first learns it from the
 heartbeat), and a save from the older form is refused with a comparison."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -19,9 +21,10 @@ def test_the_edit_lock_and_the_stale_save(
     UserFactory(username="ben", first_name="Ben", last_name="Ito", groups="Editor")
     article = ArticleFactory(draft=True, title="Chip plant", standfirst="First")
     url = f"{live_server.url}/admin/articles/article/{article.pk}/change/"
-    pages = {}
+    pages, contexts = {}, []
     for name in ("ana", "ben"):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
         pages[name] = context.new_page()
         login(pages[name], name)
         pages[name].goto(url)
@@ -56,6 +59,8 @@ def test_the_edit_lock_and_the_stale_save(
     ana.locator("input[name=_continue]").click()
     expect(ana.locator(".messagelist")).to_contain_text("was changed successfully")
     assert Article.objects.get(pk=article.pk).standfirst == "Ana's standfirst"
+    for context in contexts:  # no heartbeat may outlive the test's database
+        context.close()
 
 
 def test_the_desk_dashboard(live_server, page, login, roles, screenshot_dir):
@@ -81,3 +86,99 @@ def test_the_desk_dashboard(live_server, page, login, roles, screenshot_dir):
         "(1 in review, 1 scheduled)"
     )
     page.screenshot(path=screenshot_dir / "desk-dashboard.png")
+
+
+def _open_article(live_server, browser, login, username):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, username)
+    return context, page
+
+
+def test_autosave_and_restore(
+    live_server, browser, login, roles, settings, screenshot_dir
+):
+    settings.NEWSROOM_AUTOSAVE_SECONDS = 2
+    UserFactory(username="ana", first_name="Ana", groups="Editor")
+    article = ArticleFactory(draft=True, title="Chip plant")
+    url = f"{live_server.url}/admin/articles/article/{article.pk}/change/"
+    context, page = _open_article(live_server, browser, login, "ana")
+    page.goto(url)
+    page.fill("#id_title", "Chip plant breaks ground in Dresden")
+    page.locator(".ProseMirror[contenteditable=true]").first.click()
+    page.keyboard.type(" A sentence typed but never saved.")
+    expect(page.locator("#autosave-status")).to_contain_text(
+        "changes kept at", timeout=10_000
+    )
+    page.close()  # the laptop lid closes: nothing was saved
+    assert Article.objects.get(pk=article.pk).title == "Chip plant"
+    page = context.new_page()
+    page.goto(url)
+    offer = page.locator(".autosave-offer")
+    expect(offer).to_contain_text("You have unsaved changes to this article")
+    page.screenshot(path=screenshot_dir / "autosave-offer.png")
+    offer.get_by_role("link", name="Restore them").click()
+    expect(page.locator("#id_title")).to_have_value(
+        "Chip plant breaks ground in Dresden"
+    )
+    expect(page.locator(".ProseMirror[contenteditable=true]").first).to_contain_text(
+        "never saved"
+    )
+    page.locator("input[name=_continue]").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    saved = Article.objects.get(pk=article.pk)
+    assert saved.title == "Chip plant breaks ground in Dresden"
+    assert "never saved" in saved.body
+    context.close()
+
+
+def test_leaving_with_unsaved_changes_asks_first(live_server, browser, login, roles):
+    UserFactory(username="ana", groups="Editor")
+    article = ArticleFactory(draft=True, title="Chip plant")
+    context, page = _open_article(live_server, browser, login, "ana")
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    page.wait_for_timeout(1500)  # the form's starting state is taken
+    page.fill("#id_title", "Changed but not saved")
+    seen = []
+
+    def stay(dialog):
+        seen.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    page.locator(".breadcrumbs a").first.click(no_wait_after=True)
+    page.wait_for_timeout(500)
+    assert seen == ["beforeunload"]
+    assert "/change/" in page.url
+    expect(page.locator("#id_title")).to_have_value("Changed but not saved")
+    context.close()
+
+
+def test_an_expired_session_on_save_loses_nothing(live_server, browser, login, roles):
+    from django.contrib.sessions.models import Session
+
+    UserFactory(username="ana", groups="Editor")
+    article = ArticleFactory(draft=True, title="Chip plant", standfirst="Old")
+    url = f"{live_server.url}/admin/articles/article/{article.pk}/change/"
+    context, page = _open_article(live_server, browser, login, "ana")
+    page.goto(url)
+    page.fill("#id_standfirst", "Written while the session ran out")
+    Session.objects.all().delete()  # signed out meanwhile (expiry, logout)
+    page.locator("input[name=_continue]").click()
+    expect(page).to_have_url(re.compile(r"/admin/login/"))
+    page.fill("#id_username", "ana")
+    page.fill("#id_password", "correct-horse-battery")
+    page.click("input[type=submit]")
+    expect(page).to_have_url(url)
+    offer = page.locator(".kept-offer")
+    expect(offer).to_contain_text("were not saved (you had been signed out)")
+    offer.get_by_role("button", name="Restore them").click()
+    expect(page.locator("#id_standfirst")).to_have_value(
+        "Written while the session ran out"
+    )
+    page.locator("input[name=_continue]").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert Article.objects.get(pk=article.pk).standfirst == (
+        "Written while the session ran out"
+    )
+    context.close()
