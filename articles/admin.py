@@ -490,6 +490,11 @@ class ArticleAdmin(admin.ModelAdmin):
                 name=f"{name}_restore",
             ),
             path(
+                "<int:pk>/revisions/<int:revision_pk>/correction/",
+                self.admin_site.admin_view(self.correction_view),
+                name=f"{name}_correction",
+            ),
+            path(
                 "autosave/",
                 self.admin_site.admin_view(self.autosave_view),
                 name=f"{name}_autosave",
@@ -521,7 +526,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def revisions_view(self, request, pk):
         """List an article's versions; compare any two (?a=…&b=…)."""
         article = self._article_for(request, pk)
-        revisions = list(article.revisions.select_related("created_by"))
+        revisions = list(article.revisions.select_related("created_by", "correction"))
         by_pk = {r.pk: r for r in revisions}
         changes = None
         old = new = None
@@ -543,6 +548,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "old": old,
             "new": new,
             "can_restore": self.has_change_permission(request, article),
+            "can_correct": can_publish(request.user) and article.is_published,
             "title": f"Revisions of “{article}”",
         }
         return TemplateResponse(
@@ -639,6 +645,26 @@ class ArticleAdmin(admin.ModelAdmin):
         article = self._article_for(request, pk, change=True)
         services.article_unlock(article=article, user=request.user)
         return JsonResponse({"held": False})
+
+    def correction_view(self, request, pk, revision_pk):
+        """POST `note`: mark this revision as a public correction (editors)."""
+        if request.method != "POST":
+            return HttpResponseRedirect(
+                reverse("admin:articles_article_revisions", args=[pk])
+            )
+        article = self._article_for(request, pk, change=True)
+        revision = get_object_or_404(ArticleRevision, pk=revision_pk, article=article)
+        try:
+            services.article_correct(
+                revision=revision, note=request.POST.get("note", ""), user=request.user
+            )
+        except ValueError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, "Correction published.", messages.SUCCESS)
+        return HttpResponseRedirect(
+            reverse("admin:articles_article_revisions", args=[pk])
+        )
 
     def restore_view(self, request, pk, revision_pk):
         """POST: put a version back (recorded as a new version)."""

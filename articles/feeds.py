@@ -5,9 +5,12 @@ Dublin Core's dc:language in RSS)."""
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from .invalidation import CORRECTIONS_TAG
 from .models import Article, AuthorProfile, Section
 from .pagecache import cache_page_tags
 
@@ -131,3 +134,48 @@ class AuthorFeed(LatestArticlesFeed):
 class AuthorAtomFeed(AuthorFeed):
     feed_type = StoryLanguageAtomFeed
     subtitle = AuthorFeed.description
+
+
+class CorrectionsFeed(Feed):
+    """The corrections log as RSS."""
+
+    feed_type = StoryLanguageRssFeed
+    description_template = None
+
+    def __call__(self, request, *args, **kwargs):
+        cache_page_tags(request, CORRECTIONS_TAG, "lists")
+        return super().__call__(request, *args, **kwargs)
+
+    def title(self):
+        return _("Corrections · %(site)s") % {"site": settings.NEWSROOM_SITE_NAME}
+
+    def link(self):
+        return reverse("articles:corrections")
+
+    def description(self):
+        return _("Every correction %(site)s has made to its stories.") % {
+            "site": settings.NEWSROOM_SITE_NAME
+        }
+
+    def items(self):
+        from .views import recent_corrections
+
+        return recent_corrections()[:FEED_SIZE]
+
+    def item_title(self, item):
+        return _("Correction: %(title)s") % {"title": item.article.title}
+
+    def item_description(self, item):
+        return escape(item.note)  # RSS descriptions are HTML; the note is text
+
+    def item_link(self, item):
+        return item.article.get_absolute_url()
+
+    def item_guid(self, item):
+        return f"{item.article.get_absolute_url()}#correction-{item.pk}"
+
+    def item_pubdate(self, item):
+        return item.created_at
+
+    def item_extra_kwargs(self, item):
+        return {"language": item.article.language}

@@ -21,8 +21,11 @@ from django.dispatch import receiver
 from newsroom.cache import cache_reconnected
 
 from .edge import purge
-from .models import Article, ArticleAuthor, AuthorProfile, Section, Tag
+from .models import Article, ArticleAuthor, AuthorProfile, Correction, Section, Tag
 from .tagversions import EPOCH, bump
+
+# The corrections page and feed.
+CORRECTIONS_TAG = "corrections"
 
 
 def article_tag(pk) -> str:
@@ -57,6 +60,11 @@ def everything_changed(**kwargs):
 @receiver([post_save, post_delete], sender=Article)
 def _article_saved(instance, **kwargs):
     invalidate(*article_tags(instance.pk))
+
+
+@receiver([post_save, post_delete], sender=Correction)
+def _correction_saved(instance, **kwargs):
+    invalidate(*article_tags(instance.article_id), CORRECTIONS_TAG)
 
 
 @receiver([post_save, post_delete], sender=ArticleAuthor)

@@ -741,3 +741,32 @@ class ArticleDraftCopy(models.Model):
 
     def __str__(self):
         return f"Unsaved changes of {self.user} on {self.article or 'a new article'}"
+
+
+class Correction(models.Model):
+    """A public correction: an editor marks a revision of a published story
+    as correcting it, with a note readers see under the story, on the
+    corrections page and in its feed."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="corrections"
+    )
+    revision = models.OneToOneField(
+        ArticleRevision,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="correction",
+    )
+    note = models.TextField(help_text="What was wrong and what is right now.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["-created_at"], name="correction_recent_idx")]
+
+    def __str__(self):
+        return f"Correction to {self.article} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -19,6 +19,7 @@ from .models import (
     ArticleLock,
     ArticleRevision,
     AuthorProfile,
+    Correction,
     Section,
     Tag,
     can_publish,
@@ -284,3 +285,19 @@ def draft_copy_for(*, user, article: Article | None) -> ArticleDraftCopy | None:
 
 def draft_copy_discard(*, user, article: Article | None) -> None:
     ArticleDraftCopy.objects.filter(user=user, article=article).delete()
+
+
+def article_correct(*, revision: ArticleRevision, note: str, user) -> Correction:
+    """Mark `revision` as a correction of its (published) article, with the
+    note readers see. Editors only."""
+    if not can_publish(user):
+        raise PermissionDenied("Only editors can publish corrections.")
+    note = note.strip()
+    if not note:
+        raise ValueError("A correction needs a note for readers.")
+    with transaction.atomic():
+        correction, _ = Correction.objects.update_or_create(
+            revision=revision,
+            defaults={"article": revision.article, "note": note, "created_by": user},
+        )
+    return correction

@@ -64,6 +64,8 @@ urlpatterns = [
     path("authors/<uslug:slug>/feed/", feeds.AuthorFeed(), name="author_rss"),
     path("authors/<uslug:slug>/atom/", feeds.AuthorAtomFeed(), name="author_atom"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("corrections/", views.corrections, name="corrections"),
+    path("corrections/feed/", feeds.CorrectionsFeed(), name="corrections_rss"),
     path("feed/", feeds.LatestArticlesFeed(), name="rss"),
     path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="atom"),
     path(

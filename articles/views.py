@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from . import fragments
-from .invalidation import article_tag
-from .models import Article, AuthorProfile, Section, Tag
+from .invalidation import CORRECTIONS_TAG, article_tag
+from .models import Article, AuthorProfile, Correction, Section, Tag
 from .pagecache import cache_page_tags
 from .pagination import window_page
 from .sitemaps import news_sitemap_articles
@@ -137,6 +137,10 @@ class ArticleParts:
     @property
     def related(self):
         return self.neighbours["related"]
+
+    @cached_property
+    def corrections(self) -> list:
+        return list(self.article.corrections.all())
 
     @cached_property
     def jsonld(self) -> str:
@@ -416,4 +420,25 @@ def news_sitemap(request):
         "articles/news_sitemap.xml",
         {"articles": news_sitemap_articles()},
         content_type="application/xml",
+    )
+
+
+CORRECTIONS_SHOWN = 100
+
+
+def recent_corrections():
+    """The newest corrections of stories readers can see."""
+    return (
+        Correction.objects.filter(article__in=Article.objects.published())
+        .select_related("article")
+        .order_by("-created_at", "-pk")[:CORRECTIONS_SHOWN]
+    )
+
+
+@require_GET
+def corrections(request):
+    """Every correction, newest first (a public log of what we got wrong)."""
+    cache_page_tags(request, CORRECTIONS_TAG, "lists")
+    return render(
+        request, "articles/corrections.html", {"corrections": recent_corrections()}
     )

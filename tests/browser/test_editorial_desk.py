@@ -182,3 +182,39 @@ def test_an_expired_session_on_save_loses_nothing(live_server, browser, login, r
         "Written while the session ran out"
     )
     context.close()
+
+
+def test_a_word_diff_and_a_corrected_article(
+    live_server, browser, login, roles, screenshot_dir
+):
+    from articles.models import ArticleRevision
+    from articles.services import article_correct, article_record_revision
+
+    editor = UserFactory(username="ed", first_name="Edna", groups="Editor")
+    article = ArticleFactory(
+        title="Chip plant opens", body="<p>The plant opens in May with 2,000 jobs.</p>"
+    )
+    article_record_revision(article=article, user=editor)
+    article.body = "<p>The plant opens in June with 3,000 jobs, the company said.</p>"
+    article.save()
+    newer = article_record_revision(article=article, user=editor)
+    article_correct(
+        revision=newer,
+        note="An earlier version said the plant opens in May with 2,000 jobs.",
+        user=editor,
+    )
+    older = ArticleRevision.objects.filter(article=article).exclude(pk=newer.pk).get()
+    context, page = _open_article(live_server, browser, login, "ed")
+    page.goto(
+        f"{live_server.url}/admin/articles/article/{article.pk}/revisions/"
+        f"?a={older.pk}&b={newer.pk}"
+    )
+    diff = page.locator(".word-diff").first
+    expect(diff.locator("del").first).to_have_text("May")
+    expect(diff.locator("ins").first).to_have_text("June")
+    page.screenshot(path=screenshot_dir / "revision-word-diff.png")
+    page.goto(live_server.url + article.get_absolute_url())
+    expect(page.locator(".corrections")).to_contain_text("An earlier version said")
+    page.locator(".corrections").scroll_into_view_if_needed()
+    page.screenshot(path=screenshot_dir / "corrected-article.png")
+    context.close()
