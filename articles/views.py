@@ -4,6 +4,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.decorators import method_decorator
@@ -140,6 +141,10 @@ class ArticleParts:
 
     @cached_property
     def corrections(self) -> list:
+        # The article row says whether there are any (published_article):
+        # most stories have none, and then this costs no query.
+        if not getattr(self.article, "has_corrections", True):
+            return []
         return list(self.article.corrections.all())
 
     @cached_property
@@ -155,7 +160,15 @@ def published_article(pk: int) -> Article | None:
     return fragments.get_or_load(
         key,
         lambda: (
-            Article.objects.published().select_related("section").filter(pk=pk).first()
+            Article.objects.published()
+            .select_related("section")
+            .annotate(
+                has_corrections=Exists(
+                    Correction.objects.filter(article=OuterRef("pk"))
+                )
+            )
+            .filter(pk=pk)
+            .first()
         ),
     )
 

@@ -27,7 +27,11 @@ PAGES = {
         {"Journalist", "Editor", "admin"},
     ),
     "articles.section": ({"Journalist", "Editor", "admin"}, {"Editor", "admin"}),
-    "articles.tag": ({"Journalist", "Editor", "admin"}, {"Editor", "admin"}),
+    # Journalists create tags, as WordPress authors may (#15), not sections.
+    "articles.tag": (
+        {"Journalist", "Editor", "admin"},
+        {"Journalist", "Editor", "admin"},
+    ),
     "articles.authorprofile": ({"Journalist", "Editor", "admin"}, {"Editor", "admin"}),
     "comments.comment": ({"Moderator", "admin"}, set()),
     "comments.bannedcommenter": ({"Moderator", "admin"}, {"Moderator", "admin"}),
