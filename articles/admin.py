@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.core.validators import FileExtensionValidator
 from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -11,7 +13,9 @@ from django.utils.html import format_html
 
 from . import services
 from .html import html_to_text
+from .images import make_renditions
 from .models import (
+    IMAGE_EXTENSIONS,
     Article,
     ArticleAuthor,
     ArticleRevision,
@@ -20,6 +24,7 @@ from .models import (
     Tag,
     can_publish,
 )
+from .validators import validate_image
 
 
 @admin.register(Section)
@@ -134,6 +139,19 @@ def restored_initial(data: dict) -> dict:
     for name in CHECKBOXES:
         initial[name] = name in data
     return initial
+
+
+class BodyImageForm(forms.Form):
+    image = forms.ImageField(
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS), validate_image]
+    )
+
+
+def body_rendition(renditions: dict) -> tuple[str, int]:
+    """The rendition a body image shows: the widest in the original's
+    format up to 1280 px (the body column is narrower)."""
+    fitting = [r for r in renditions["fallback"] if r[1] <= 1280]
+    return tuple(max(fitting or renditions["fallback"], key=lambda r: r[1]))
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -495,6 +513,11 @@ class ArticleAdmin(admin.ModelAdmin):
                 name=f"{name}_correction",
             ),
             path(
+                "body-image/",
+                self.admin_site.admin_view(self.body_image_view),
+                name=f"{name}_body_image",
+            ),
+            path(
                 "autosave/",
                 self.admin_site.admin_view(self.autosave_view),
                 name=f"{name}_autosave",
@@ -586,6 +609,27 @@ class ArticleAdmin(admin.ModelAdmin):
             if article
             else 0,
         }
+
+    def body_image_view(self, request):
+        """POST `image`: an image for the article body, checked like the
+        featured image (type, size, pixels) and re-encoded into renditions
+        (no EXIF or GPS kept; the original is not stored). Answers the URL of
+        the rendition the body shows, for the editor's figure dialog."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST only"}, status=405)
+        if not (
+            self.has_add_permission(request) or self.has_change_permission(request)
+        ):
+            raise PermissionDenied
+        form = BodyImageForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return JsonResponse({"error": " ".join(form.errors["image"])}, status=400)
+        renditions = make_renditions(form.cleaned_data["image"], folder="body")
+        name, width = body_rendition(renditions)
+        height = round(renditions["height"] * width / renditions["width"])
+        return JsonResponse(
+            {"url": default_storage.url(name), "width": width, "height": height}
+        )
 
     def autosave_view(self, request):
         """POST `form` (the article form, URL-encoded, no files) and `article`

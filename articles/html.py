@@ -1,28 +1,56 @@
 """Sanitizing and flattening of article HTML (never trust the editor's HTML)."""
 
+import functools
 import html
 import re
 
 import nh3
+from django_prose_editor.config import allowlist_from_extensions
 
-ALLOWED_TAGS = {
-    "p", "br", "h2", "h3", "h4", "strong", "b", "em", "i", "u", "s", "a",
-    "ul", "ol", "li", "blockquote", "hr", "figure", "figcaption", "img",
-    "pre", "code", "sub", "sup",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "width", "height"},
+# The body's one allow-list: what the editor can make is exactly what the
+# sanitizer keeps (django-prose-editor derives the HTML it allows from these
+# extensions; `sanitize_html` uses the same derivation), so an imported
+# <figure> or <sub> survives a journalist's next save.
+EDITOR_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Underline": True,
+    "Strike": True,
+    "Subscript": True,
+    "Superscript": True,
+    "Code": True,
+    "CodeBlock": True,
+    "Heading": {"levels": [2, 3, 4]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "HorizontalRule": True,
+    "HardBreak": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+    "Figure": True,
+    "Caption": True,
+    "Image": True,
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# Tags older HTML (WordPress) writes for what the editor calls otherwise.
+_RENAMED = re.compile(r"<(/?)(b|i)(?=[\s>/])", re.I)
+_NEW_NAME = {"b": "strong", "i": "em"}
 
-_cleaner = nh3.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    url_schemes=URL_SCHEMES,
-    link_rel="noopener",
-    strip_comments=True,
-)
+
+@functools.cache
+def _cleaner() -> nh3.Cleaner:
+    policy = allowlist_from_extensions(EDITOR_EXTENSIONS)
+    attributes = {tag: set(names) for tag, names in policy["attributes"].items()}
+    attributes.get("a", set()).discard("rel")  # set below, for every link
+    return nh3.Cleaner(
+        tags=set(policy["tags"]),
+        attributes=attributes,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener",
+        strip_comments=True,
+    )
+
 
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|figcaption|pre)>|<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]+>")
@@ -33,7 +61,8 @@ def sanitize_html(value: str) -> str:
     """Reduce `value` to the allowlisted tags and attributes."""
     if not value:
         return ""
-    cleaned = _cleaner.clean(value.replace("\x00", "")).strip()
+    value = _RENAMED.sub(lambda m: f"<{m[1]}{_NEW_NAME[m[2].lower()]}", value)
+    cleaned = _cleaner().clean(value.replace("\x00", "")).strip()
     # ProseMirror's empty document is a single empty paragraph.
     return "" if cleaned in {"<p></p>", "<p><br></p>"} else cleaned
 

@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language_info
 from django_prose_editor.fields import ProseEditorField
 
-from .html import html_to_text, sanitize_html
+from .html import EDITOR_EXTENSIONS, html_to_text, sanitize_html
 from .validators import article_image_path, author_photo_path, validate_image
 
 IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
@@ -428,20 +428,7 @@ class Article(models.Model):
         "social-media description.",
     )
     body = ProseEditorField(
-        extensions={
-            "Bold": True,
-            "Italic": True,
-            "Underline": True,
-            "Strike": True,
-            "Heading": {"levels": [2, 3, 4]},
-            "BulletList": True,
-            "OrderedList": True,
-            "ListItem": True,
-            "Blockquote": True,
-            "HorizontalRule": True,
-            "HardBreak": True,
-            "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
-        },
+        extensions=EDITOR_EXTENSIONS,
         sanitize=True,
         blank=True,
         help_text="Sanitized on save: scripts, styles and unknown tags are removed.",

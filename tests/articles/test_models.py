@@ -96,3 +96,31 @@ def test_str_and_section_url():
     section = SectionFactory(name="Hot News", slug="hot-news")
     assert str(section) == "Hot News"
     assert section.get_absolute_url() == "/section/hot-news/"
+
+
+def test_one_allow_list_for_the_editor_and_the_sanitizer():
+    """What WordPress writes and the editor can show survives a save: a
+    figure with its image and caption, sub/sup, code; <b>/<i> become the
+    editor's <strong>/<em>; what the editor cannot make is removed."""
+    from django_prose_editor.config import allowlist_from_extensions
+
+    from articles.html import EDITOR_EXTENSIONS, sanitize_html
+
+    figure = (
+        '<figure class="wp-block-image"><img src="/media/lab.jpg" alt="The lab" '
+        'width="640" height="360"><figcaption>The new lab</figcaption></figure>'
+    )
+    assert sanitize_html(figure) == figure
+    assert sanitize_html("<p>H<sub>2</sub>O, x<sup>2</sup>, <code>ls</code></p>") == (
+        "<p>H<sub>2</sub>O, x<sup>2</sup>, <code>ls</code></p>"
+    )
+    assert sanitize_html("<p><b>bold</b> <i>it</i></p>") == (
+        "<p><strong>bold</strong> <em>it</em></p>"
+    )
+    assert sanitize_html('<img src="x" onerror="alert(1)"><script>1</script>') == (
+        '<img src="x">'
+    )
+    editor = allowlist_from_extensions(EDITOR_EXTENSIONS)["tags"]
+    assert {"figure", "figcaption", "img", "sub", "sup", "pre", "code"} <= editor
+    field = ArticleFactory._meta.model._meta.get_field("body")
+    assert field.config["extensions"] == EDITOR_EXTENSIONS  # the same list

@@ -218,3 +218,46 @@ def test_a_word_diff_and_a_corrected_article(
     page.locator(".corrections").scroll_into_view_if_needed()
     page.screenshot(path=screenshot_dir / "corrected-article.png")
     context.close()
+
+
+def test_an_image_placed_in_the_body_with_a_caption(
+    live_server, browser, login, roles, media_root, screenshot_dir
+):
+    from tests.browser.test_publishing import jpeg_bytes
+
+    UserFactory(username="jo", groups="Journalist")
+    jo = UserFactory._meta.model.objects.get(username="jo")
+    imported = (
+        '<p>Intro.</p><figure class="wp-block-image"><img src="/media/old.jpg" '
+        'alt="An imported photo" width="640" height="360"><figcaption>Imported '
+        "caption</figcaption></figure>"
+    )
+    article = ArticleFactory(draft=True, created_by=jo, title="Lab", body=imported)
+    context, page = _open_article(live_server, browser, login, "jo")
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    page.locator(".ProseMirror[contenteditable=true] p").first.click()
+    page.keyboard.press("End")  # after "Intro.", not inside the old figure
+    page.set_input_files(
+        "#body-image-file",
+        files=[{"name": "lab.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}],
+    )
+    dialog = page.locator("dialog[open]")
+    expect(dialog.locator("input[name=imageUrl]")).to_have_value(
+        re.compile(r"^/media/body/.+\.jpg$")
+    )
+    dialog.locator("input[name=altText]").fill("The optical lab in Beijing")
+    dialog.locator("input[name=caption]").fill("The new lab. Photo: Leica")
+    dialog.get_by_role("button", name="Insert").click()
+    page.locator("input[name=_continue]").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    body = Article.objects.get(pk=article.pk).body
+    assert "<figcaption>Imported caption</figcaption>" in body  # survived the save
+    assert 'alt="The optical lab in Beijing"' in body
+    assert "<figcaption>The new lab. Photo: Leica</figcaption>" in body
+    page.goto(f"{live_server.url}/preview/{article.pk}/")
+    figure = page.locator(".article-body figure", has_text="The new lab")
+    expect(figure.locator("figcaption")).to_have_text("The new lab. Photo: Leica")
+    assert figure.locator("img").evaluate("img => img.naturalWidth") > 0
+    figure.scroll_into_view_if_needed()
+    page.screenshot(path=screenshot_dir / "body-image.png")
+    context.close()
