@@ -1,7 +1,11 @@
+import secrets
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.validators import FileExtensionValidator
 from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
@@ -158,7 +162,12 @@ class ArticleAdminForm(forms.ModelForm):
     # The stored article's version when this form was opened: a save from an
     # older form is refused with what changed (never applied blindly).
     loaded_at = forms.CharField(required=False, widget=forms.HiddenInput)
+    # An image chosen in a save that failed (another field's error): kept in
+    # storage and used by the next save, since a browser cannot refill a
+    # file input (signed: a form cannot name any other file).
+    pending_image = forms.CharField(required=False, widget=forms.HiddenInput)
     conflict = None
+    PENDING_SALT = "articles.pending-image"
 
     class Meta:
         model = Article
@@ -224,6 +233,38 @@ class ArticleAdminForm(forms.ModelForm):
                 "published_at" if "published_at" in self.fields else None,
                 f"To schedule, set a future date and time ({zone}).",
             )
+
+    def pending_image_name(self) -> str | None:
+        """The stored name of an image kept from a failed save, if any."""
+        token = self.data.get("pending_image") if self.is_bound else None
+        if not token:
+            return None
+        try:
+            return signing.loads(token, salt=self.PENDING_SALT, max_age=86400)
+        except signing.BadSignature:
+            return None
+
+    def clean_featured_image(self):
+        image = self.cleaned_data.get("featured_image")
+        pending = self.pending_image_name()
+        if pending and not self.files.get("featured_image"):
+            if default_storage.exists(pending):
+                return File(default_storage.open(pending), name=pending.split("/")[-1])
+        return image
+
+    def full_clean(self):
+        super().full_clean()
+        upload = self.files.get("featured_image") if self.is_bound else None
+        if self._errors and upload and "featured_image" not in self._errors:
+            upload.seek(0)
+            extension = upload.name.rsplit(".", 1)[-1].lower()
+            name = default_storage.save(
+                f"pending/{secrets.token_hex(16)}.{extension}", upload
+            )
+            data = self.data.copy()
+            data["pending_image"] = signing.dumps(name, salt=self.PENDING_SALT)
+            self.data = data
+            self.kept_image = upload.name
 
     def clean(self):
         cleaned = super().clean()
@@ -465,8 +506,11 @@ class ArticleAdmin(admin.ModelAdmin):
                 services.article_set_authors(article=article, authors=[profile])
         # Read from this request's form: a ModelAdmin is shared by every
         # thread of the process, so it keeps no per-request state.
-        if "featured_image" in form.changed_data:
+        pending = form.pending_image_name()
+        if "featured_image" in form.changed_data or pending:
             services.article_refresh_renditions(article=article)
+        if pending:
+            default_storage.delete(pending)  # now stored as the article's
         services.article_record_revision(article=article, user=request.user)
         # Saved: the autosaved copy (of this article, or of the new one it
         # was) has nothing left to offer.

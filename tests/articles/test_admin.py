@@ -498,3 +498,34 @@ def test_workflow_buttons_per_role_and_what_each_does(client, people):
     )
     article.refresh_from_db()
     assert article.status == Article.Status.DRAFT
+
+
+def test_a_chosen_image_survives_another_fields_error(client, people, media_root):
+    """A browser cannot refill a file input: the image of a save refused for
+    another field is kept and used by the next save."""
+    from django.core.files.storage import default_storage
+
+    from tests.factories import SectionFactory
+
+    client.force_login(people["Editor"])
+    section = SectionFactory()
+    data = form_data(section, slug="lab", featured_image=image_file("lab.jpg"))
+    refused = client.post(reverse("admin:articles_article_add"), data)
+    assert refused.status_code == 200  # no alt text
+    html = refused.content.decode()
+    assert "The image you chose (lab.jpg) is kept" in html
+    token = re.search(r'name="pending_image" value="([^"]+)"', html)[1]
+    pending = default_storage.listdir("pending")[1]
+    assert len(pending) == 1
+    again = form_data(
+        section, slug="lab", featured_image_alt="The lab", pending_image=token
+    )
+    assert client.post(reverse("admin:articles_article_add"), again).status_code == 302
+    article = Article.objects.get(slug="lab")
+    assert article.featured_image.name.startswith("articles/")
+    assert article.featured_image_renditions["webp"]
+    assert default_storage.listdir("pending")[1] == []
+    # A forged token names nothing.
+    forged = form_data(section, slug="lab2", featured_image_alt="x", pending_image="x")
+    client.post(reverse("admin:articles_article_add"), forged)
+    assert not Article.objects.get(slug="lab2").featured_image

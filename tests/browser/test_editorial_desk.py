@@ -261,3 +261,31 @@ def test_an_image_placed_in_the_body_with_a_caption(
     figure.scroll_into_view_if_needed()
     page.screenshot(path=screenshot_dir / "body-image.png")
     context.close()
+
+
+def test_the_workflow_buttons_per_role(live_server, browser, login, roles):
+    jo = UserFactory(username="jo", groups="Journalist")
+    UserFactory(username="ed", groups="Editor")
+    article = ArticleFactory(draft=True, created_by=jo, title="Chip plant")
+    url = f"{live_server.url}/admin/articles/article/{article.pk}/change/"
+    buttons = "button[name=_workflow]"
+    context, page = _open_article(live_server, browser, login, "jo")
+    page.goto(url)
+    expect(page.locator(buttons)).to_have_text(["Save draft", "Submit for review"])
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert Article.objects.get(pk=article.pk).status == Article.Status.IN_REVIEW
+    context.close()
+    context, page = _open_article(live_server, browser, login, "ed")
+    page.goto(url)
+    expect(page.locator("#workflow-state")).to_have_text("In review")
+    expect(page.locator(buttons)).to_have_text(
+        ["Save draft", "Submit for review", "Schedule", "Publish now"]
+    )
+    page.get_by_role("button", name="Publish now").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert Article.objects.get(pk=article.pk).is_published
+    page.goto(url)
+    expect(page.locator("#workflow-state")).to_contain_text("Published")
+    expect(page.locator(buttons).last).to_have_text("Unpublish")
+    context.close()
