@@ -317,7 +317,9 @@ class ArticleAdminForm(forms.ModelForm):
             return
         changed = []
         for name, field in self.fields.items():
-            if name in {"loaded_at", "featured_image"} or name not in cleaned:
+            if name not in self._meta.fields or name == "featured_image":
+                continue
+            if name not in cleaned:
                 continue
             theirs = getattr(article, name)
             yours = cleaned[name]
