@@ -154,8 +154,12 @@ def test_leaving_with_unsaved_changes_asks_first(live_server, browser, login, ro
     context.close()
 
 
-def test_an_expired_session_on_save_loses_nothing(live_server, browser, login, roles):
+def test_an_expired_session_on_save_loses_nothing(
+    live_server, browser, login, roles, media_root
+):
     from django.contrib.sessions.models import Session
+
+    from tests.browser.test_publishing import jpeg_bytes
 
     UserFactory(username="ana", groups="Editor")
     article = ArticleFactory(draft=True, title="Chip plant", standfirst="Old")
@@ -163,24 +167,27 @@ def test_an_expired_session_on_save_loses_nothing(live_server, browser, login, r
     context, page = _open_article(live_server, browser, login, "ana")
     page.goto(url)
     page.fill("#id_standfirst", "Written while the session ran out")
+    page.set_input_files(
+        "#id_featured_image",
+        files=[{"name": "lab.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}],
+    )
+    page.fill("#id_featured_image_alt", "The lab")
     Session.objects.all().delete()  # signed out meanwhile (expiry, logout)
     page.locator("input[name=_continue]").click()
     expect(page).to_have_url(re.compile(r"/admin/login/"))
     page.fill("#id_username", "ana")
     page.fill("#id_password", "correct-horse-battery")
     page.click("input[type=submit]")
-    expect(page).to_have_url(url)
-    offer = page.locator(".kept-offer")
-    expect(offer).to_contain_text("were not saved (you had been signed out)")
-    offer.get_by_role("button", name="Restore them").click()
+    # Back on the article, the form comes back filled, the image attached.
     expect(page.locator("#id_standfirst")).to_have_value(
         "Written while the session ran out"
     )
+    expect(page.locator(".kept-image")).to_contain_text("(lab.jpg) is attached again")
     page.locator("input[name=_continue]").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
-    assert Article.objects.get(pk=article.pk).standfirst == (
-        "Written while the session ran out"
-    )
+    saved = Article.objects.get(pk=article.pk)
+    assert saved.standfirst == "Written while the session ran out"
+    assert saved.featured_image and saved.featured_image_alt == "The lab"
     context.close()
 
 

@@ -3,8 +3,9 @@
 //   (per user and article, never a revision) and again when the page is left;
 // - leaving with unsaved changes asks first;
 // - on Save, the form is also kept in this browser: if the session had
-//   expired, the login page brings the editor back here, and the kept copy
-//   is offered (sent to the server only now, signed in) and restored.
+//   expired, the login page brings the editor back here and the kept copy is
+//   restored (sent to the server only now, signed in), a chosen image file
+//   included where the browser can keep one (IndexedDB).
 (() => {
   const box = document.getElementById("autosave");
   const form = document.getElementById("article_form");
@@ -61,14 +62,44 @@
     const now = serialize();
     if (now !== last) send(now, true);
   });
+  // A chosen image file is kept too, where the browser allows (IndexedDB
+  // stores File objects), and attached again when the form is restored.
+  const files = (mode, use) => new Promise((resolve) => {
+    if (!window.indexedDB) { resolve(null); return; }
+    const open = indexedDB.open("newsroom-unsaved", 1);
+    open.onupgradeneeded = () => open.result.createObjectStore("files");
+    open.onerror = () => resolve(null);
+    open.onsuccess = () => {
+      const store = open.result.transaction("files", mode).objectStore("files");
+      const request = use(store);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => resolve(null);
+    };
+  });
+  const imageInput = form.querySelector("input[type=file][name=featured_image]");
   form.addEventListener("submit", (event) => {
     submitting = true;
     const button = event.submitter;
     if (button && (button.name === "discard" || button.name === "take_over")) return;
+    const at = Date.now();
     try {
-      localStorage.setItem(key, JSON.stringify({ at: Date.now(), form: serialize() }));
+      localStorage.setItem(key, JSON.stringify({ at, form: serialize() }));
     } catch (e) { /* storage full or off: the server copy still stands */ }
+    const file = imageInput && imageInput.files[0];
+    files("readwrite", (store) => (file ? store.put({ at, file }, key) : store.delete(key)));
   });
+  const reattach = () => files("readonly", (store) => store.get(key)).then((kept) => {
+    if (!kept || !imageInput || !window.DataTransfer) return;
+    const transfer = new DataTransfer();
+    transfer.items.add(kept.file);
+    imageInput.files = transfer.files;
+    const note = document.createElement("p");
+    note.className = "kept-image";
+    note.textContent = `The image you had chosen (${kept.file.name}) is attached again.`;
+    imageInput.insertAdjacentElement("afterend", note);
+    files("readwrite", (store) => store.delete(key));
+  });
+  if (new URLSearchParams(location.search).get("restore") === "1") reattach();
   // A copy kept by a Save that never arrived (an expired session).
   let kept = null;
   try { kept = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { kept = null; }
@@ -76,21 +107,28 @@
   const succeeded = document.querySelector(".messagelist .success");
   if (kept && (succeeded || (storedAt && storedAt >= kept.at) || Date.now() - kept.at > 7 * 864e5)) {
     localStorage.removeItem(key);  // that save arrived (or is a week old)
+    files("readwrite", (store) => store.delete(key));
     kept = null;
   }
   const offer = document.querySelector(".kept-offer");
+  const restoreKept = () => send(kept.form, false).then(() => {
+    localStorage.removeItem(key);
+    submitting = true;
+    location.search = "?restore=1";
+  });
   if (kept && offer && !document.querySelector(".errornote")) {
+    if (document.referrer.includes("/admin/login/")) {
+      // Back from signing in after the Save met an expired session: the
+      // form comes back filled, no question asked.
+      restoreKept();
+      return;
+    }
     offer.querySelector(".kept-time").textContent = new Date(kept.at).toLocaleString();
     offer.hidden = false;
-    offer.querySelector(".kept-restore").addEventListener("click", () => {
-      send(kept.form, false).then(() => {
-        localStorage.removeItem(key);
-        submitting = true;
-        location.search = "?restore=1";
-      });
-    });
+    offer.querySelector(".kept-restore").addEventListener("click", restoreKept);
     offer.querySelector(".kept-discard").addEventListener("click", () => {
       localStorage.removeItem(key);
+      files("readwrite", (store) => store.delete(key));
       offer.hidden = true;
     });
   }
