@@ -24,6 +24,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_configure(config):
+    """The live server (Django's threaded WSGI server) listens with a backlog
+    of 10: the tests that open 50 connections at once (comments posted
+    concurrently) saw the kernel reset one now and then on a busy machine.
+    Production servers (granian) listen with a backlog of 1024."""
+    from django.core.servers.basehttp import WSGIServer
+
+    WSGIServer.request_queue_size = 256
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Launch the machine's Chromium (no browser downloads here)."""
