@@ -1,5 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
+from newsroom.context_processors import admin_user_with
+
 from .models import Section
 
 
@@ -17,14 +19,9 @@ def desk_counts(request):
     """ "3 in review, 2 scheduled" beside Articles in the admin's navigation
     (everyone's for editors, their own for journalists); counted only when
     a page shows it."""
-    user = getattr(request, "user", None)
-    if not (
-        request.path.startswith("/admin/")
-        and user is not None
-        and user.is_authenticated
-        and user.has_perm("articles.view_article")
-    ):
+    if not admin_user_with(request, "articles.view_article"):
         return {}
+    user = request.user
 
     def label() -> str:
         from django.utils import timezone

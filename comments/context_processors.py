@@ -1,5 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
+from newsroom.context_processors import admin_user_with
+
 from .models import Comment
 
 PENDING_DISPLAY_CAP = 1000
@@ -15,12 +17,6 @@ def _pending_label() -> str:
 
 def moderation(request):
     """Pending-comment count for the admin's navigation (moderators only)."""
-    user = getattr(request, "user", None)
-    if not (
-        request.path.startswith("/admin/")
-        and user is not None
-        and user.is_authenticated
-        and user.has_perm("comments.can_moderate")
-    ):
+    if not admin_user_with(request, "comments.can_moderate"):
         return {}
     return {"pending_comment_count": SimpleLazyObject(_pending_label)}
