@@ -83,6 +83,9 @@ class LanguageMark(SearchVectorCombinable, Func):
     output_field = SearchVectorField()
 
 
+SEARCH_CANDIDATES = 1000
+
+
 class EveryLanguageQuery(SearchQuery):
     """A reader's query as newsroom_search_query reads it (see above)."""
 
@@ -343,8 +346,17 @@ class ArticleQuerySet(models.QuerySet):
         language the search knows (newsroom_search_query, articles migration
         0008) and a story matches when one reading matches its own words."""
         search = EveryLanguageQuery(query)
-        return (
+        # A common word matches nearly every story: rank only the newest
+        # SEARCH_CANDIDATES matches, so a search costs the same whatever the
+        # word (PostgreSQL walks the publication-time index until it has
+        # them, or, for a rare word, reads the GIN index).
+        candidates = (
             self.filter(search_vector=search)
+            .order_by("-published_at", "-pk")
+            .values("pk")[:SEARCH_CANDIDATES]
+        )
+        return (
+            self.filter(pk__in=candidates)
             .annotate(
                 rank=SearchRank(F("search_vector"), search),
                 snippet=SearchHeadline(

@@ -17,7 +17,14 @@ from django.views.generic import DetailView, ListView
 
 from . import fragments
 from .invalidation import CORRECTIONS_TAG, article_tag
-from .models import Article, AuthorProfile, Correction, Section, Tag
+from .models import (
+    SEARCH_CANDIDATES,
+    Article,
+    AuthorProfile,
+    Correction,
+    Section,
+    Tag,
+)
 from .pagecache import cache_page_tags
 from .pagination import window_page
 from .sitemaps import news_sitemap_articles
@@ -401,6 +408,8 @@ class SearchView(PublishedArticlesMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)
+        paginator = context.get("paginator")
+        context["capped"] = bool(paginator) and paginator.count >= SEARCH_CANDIDATES
         for article in context["articles"]:
             article.snippet_html = highlight(article.snippet)
         return context

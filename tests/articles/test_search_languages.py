@@ -125,3 +125,20 @@ def test_a_story_made_in_the_admin_is_found(client, title, language, query):
     assert article.language == language
     client.logout()
     assert found(client, query) == [title]
+
+
+def test_a_common_word_ranks_only_the_newest_matches(client, monkeypatch):
+    """The cost of a search does not grow with its matches: only the newest
+    SEARCH_CANDIDATES matching stories are ranked, and the page says so."""
+    import articles.models
+    import articles.views
+
+    monkeypatch.setattr(articles.models, "SEARCH_CANDIDATES", 3)
+    monkeypatch.setattr(articles.views, "SEARCH_CANDIDATES", 3)
+    oldest = ArticleFactory(title="Market market market", body="<p>market</p>")
+    newer = [ArticleFactory(title=f"Story {n}", body="<p>market</p>") for n in range(4)]
+    titles = found(client, "market")
+    assert oldest.title not in titles  # the best match, but not among the newest
+    assert sorted(titles) == sorted(a.title for a in newer[1:])
+    html = client.get("/search/", {"q": "market"}).content.decode()
+    assert "Over 3 stories match “market”: the newest 3 are ranked here." in html
