@@ -519,8 +519,8 @@ def main():
         rows[-1][1]["queries"] = q("home page", queries_off)
         rows.append(("search", wrk(BASE + search)))
         rows[-1][1]["queries"] = q("search", queries_off)
-        # A word in nearly every story (bulk data: "market"; demo: "the").
-        common = "/search/?q=" + ("market" if BULK else "the")
+        # A word in nearly every story (bulk data: "market"; demo: "phone").
+        common = "/search/?q=" + ("market" if BULK else "phone")
         rows.append(("search, common word", wrk(BASE + common)))
         rows[-1][1]["queries"] = "-"
         script = post_script(urls)
