@@ -1,3 +1,4 @@
+import csv
 import secrets
 
 from django import forms
@@ -8,14 +9,20 @@ from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.validators import FileExtensionValidator
-from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import services
+from . import audit, services
 from .html import html_to_text
 from .images import make_renditions
 from .models import (
@@ -23,6 +30,7 @@ from .models import (
     Article,
     ArticleAuthor,
     ArticleRevision,
+    AuditEntry,
     AuthorProfile,
     Section,
     Tag,
@@ -494,6 +502,15 @@ class ArticleAdmin(admin.ModelAdmin):
             obj.featured_image_alt,
         )
 
+    def delete_model(self, request, obj):
+        audit.record(request.user, "delete", obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for article in queryset:
+            audit.record(request.user, "delete", article)
+        super().delete_queryset(request, queryset)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
@@ -771,3 +788,63 @@ class ArticleAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[pk]))
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log: read, filter, export; never written from here."""
+
+    list_display = ["at", "actor", "action", "summary", "object_type", "object_id"]
+    list_filter = [
+        "action",
+        "object_type",
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        "at",
+    ]
+    search_fields = ["summary", "object_id", "actor__username"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "export.csv",
+                self.admin_site.admin_view(self.export_view),
+                name="articles_auditentry_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request):
+        """The entries the list shows (same filters and search), as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            ["at", "actor", "action", "object_type", "object_id", "summary"]
+        )
+        for entry in changelist.get_queryset(request).iterator():
+            writer.writerow(
+                [
+                    entry.at.isoformat(),
+                    entry.actor.get_username() if entry.actor else "",
+                    entry.action,
+                    entry.object_type,
+                    entry.object_id,
+                    entry.summary,
+                ]
+            )
+        return response

@@ -37,6 +37,7 @@ ROLES = {
         "articles.change_authorprofile",
         "articles.view_authorprofile",
         "articles.view_articlerevision",
+        "articles.view_auditentry",
         "auth.view_user",
         *BYLINE_PERMS,
     ],
@@ -44,17 +45,22 @@ ROLES = {
 }
 
 
-def ensure_roles(group_model, permission_model, roles=None) -> None:
-    """Create each role group and give it its permissions (idempotent)."""
+def ensure_roles(group_model, permission_model, roles=None, *, missing_ok=False):
+    """Create each role group and give it its permissions (idempotent).
+    `missing_ok`: skip permissions of models that do not exist yet (an early
+    migration runs with today's role lists; a later one grants the rest)."""
     for name, perms in (roles or ROLES).items():
         group, _ = group_model.objects.get_or_create(name=name)
         for dotted in perms:
             app_label, codename = dotted.split(".")
-            group.permissions.add(
-                permission_model.objects.get(
-                    content_type__app_label=app_label, codename=codename
-                )
-            )
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is None and missing_ok:
+                continue
+            if permission is None:
+                raise LookupError(f"No permission {dotted}")
+            group.permissions.add(permission)
 
 
 def migrate_roles(apps, roles) -> None:
@@ -70,5 +76,8 @@ def migrate_roles(apps, roles) -> None:
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
     ensure_roles(
-        apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), roles
+        apps.get_model("auth", "Group"),
+        apps.get_model("auth", "Permission"),
+        roles,
+        missing_ok=True,
     )

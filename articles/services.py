@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from . import audit
 from .html import html_to_text
 from .images import delete_renditions, make_renditions
 from .invalidation import article_tags, invalidate
@@ -114,7 +115,26 @@ def article_record_revision(*, article: Article, user) -> ArticleRevision | None
     latest = article.revisions.order_by("-created_at", "-pk").first()
     if latest is not None and latest.data == data:
         return None
+    action = _status_action(latest.data if latest else {}, data)
+    if action:
+        audit.record(
+            user, action, article, status=data["status"], at=data["published_at"]
+        )
     return ArticleRevision.objects.create(article=article, created_by=user, data=data)
+
+
+def _status_action(before: dict, after: dict) -> str | None:
+    """The editorial action a version records, for the audit log."""
+    status, at = after.get("status"), after.get("published_at")
+    was = (before.get("status"), before.get("published_at"))
+    if status == Article.Status.PUBLISHED and (status, at) != was:
+        moment = datetime.fromisoformat(at) if at else None
+        return "schedule" if moment and moment > timezone.now() else "publish"
+    if was[0] == Article.Status.PUBLISHED and status != Article.Status.PUBLISHED:
+        return "unpublish"
+    if status == Article.Status.IN_REVIEW and was[0] != Article.Status.IN_REVIEW:
+        return "submit for review"
+    return None
 
 
 # How a revision's stored field is shown: its label, and ids as names.
@@ -222,6 +242,7 @@ def article_restore_revision(*, revision: ArticleRevision, user) -> Article:
             ),
             order=data.get("author_ids", []),
         )
+        audit.record(user, "restore", article, revision=revision.pk)
         article_record_revision(article=article, user=user)
     return article
 
@@ -300,4 +321,5 @@ def article_correct(*, revision: ArticleRevision, note: str, user) -> Correction
             revision=revision,
             defaults={"article": revision.article, "note": note, "created_by": user},
         )
+        audit.record(user, "correct", revision.article, note=note)
     return correction

@@ -14,5 +14,6 @@ ROLES = {
         "comments.change_moderationword",
         "comments.delete_moderationword",
         "comments.view_moderationword",
+        "articles.view_auditentry",
     ],
 }

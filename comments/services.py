@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from articles import audit
 from articles.invalidation import article_tags, invalidate
 from articles.models import fit
 
@@ -183,6 +184,9 @@ def comments_moderate(*, comments: QuerySet, status: str, moderator) -> int:
             CommentDecision(comment_id=pk, status=status, rule=rule, actor=moderator)
             for pk in ids
         )
+        audit.record_many(
+            moderator, f"comment {status}", "comments.comment", ids, f"comment {status}"
+        )
     return len(ids)
 
 
@@ -240,6 +244,7 @@ def commenter_ban(
         ban = BannedCommenter.objects.create(
             email=email, ip=ip, reason=reason, created_by=moderator
         )
+        audit.record(moderator, "ban", ban, reason=reason)
         if spam_pending:
             theirs = Comment.objects.pending().by_email(comment.email)
             if ip:
@@ -305,8 +310,17 @@ def commenter_erase(*, email: str, delete_text: bool = False) -> int:
                 comment.body = f"{ERASED_TEXT} #{comment.pk}"
                 comment.save(update_fields=[*changes])
                 count += 1
-            return count
-        return comments.update(**changes)
+        else:
+            count = comments.update(**changes)
+        # The log names no address: it is what was erased.
+        audit.record(
+            None,
+            "erase",
+            summary=f"{count} comment(s) of one commenter anonymized",
+            comments=count,
+            text_deleted=delete_text,
+        )
+        return count
 
 
 def comments_purge_ips(*, older_than_days: int | None = None) -> int:
