@@ -265,3 +265,15 @@ def test_admin_edit_and_delete_of_a_comment_reach_the_cached_page(
         response = admin_client.post(delete, {"post": "yes"})
     assert response.status_code == 302
     assert "Fixed Name" not in reader.get(url).content.decode()
+
+
+def test_decision_buttons_come_first_and_the_queue_filters_by_rule(moderator_client):
+    CommentFactory(pending=True, body="Held for its links", rule="links")
+    CommentFactory(pending=True, body="Held by default", rule="default")
+    html = moderator_client.get(
+        QUEUE, {"status__exact": "pending", "rule": "links"}
+    ).content.decode()
+    assert "Held for its links" in html and "Held by default" not in html
+    row = html.split("<tbody>")[1].split("</tr>")[0]
+    assert row.index("field-row_actions") < row.index("field-excerpt_column")
+    assert "Approve</button>" in row
