@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
 from . import audit, services
 from .html import html_to_text
@@ -107,18 +108,16 @@ class ArticleAuthorInline(admin.TabularInline):
 
 
 def _shown(value) -> str:
-    """A field's value as the conflict table shows it."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if hasattr(value, "all"):  # tags
+    """A form or model value as the conflict table shows it."""
+    if hasattr(value, "all"):  # tags: the stored relation or the chosen ones
         return ", ".join(sorted(str(v) for v in value.all())) or "—"
-    if isinstance(value, (list, tuple, set)) or type(value).__name__ == "QuerySet":
-        return ", ".join(sorted(str(v) for v in value)) or "—"
     if hasattr(value, "isoformat"):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
-    return str(value)
+    return services.shown_value(value)
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 # What an autosave keeps of the article form: its own fields (the date and
@@ -331,11 +330,10 @@ class ArticleAdminForm(forms.ModelForm):
                 continue
             theirs = getattr(article, name)
             yours = cleaned[name]
+            if name == "body":  # compared and shown as text
+                theirs, yours = html_to_text(theirs or ""), html_to_text(yours or "")
             if name == "tags":
                 same = {t.pk for t in theirs.all()} == {t.pk for t in yours}
-            elif name == "body":
-                same = html_to_text(theirs or "") == html_to_text(yours or "")
-                theirs, yours = html_to_text(theirs or ""), html_to_text(yours or "")
             else:
                 same = theirs == yours
             if not same:
@@ -348,7 +346,7 @@ class ArticleAdminForm(forms.ModelForm):
                 )
         latest = article.revisions.select_related("created_by").first()
         author = latest.created_by if latest else None
-        who = (author.get_full_name() or author.get_username()) if author else "Someone"
+        who = _person(author) if author else "Someone"
         self.conflict = {"who": who, "when": current, "fields": changed}
         # The page comes back with the newer version's mark: saving again, after
         # reading the comparison, keeps this form's values on purpose.
@@ -453,6 +451,17 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, **kw):
         obj = context.get("original")
+        if obj is None:
+            context.update(self._autosave_context(request))
+        elif self.has_change_permission(request, obj):
+            # The edit lock: taken when the form opens, renewed by its
+            # heartbeat (static/admin/js/article_lock.js), released when it is
+            # left. Autosave: the open form sends its unsaved changes
+            # (static/admin/js/article_autosave.js); opening the article
+            # again offers them back.
+            context["edit_lock"] = services.article_lock(article=obj, user=request.user)
+            context["lock_seconds"] = settings.NEWSROOM_EDIT_LOCK_SECONDS
+            context.update(self._autosave_context(request, obj))
         context["workflow_buttons"] = self.workflow_buttons(request, obj)
         context["workflow_state"] = obj.display_status if obj else "New, not saved"
         context["time_zone"] = timezone.get_current_timezone_name()
@@ -577,22 +586,22 @@ class ArticleAdmin(admin.ModelAdmin):
             ),
             path(
                 "body-image/",
-                self.admin_site.admin_view(self.body_image_view),
+                self.admin_site.admin_view(require_POST(self.body_image_view)),
                 name=f"{name}_body_image",
             ),
             path(
                 "autosave/",
-                self.admin_site.admin_view(self.autosave_view),
+                self.admin_site.admin_view(require_POST(self.autosave_view)),
                 name=f"{name}_autosave",
             ),
             path(
                 "<int:pk>/lock/",
-                self.admin_site.admin_view(self.lock_view),
+                self.admin_site.admin_view(require_POST(self.lock_view)),
                 name=f"{name}_lock",
             ),
             path(
                 "<int:pk>/unlock/",
-                self.admin_site.admin_view(self.unlock_view),
+                self.admin_site.admin_view(require_POST(self.unlock_view)),
                 name=f"{name}_unlock",
             ),
             *super().get_urls(),
@@ -641,25 +650,6 @@ class ArticleAdmin(admin.ModelAdmin):
             request, "admin/articles/article/revisions.html", context
         )
 
-    # The edit lock: taken when the form opens, renewed by its heartbeat
-    # (static/admin/js/article_lock.js), released when it is left. Autosave:
-    # the open form sends its unsaved changes (static/admin/js/
-    # article_autosave.js); opening the article again offers them back.
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = extra_context or {}
-        article = self.get_object(request, object_id)
-        if article is not None and self.has_change_permission(request, article):
-            lock = services.article_lock(article=article, user=request.user)
-            extra_context["edit_lock"] = lock
-            extra_context["lock_seconds"] = settings.NEWSROOM_EDIT_LOCK_SECONDS
-            extra_context.update(self._autosave_context(request, article))
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def add_view(self, request, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), **self._autosave_context(request)}
-        return super().add_view(request, form_url, extra_context)
-
     def _autosave_context(self, request, article=None) -> dict:
         copy = services.draft_copy_for(user=request.user, article=article)
         restoring = request.GET.get("restore") == "1"
@@ -678,8 +668,6 @@ class ArticleAdmin(admin.ModelAdmin):
         featured image (type, size, pixels) and re-encoded into renditions
         (no EXIF or GPS kept; the original is not stored). Answers the URL of
         the rendition the body shows, for the editor's figure dialog."""
-        if request.method != "POST":
-            return JsonResponse({"error": "POST only"}, status=405)
         if not (
             self.has_add_permission(request) or self.has_change_permission(request)
         ):
@@ -698,8 +686,6 @@ class ArticleAdmin(admin.ModelAdmin):
         """POST `form` (the article form, URL-encoded, no files) and `article`
         (its id, empty for a new one): keep them as this user's unsaved
         changes; `discard=1` forgets them (and goes back to the form)."""
-        if request.method != "POST":
-            return JsonResponse({"error": "POST only"}, status=405)
         pk = request.POST.get("article") or None
         if pk is not None:
             article = self._article_for(request, pk, change=True)
@@ -723,15 +709,13 @@ class ArticleAdmin(admin.ModelAdmin):
     def _lock_state(lock, user) -> dict:
         return {
             "held": lock.user_id == user.pk,
-            "by": lock.user.get_full_name() or lock.user.get_username(),
+            "by": _person(lock.user),
             "since": timezone.localtime(lock.since).isoformat(),
         }
 
     def lock_view(self, request, pk):
         """POST: renew this user's lock (the heartbeat) or, with
         take_over=1, take it; answers who holds it."""
-        if request.method != "POST":
-            return JsonResponse({"error": "POST only"}, status=405)
         article = self._article_for(request, pk, change=True)
         lock = services.article_lock(
             article=article,
@@ -747,8 +731,6 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def unlock_view(self, request, pk):
         """POST (sent by the page as it is left): release this user's lock."""
-        if request.method != "POST":
-            return JsonResponse({"error": "POST only"}, status=405)
         article = self._article_for(request, pk, change=True)
         services.article_unlock(article=article, user=request.user)
         return JsonResponse({"held": False})

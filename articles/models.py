@@ -263,12 +263,16 @@ class ArticleQuerySet(models.QuerySet):
             status=Article.Status.PUBLISHED, published_at__lte=timezone.now()
         )
 
+    def scheduled(self):
+        """Published with a publication time still to come."""
+        return self.filter(
+            status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
+        )
+
     def next_scheduled_time(self):
         """When the next scheduled story goes live (None if none is due)."""
         return (
-            self.filter(
-                status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
-            )
+            self.scheduled()
             .order_by("published_at")
             .values_list("published_at", flat=True)
             .first()
@@ -386,19 +390,14 @@ class ArticleQuerySet(models.QuerySet):
         """The desk's lists for `user` (everyone's when `everyone`): drafts,
         in review (oldest first), scheduled (soonest first), recently
         published; each at most `limit`, with the counts."""
-        now = timezone.now()
         mine = self if everyone else self.involving(user)
         lists = {
             "drafts": mine.filter(status=Article.Status.DRAFT).order_by("-updated_at"),
             "in_review": mine.filter(status=Article.Status.IN_REVIEW).order_by(
                 "updated_at"
             ),
-            "scheduled": mine.filter(
-                status=Article.Status.PUBLISHED, published_at__gt=now
-            ).order_by("published_at"),
-            "published": mine.filter(
-                status=Article.Status.PUBLISHED, published_at__lte=now
-            ).order_by("-published_at"),
+            "scheduled": mine.scheduled().order_by("published_at"),
+            "published": mine.published().order_by("-published_at"),
         }
         return {
             name: {
@@ -414,10 +413,9 @@ class ArticleQuerySet(models.QuerySet):
         """Articles `user` may change in the back office."""
         if can_publish(user):
             return self
-        return self.filter(
-            Q(created_by=user) | Q(authors__user=user),
-            status__in=[Article.Status.DRAFT, Article.Status.IN_REVIEW],
-        ).distinct()
+        return self.involving(user).filter(
+            status__in=[Article.Status.DRAFT, Article.Status.IN_REVIEW]
+        )
 
 
 class Article(models.Model):

@@ -147,6 +147,15 @@ _REVISION_LABELS = {
 }
 
 
+def shown_value(value) -> str:
+    """A plain value as people read it: "—" for nothing, yes/no."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _revision_value(name: str, value):
     if value in (None, "", []):
         return "—"
@@ -161,9 +170,7 @@ def _revision_value(name: str, value):
             AuthorProfile.objects.filter(pk__in=value).values_list("pk", "display_name")
         )
         return ", ".join(names.get(pk, f"(deleted author {pk})") for pk in value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    return shown_value(value)
 
 
 def word_diff(old: str, new: str) -> str:
@@ -266,14 +273,11 @@ def article_lock(*, article: Article, user, take_over: bool = False):
     (unless `take_over`, which takes it from them)."""
     now = timezone.now()
     with transaction.atomic():
-        lock = ArticleLock.objects.select_for_update().filter(article=article).first()
-        if lock is None:
-            lock, created = ArticleLock.objects.get_or_create(
-                article=article, defaults={"user": user, "since": now, "seen_at": now}
-            )
-            if created:
-                return lock
-            lock = ArticleLock.objects.select_for_update().get(article=article)
+        lock, created = ArticleLock.objects.select_for_update().get_or_create(
+            article=article, defaults={"user": user, "since": now, "seen_at": now}
+        )
+        if created:
+            return lock
         if lock.user_id == user.pk:
             lock.seen_at = now
             lock.save(update_fields=["seen_at"])
