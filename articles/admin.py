@@ -36,6 +36,7 @@ from .models import (
     Section,
     Tag,
     can_publish,
+    person_name,
 )
 from .validators import validate_image
 
@@ -114,10 +115,6 @@ def _shown(value) -> str:
     if hasattr(value, "isoformat"):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
     return services.shown_value(value)
-
-
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 # What an autosave keeps of the article form: its own fields (the date and
@@ -346,7 +343,7 @@ class ArticleAdminForm(forms.ModelForm):
                 )
         latest = article.revisions.select_related("created_by").first()
         author = latest.created_by if latest else None
-        who = _person(author) if author else "Someone"
+        who = person_name(author) if author else "Someone"
         self.conflict = {"who": who, "when": current, "fields": changed}
         # The page comes back with the newer version's mark: saving again, after
         # reading the comparison, keeps this form's values on purpose.
@@ -709,7 +706,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def _lock_state(lock, user) -> dict:
         return {
             "held": lock.user_id == user.pk,
-            "by": _person(lock.user),
+            "by": person_name(lock.user),
             "since": timezone.localtime(lock.since).isoformat(),
         }
 

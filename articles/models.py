@@ -109,6 +109,11 @@ def can_publish(user) -> bool:
     return user.has_perm(PUBLISH_PERMISSION)
 
 
+def person_name(user) -> str:
+    """How the newsroom names a staff member: full name, else username."""
+    return user.get_full_name() or user.get_username()
+
+
 def fit(model, field: str, value: str) -> str:
     """`value` cut to the length `model.field` stores (imports, cookies,
     request headers): the limit lives on the field alone."""
@@ -524,6 +529,13 @@ class Article(models.Model):
     comments_open = models.BooleanField(
         default=True, help_text="Untick to close the comment form on this article."
     )
+    legal_hold = models.BooleanField(
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text="Thread frozen by an editor: comments closed, held ones "
+        "hidden, nothing erased until the hold is lifted.",
+    )
     search_vector = models.GeneratedField(
         expression=SearchVector(
             _search_words("title"), weight="A", config=SEARCH_CONFIG
@@ -556,6 +568,10 @@ class Article(models.Model):
                 name="article_section_pub_idx",
             ),
             GinIndex(fields=["search_vector"], name="article_search_idx"),
+            # The few stories under legal hold, without reading the rest.
+            models.Index(
+                fields=["id"], condition=Q(legal_hold=True), name="article_hold_idx"
+            ),
             models.Index(
                 fields=["-published_at"],
                 condition=Q(is_featured=True),

@@ -106,6 +106,13 @@ class CommentForm(forms.Form):
         label=_("Save my name and email in this browser for the next time I comment."),
         required=False,
     )
+    notify = forms.BooleanField(
+        label=_(
+            "E-mail me once when a moderator approves or rejects this comment "
+            "(if it waits for review)."
+        ),
+        required=False,
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     # Honeypot: hidden from people (CSS and aria-hidden), filled by bots.
     website = forms.CharField(
@@ -144,6 +151,7 @@ class CommentForm(forms.Form):
                 css_class="row",
             ),
             Field("remember"),
+            Field("notify"),
             Div(Field("website"), css_class="nr-hp", aria_hidden="true"),
             Field("parent"),
             Field("ts"),

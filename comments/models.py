@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import IntegrityError, models
 from django.db.models import Q
 from django.db.models.functions import MD5, Coalesce, Lower, Upper
@@ -51,6 +52,18 @@ class CommentQuerySet(models.QuerySet):
 
     def by_email(self, email):
         return self.filter(email__iexact=email)
+
+    def outside_legal_hold(self):
+        """Not on a story under legal hold (the few held stories are found
+        through their partial index: no join with every article)."""
+        held = Article.objects.filter(legal_hold=True).values("pk")
+        return self.exclude(article_id__in=held)
+
+    def in_queue(self):
+        """What the moderation queue shows: everything but the held comments
+        of a story under legal hold (frozen until the hold is lifted)."""
+        held = Article.objects.filter(legal_hold=True).values("pk")
+        return self.exclude(status=Comment.Status.PENDING, article_id__in=held)
 
 
 class Comment(models.Model):
@@ -113,6 +126,20 @@ class Comment(models.Model):
         blank=True,
         related_name="+",
     )
+    notify_decision = models.BooleanField(
+        "e-mail the decision",
+        default=False,
+        db_default=False,
+        help_text="The commenter asked for one e-mail when a moderator decides.",
+    )
+    reason = models.ForeignKey(
+        "ModerationReason",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Why a moderator rejected it (told to the commenter).",
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -129,6 +156,9 @@ class Comment(models.Model):
             models.Index(fields=["ip", "created_at"], name="comment_ip_idx"),
             # Django's iexact compares UPPER(email): the index matches it.
             models.Index(Upper("email"), "created_at", name="comment_email_idx"),
+            # Time slices for the moderation dashboard: a BRIN index costs
+            # next to nothing on insert (comments arrive in time order).
+            BrinIndex(fields=["created_at"], name="comment_created_brin"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -186,7 +216,10 @@ class CommentDecision(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["comment", "created_at"])]
+        indexes = [
+            models.Index(fields=["comment", "created_at"]),
+            BrinIndex(fields=["created_at"], name="decision_created_brin"),
+        ]
 
     def __str__(self):
         who = self.actor or "policy"
@@ -244,3 +277,113 @@ class ModerationWord(models.Model):
 
     def __str__(self):
         return f"{self.word} ({self.get_kind_display()})"
+
+
+class ModerationReason(models.Model):
+    """Why a comment was rejected: a short, editable list; the commenter who
+    asked to be told reads the label."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(
+        max_length=200, help_text="Shown to the commenter in the decision e-mail."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+
+    def __str__(self):
+        return self.label
+
+
+class CommentClaim(models.Model):
+    """A moderator working a queue page holds its comments for a few minutes
+    (COMMENTS_CLAIM_SECONDS) so another moderator skips them. Expires by
+    itself: a claim past `until` is nobody's."""
+
+    comment = models.OneToOneField(
+        Comment, on_delete=models.CASCADE, primary_key=True, related_name="claim"
+    )
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    until = models.DateTimeField()
+
+    def __str__(self):
+        return f"#{self.comment_id} claimed by {self.moderator} until {self.until}"
+
+
+class DecisionMail(models.Model):
+    """The one e-mail telling a commenter a moderator's decision. Written
+    with the decision, sent once the undo window has passed (an undo deletes
+    it first); `sent_at` is set before sending, so it goes at most once."""
+
+    comment = models.OneToOneField(
+        Comment, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Comment.Status.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=Q(sent_at__isnull=True),
+                name="decisionmail_due_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} e-mail for comment #{self.comment_id}"
+
+
+class DecisionMailDay(models.Model):
+    """At most one decision e-mail per address per day: the unique row is
+    the rule (an unverified address must not turn the site into a mailer)."""
+
+    email = models.CharField(max_length=100)  # lower case
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["email", "day"], name="one_mail_a_day")
+        ]
+
+    def __str__(self):
+        return f"{self.email} {self.day}"
+
+
+class MailOptOut(models.Model):
+    """An address that asked for no more decision e-mails."""
+
+    email = models.CharField(max_length=100, unique=True)  # lower case
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.email
+
+
+class CommentSurge(models.Model):
+    """A story whose comment rate passed the surge threshold: while it lasts
+    (`ended_at` empty) its new comments wait for a moderator."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    peak = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_surge_per_article",
+            )
+        ]
+
+    def __str__(self):
+        return f"Surge on {self.article} since {self.started_at:%H:%M}"

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.fragments import fragment_key, get_or_load
 
-from .models import BannedCommenter, Comment, ModerationWord
+from . import quiet
+from .models import BannedCommenter, Comment, CommentSurge, ModerationWord
 from .sql import fetch_one_prepared
 
 FLOOD_MESSAGE = _("You are posting comments too quickly. Slow down.")
@@ -38,10 +39,38 @@ class Decision:
     status: str = ""
     refusal: str = ""
     http_status: int = 0
+    surge: "Surge | None" = None
 
     @property
     def refused(self) -> bool:
         return bool(self.refusal)
+
+
+@dataclass(frozen=True)
+class Surge:
+    """The story's comment rate against the surge guard: `recent` comments
+    in the window (counted up to the threshold), `active` if a surge is on."""
+
+    recent: int
+    active: bool
+
+    @property
+    def starts(self) -> bool:
+        return not self.active and self.recent + 1 >= settings.COMMENTS_SURGE_THRESHOLD
+
+    @property
+    def lifts(self) -> bool:
+        return self.active and self.recent < settings.COMMENTS_SURGE_LIFT
+
+    @property
+    def holding(self) -> bool:
+        return (self.active and not self.lifts) or self.starts
+
+
+def surge_state(facts: dict) -> Surge:
+    if settings.COMMENTS_SURGE_THRESHOLD <= 0:  # 0: the guard is off
+        return Surge(recent=0, active=False)
+    return Surge(recent=facts["recent"], active=facts["surging"])
 
 
 # Rule 4's refusal, given when the duplicate index refuses the new row.
@@ -105,11 +134,17 @@ SELECT
                AND created_at >= %(flood_since)s)) AS flood,
   %(exempt)s = false AND EXISTS (
     SELECT 1 FROM {comment} WHERE ip = %(ip)s AND created_at >= %(minute_ago)s
-    ORDER BY created_at DESC OFFSET %(rate_offset)s LIMIT 1) AS rate_limited
+    ORDER BY created_at DESC OFFSET %(rate_offset)s LIMIT 1) AS rate_limited,
+  (SELECT COUNT(*) FROM (
+     SELECT 1 FROM {comment} WHERE article_id = %(article)s
+     AND status IN ('pending', 'approved', 'rejected', 'spam')
+     AND created_at >= %(surge_since)s LIMIT %(surge_cap)s) AS recent) AS recent,
+  EXISTS (SELECT 1 FROM {surge} WHERE article_id = %(article)s
+          AND ended_at IS NULL) AS surging
 """
 
 
-def _facts(*, email, ip, now, is_moderator) -> dict:
+def _facts(*, article_id, email, ip, now, is_moderator) -> dict:
     """Everything the rules ask the database, in one statement.
 
     Written as SQL on purpose: this runs on every comment posted, and the same
@@ -118,7 +153,9 @@ def _facts(*, email, ip, now, is_moderator) -> dict:
     rules' (iexact is UPPER() = UPPER(), which the email indexes cover); the
     tests of every rule run through this statement."""
     sql = _FACTS_SQL.format(
-        ban=BannedCommenter._meta.db_table, comment=Comment._meta.db_table
+        ban=BannedCommenter._meta.db_table,
+        comment=Comment._meta.db_table,
+        surge=CommentSurge._meta.db_table,
     )
     params = {
         "email": email,
@@ -127,14 +164,19 @@ def _facts(*, email, ip, now, is_moderator) -> dict:
         "flood_since": now - timedelta(seconds=settings.COMMENTS_FLOOD_SECONDS),
         "minute_ago": now - timedelta(minutes=1),
         "rate_offset": settings.COMMENTS_RATE_PER_MINUTE - 1,
+        "article": article_id,
+        "surge_since": now - timedelta(seconds=settings.COMMENTS_SURGE_WINDOW_SECONDS),
+        # Counting stops past the threshold: a surge costs no more to check.
+        "surge_cap": max(settings.COMMENTS_SURGE_THRESHOLD, 1),
     }
     row = fetch_one_prepared(sql, params)
-    names = ("banned", "trusted", "flood", "rate_limited")
+    names = ("banned", "trusted", "flood", "rate_limited", "recent", "surging")
     return dict(zip(names, row, strict=True))
 
 
 def decide(
     *,
+    article_id: int,
     name: str,
     email: str,
     body: str,
@@ -160,6 +202,7 @@ def decide(
         return Decision(rule="form-time-unknown", status=Comment.Status.PENDING)
 
     facts = _facts(
+        article_id=article_id,
         email=email,
         ip=ip,
         now=now,
@@ -187,12 +230,20 @@ def decide(
     if len(LINK_RE.findall(body)) >= settings.COMMENTS_HOLD_LINKS:
         return Decision(rule="links", status=Comment.Status.PENDING)
 
-    # 6. Trusted commenters.
-    if settings.COMMENTS_TRUST_APPROVED_EMAILS and facts["trusted"]:
-        return Decision(rule="trusted", status=Comment.Status.APPROVED)
+    # 6. A surging story, or nobody on shift: everything waits for a
+    # moderator (whose own comments do not).
+    surge = surge_state(facts)
+    if surge.holding and not is_moderator:
+        return Decision(rule="surge", status=Comment.Status.PENDING, surge=surge)
+    if not is_moderator and quiet.quiet_until(now):
+        return Decision(rule="quiet-hours", status=Comment.Status.PENDING, surge=surge)
 
-    # 7. Everything else waits for a moderator.
-    return Decision(rule="default", status=Comment.Status.PENDING)
+    # 7. Trusted commenters.
+    if settings.COMMENTS_TRUST_APPROVED_EMAILS and facts["trusted"]:
+        return Decision(rule="trusted", status=Comment.Status.APPROVED, surge=surge)
+
+    # 8. Everything else waits for a moderator.
+    return Decision(rule="default", status=Comment.Status.PENDING, surge=surge)
 
 
 def closing_time(article):
@@ -205,8 +256,12 @@ def closing_time(article):
 
 
 def comments_closed(article) -> bool:
-    """Closed by the article's switch, or N days after publication."""
-    if not article.comments_open:
+    """Closed by the article's switch, by a legal hold, N days after
+    publication, or in quiet hours when COMMENTS_QUIET_MODE is "close"."""
+    if not article.comments_open or article.legal_hold:
         return True
     closing = closing_time(article)
-    return closing is not None and timezone.now() > closing
+    now = timezone.now()
+    if closing is not None and now > closing:
+        return True
+    return settings.COMMENTS_QUIET_MODE == "close" and bool(quiet.quiet_until(now))

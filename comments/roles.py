@@ -14,6 +14,10 @@ ROLES = {
         "comments.change_moderationword",
         "comments.delete_moderationword",
         "comments.view_moderationword",
+        "comments.add_moderationreason",
+        "comments.change_moderationreason",
+        "comments.delete_moderationreason",
+        "comments.view_moderationreason",
         "articles.view_auditentry",
     ],
 }

@@ -11,18 +11,23 @@ from django.utils import timezone
 
 from articles import audit
 from articles.invalidation import article_tags, invalidate
-from articles.models import fit
+from articles.models import fit, person_name
 
 from . import moderation
 from .models import (
     LIVE_STATUSES,
     BannedCommenter,
     Comment,
+    CommentClaim,
     CommentDecision,
+    CommentSurge,
+    DecisionMail,
+    DecisionMailDay,
+    MailOptOut,
     is_duplicate_error,
 )
 from .sql import fetch_one_prepared
-from .tasks import moderators_notice_due
+from .tasks import moderators_notice_due, send_decision_mails, surge_alert
 
 
 class ParentNotAllowed(Exception):
@@ -47,10 +52,11 @@ def _lock(*keys: str) -> None:
 _INSERT_SQL = """
 WITH new AS (
   INSERT INTO {comment} (article_id, parent_id, thread_id, depth, user_id, name,
-                         email, body, status, rule, ip, user_agent, created_at)
+                         email, body, status, rule, ip, user_agent, created_at,
+                         notify_decision)
   VALUES (%(article)s, %(parent)s, %(thread)s, %(depth)s, %(user)s, %(name)s,
           %(email)s, %(body)s, %(status)s, %(rule)s, %(ip)s, %(user_agent)s,
-          %(created_at)s)
+          %(created_at)s, %(notify)s)
   RETURNING id
 )
 INSERT INTO {decision} (comment_id, status, rule, created_at)
@@ -77,6 +83,7 @@ def _insert_with_decision(comment: Comment) -> None:
         "ip": comment.ip,
         "user_agent": comment.user_agent,
         "created_at": comment.created_at,
+        "notify": comment.notify_decision,
     }
     sql = _INSERT_SQL.format(
         comment=Comment._meta.db_table, decision=CommentDecision._meta.db_table
@@ -108,6 +115,7 @@ def comment_submit(
     honeypot: str = "",
     form_age: float | None = None,
     form_age_measured: bool = True,
+    notify_decision: bool = False,
     user=None,
 ) -> Submission:
     """Run the moderation policy and store the comment unless it is refused."""
@@ -116,6 +124,7 @@ def comment_submit(
         with transaction.atomic():
             _lock(f"comment-ip:{ip}" if ip else "", f"comment-email:{email.lower()}")
             decision = moderation.decide(
+                article_id=article.pk,
                 name=name,
                 email=email,
                 body=body,
@@ -137,9 +146,13 @@ def comment_submit(
                 rule=decision.rule,
                 ip=moderation.stored_ip(ip),
                 user_agent=fit(Comment, "user_agent", user_agent),
+                notify_decision=notify_decision
+                and decision.status == Comment.Status.PENDING,
             )
             comment.reply_to(parent)
             _insert_with_decision(comment)
+            if decision.surge is not None:
+                _surge_switch(article, decision.surge)
             if comment.status == Comment.Status.PENDING:
                 transaction.on_commit(moderators_notice_due)
             elif comment.status == Comment.Status.APPROVED:
@@ -152,42 +165,123 @@ def comment_submit(
         return Submission(decision=moderation.DUPLICATE)
 
 
-def comments_moderate(*, comments: QuerySet, status: str, moderator) -> int:
+def comments_moderate(
+    *, comments: QuerySet, status: str, moderator, reason=None
+) -> int:
     """Set `status` on every comment in `comments` not already in it; each
-    change is recorded (who, when). Returns how many changed. A comment that
-    would become a live twin of another (rule 4) keeps its status."""
+    change is recorded (who, when, and for a rejection the `reason` picked,
+    a ModerationReason). Returns how many changed. A comment that would
+    become a live twin of another (rule 4) keeps its status; a pending
+    comment on a story under legal hold is frozen. A commenter who asked to
+    be told gets one e-mail once the undo window has passed."""
     now = timezone.now()
     rule = f"moderator:{status}"
     changes = {"status": status, "rule": rule, "moderated_by": moderator}
     changes["moderated_at"] = now
+    changes["reason"] = reason if status == Comment.Status.REJECTED else None
     with transaction.atomic():
-        ids = list(
+        rows = list(
             comments.exclude(status=status)
-            .select_for_update()
+            .in_queue()
+            .select_for_update(of=("self",))
             .order_by("created_at", "pk")
-            .values_list("pk", flat=True)
+            .values_list("pk", "article_id", "status", "notify_decision")
         )
-        if not ids:
+        if not rows:
             return 0
-        articles = set(
-            Comment.objects.filter(pk__in=ids).values_list("article_id", flat=True)
-        )
+        ids = [pk for pk, *_ in rows]
         if status in LIVE_STATUSES:
             # The duplicate index is the judge: one row at a time, oldest
             # first, so of two twins the first is kept.
             ids = [pk for pk in ids if _set_unless_duplicate(pk, changes)]
         else:
             Comment.objects.filter(pk__in=ids).update(**changes)
-        for article_pk in articles:  # approved or removed: their pages change
-            invalidate(*article_tags(article_pk))
+        changed = set(ids)
+        for article_pk in {row[1] for row in rows if row[0] in changed}:
+            invalidate(*article_tags(article_pk))  # approved or removed
         CommentDecision.objects.bulk_create(
             CommentDecision(comment_id=pk, status=status, rule=rule, actor=moderator)
             for pk in ids
         )
+        CommentClaim.objects.filter(comment_id__in=ids).delete()
+        told = [
+            pk
+            for pk, _, was, notify in rows
+            if pk in changed and notify and was == Comment.Status.PENDING
+        ]
+        if told and status in (Comment.Status.APPROVED, Comment.Status.REJECTED):
+            _decision_mails_queue(told, status, reason, now)
         audit.record_many(
-            moderator, f"comment {status}", "comments.comment", ids, f"comment {status}"
+            moderator,
+            f"comment {status}",
+            "comments.comment",
+            ids,
+            f"comment {status}" + (f" ({reason.code})" if changes["reason"] else ""),
         )
     return len(ids)
+
+
+def _decision_mails_queue(ids, status, reason, now) -> None:
+    """The commenters' e-mails, due when the undo window closes."""
+    due = now + timedelta(seconds=settings.COMMENTS_UNDO_SECONDS)
+    label = reason.label if reason and status == Comment.Status.REJECTED else ""
+    DecisionMail.objects.filter(comment_id__in=ids, sent_at__isnull=True).delete()
+    DecisionMail.objects.bulk_create(
+        DecisionMail(comment_id=pk, status=status, reason=label, due_at=due)
+        for pk in ids
+    )
+    if send_decision_mails.get_backend().supports_defer:
+        transaction.on_commit(
+            lambda: send_decision_mails.using(run_after=due).enqueue()
+        )
+
+
+def comment_decision_undo(*, comment_id: int, moderator) -> Comment | None:
+    """Undo `moderator`'s last decision on a comment if it is younger than
+    COMMENTS_UNDO_SECONDS: the comment goes back to the status (and rule)
+    it had, its unsent decision e-mail is dropped. None if there is nothing
+    to undo (too late, someone else decided since, or a live twin)."""
+    since = timezone.now() - timedelta(seconds=settings.COMMENTS_UNDO_SECONDS)
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
+        if comment is None:
+            return None
+        decisions = list(comment.decisions.order_by("-created_at", "-pk")[:2])
+        if len(decisions) < 2:
+            return None
+        last, previous = decisions
+        if last.actor_id != moderator.pk or last.created_at < since:
+            return None
+        if last.rule == UNDO_RULE or last.status != comment.status:
+            return None
+        changes = {
+            "status": previous.status,
+            "rule": previous.rule,
+            "reason": None,
+            "moderated_by": previous.actor,
+            "moderated_at": previous.created_at if previous.actor_id else None,
+        }
+        if previous.status in LIVE_STATUSES:
+            if not _set_unless_duplicate(comment.pk, changes):
+                return None
+        else:
+            Comment.objects.filter(pk=comment.pk).update(**changes)
+        CommentDecision.objects.create(
+            comment=comment, status=previous.status, rule=UNDO_RULE, actor=moderator
+        )
+        DecisionMail.objects.filter(comment=comment, sent_at__isnull=True).delete()
+        invalidate(*article_tags(comment.article_id))
+        audit.record(
+            moderator,
+            "comment undo",
+            comment,
+            summary=f"comment back to {previous.status}",
+        )
+    comment.refresh_from_db()
+    return comment
+
+
+UNDO_RULE = "moderator:undo"
 
 
 def _set_unless_duplicate(pk: int, changes: dict) -> bool:
@@ -298,7 +392,8 @@ def commenter_erase(*, email: str, delete_text: bool = False) -> int:
     if delete_text:
         changes["body"] = ERASED_TEXT
     with transaction.atomic():
-        comments = Comment.objects.by_email(email)
+        # Comments on a story under legal hold are kept as they are.
+        comments = Comment.objects.by_email(email).outside_legal_hold()
         for article_pk in set(comments.values_list("article_id", flat=True)):
             invalidate(*article_tags(article_pk))
         if delete_text:
@@ -327,6 +422,207 @@ def comments_purge_ips(*, older_than_days: int | None = None) -> int:
     """Blank IP addresses of comments older than the retention period."""
     days = older_than_days or settings.COMMENTS_IP_RETENTION_DAYS
     cutoff = timezone.now() - timedelta(days=days)
-    return Comment.objects.filter(created_at__lt=cutoff, ip__isnull=False).update(
-        ip=None
-    )
+    old = Comment.objects.filter(created_at__lt=cutoff, ip__isnull=False)
+    return old.outside_legal_hold().update(ip=None)
+
+
+def comment_staff_reply(*, parent: Comment, moderator, body: str) -> Comment:
+    """A reply from the moderation queue, published at once under the staff
+    member's name. A pending comment is approved first (a reply would
+    otherwise hang under a hidden comment), as WordPress's "Approve and
+    Reply" does."""
+    with transaction.atomic():
+        if parent.status != Comment.Status.APPROVED:
+            comments_moderate(
+                comments=Comment.objects.filter(pk=parent.pk),
+                status=Comment.Status.APPROVED,
+                moderator=moderator,
+            )
+            parent.refresh_from_db()
+            if parent.status != Comment.Status.APPROVED:
+                raise ParentNotAllowed
+        reply = Comment(
+            article_id=parent.article_id,
+            user=moderator,
+            name=person_name(moderator),
+            email=moderator.email or "",
+            body=body,
+            status=Comment.Status.APPROVED,
+            rule="staff-reply",
+        )
+        reply.reply_to(parent)
+        reply.save()
+        CommentDecision.objects.create(
+            comment=reply, status=reply.status, rule=reply.rule, actor=moderator
+        )
+        invalidate(*article_tags(parent.article_id))
+        audit.record(moderator, "comment reply", reply, summary=reply.excerpt)
+    return reply
+
+
+def comments_claim(*, ids, moderator) -> set[int]:
+    """Claim the comments `ids` for `moderator` for COMMENTS_CLAIM_SECONDS,
+    except those another moderator holds a live claim on. Returns the ids
+    now this moderator's (a renewal extends the claim). New claims go into
+    the audit log."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    now = timezone.now()
+    until = now + timedelta(seconds=settings.COMMENTS_CLAIM_SECONDS)
+    table = CommentClaim._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT comment_id FROM {table} WHERE comment_id = ANY(%s) "
+            "AND moderator_id = %s AND until >= %s",
+            [ids, moderator.pk, now],
+        )
+        held = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            f"INSERT INTO {table} (comment_id, moderator_id, until) "
+            "SELECT unnest(%s::bigint[]), %s, %s "
+            "ON CONFLICT (comment_id) DO UPDATE SET "
+            "moderator_id = EXCLUDED.moderator_id, until = EXCLUDED.until "
+            f"WHERE {table}.until < %s OR {table}.moderator_id = "
+            "EXCLUDED.moderator_id RETURNING comment_id",
+            [ids, moderator.pk, until, now],
+        )
+        mine = {row[0] for row in cursor.fetchall()}
+        new = sorted(mine - held)
+        if new:
+            audit.record(
+                moderator,
+                "claim",
+                summary=f"{len(new)} comment(s) claimed for "
+                f"{settings.COMMENTS_CLAIM_SECONDS // 60} min",
+                comments=new,
+            )
+    return mine
+
+
+def comments_release(*, moderator) -> int:
+    """Give back every claim of `moderator` (e.g. leaving the queue)."""
+    return CommentClaim.objects.filter(moderator=moderator).delete()[0]
+
+
+def _surge_switch(article, surge) -> None:
+    """Turn a story's surge hold on or off as its comment rate says; each
+    switch is in the audit log, and the start alerts the desk by e-mail."""
+    if surge.starts:
+        table = CommentSurge._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (article_id, started_at, peak) "
+                "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
+                [article.pk, timezone.now(), surge.recent + 1],
+            )
+            started = cursor.fetchone()
+        if started:
+            audit.record(
+                None,
+                "surge on",
+                article,
+                summary=f"surge guard on: {surge.recent + 1} comments in "
+                f"{settings.COMMENTS_SURGE_WINDOW_SECONDS // 60} min on {article}",
+            )
+            transaction.on_commit(lambda: surge_alert.enqueue(article.pk))
+    elif surge.lifts:
+        surge_end(article_id=article.pk)
+
+
+def surge_end(*, article_id: int) -> bool:
+    """End the story's surge hold (its rate fell); logged."""
+    ended = CommentSurge.objects.filter(
+        article_id=article_id, ended_at__isnull=True
+    ).update(ended_at=timezone.now())
+    if ended:
+        audit.record(
+            None,
+            "surge off",
+            summary=f"surge guard lifted on article #{article_id}",
+            article=article_id,
+        )
+    return bool(ended)
+
+
+def surges_lift_quiet() -> int:
+    """Lift every surge whose story has gone quiet (no comment needs to
+    arrive for the hold to lift). Run by the desk's pages."""
+    since = timezone.now() - timedelta(seconds=settings.COMMENTS_SURGE_WINDOW_SECONDS)
+    lifted = 0
+    for surge in CommentSurge.objects.filter(ended_at__isnull=True):
+        recent = Comment.objects.filter(
+            article_id=surge.article_id, created_at__gte=since
+        )[: settings.COMMENTS_SURGE_LIFT].count()
+        if recent < settings.COMMENTS_SURGE_LIFT:
+            lifted += surge_end(article_id=surge.article_id)
+    return lifted
+
+
+def send_due_decision_mails(*, now=None) -> int:
+    """Send the decision e-mails whose undo window has passed. Each is
+    marked sent before it goes (at most once, even with two workers); an
+    address gets at most one a day and none after unsubscribing."""
+    from .mail import decision_message  # the e-mail's words and links
+
+    now = now or timezone.now()
+    sent = 0
+    due = DecisionMail.objects.filter(sent_at__isnull=True, due_at__lte=now)
+    for pk in list(due.values_list("pk", flat=True)[:200]):
+        with transaction.atomic():
+            mail = (
+                DecisionMail.objects.select_for_update(skip_locked=True)
+                .select_related("comment__article")
+                .filter(pk=pk, sent_at__isnull=True)
+                .first()
+            )
+            if mail is None:
+                continue
+            address = mail.comment.email.lower()
+            mail.sent_at = now
+            mail.outcome = _mail_outcome(address, now)
+            mail.save(update_fields=["sent_at", "outcome"])
+        if mail.outcome == "sent":
+            decision_message(mail).send()
+            sent += 1
+    return sent
+
+
+def _mail_outcome(address: str, now) -> str:
+    if not address:
+        return "no-address"
+    if MailOptOut.objects.filter(email=address).exists():
+        return "unsubscribed"
+    day = timezone.localdate(now)
+    try:
+        with transaction.atomic():
+            DecisionMailDay.objects.create(email=address, day=day)
+    except IntegrityError:
+        return "daily-limit"
+    return "sent"
+
+
+def mail_opt_out(*, email: str) -> None:
+    MailOptOut.objects.get_or_create(email=email.lower())
+
+
+def article_legal_hold(*, article, editor, hold: bool, reason: str = "") -> bool:
+    """Place or lift a legal hold on a story's comment thread: while it
+    holds, comments are closed, pending ones are hidden from the queue and
+    frozen, and erasure and retention jobs leave the thread alone."""
+    with transaction.atomic():
+        changed = (
+            type(article)
+            .objects.filter(pk=article.pk, legal_hold=not hold)
+            .update(legal_hold=hold)
+        )
+        if changed:
+            article.legal_hold = hold
+            invalidate(*article_tags(article.pk))
+            audit.record(
+                editor,
+                "legal hold" if hold else "legal hold lifted",
+                article,
+                reason=reason,
+            )
+    return bool(changed)

@@ -98,3 +98,39 @@ def notify_moderators() -> int:
         recipient_list=recipients,
     )
     return 1
+
+
+@task
+def send_decision_mails() -> int:
+    """Send the commenters' decision e-mails that are due (after the undo
+    window); safe to run twice: each is marked sent before it goes."""
+    from .services import send_due_decision_mails
+
+    return send_due_decision_mails()
+
+
+@task
+def surge_alert(article_pk: int) -> int:
+    """One e-mail to the desk: a story's comments are now held (surge)."""
+    from articles.models import Article
+
+    article = Article.objects.filter(pk=article_pk).first()
+    recipients = moderator_emails()
+    if article is None or not recipients:
+        return 0
+    base = getattr(settings, "NEWSROOM_BASE_URL", "").rstrip("/")
+    desk = base + reverse("admin:comments_comment_desk")
+    minutes = settings.COMMENTS_SURGE_WINDOW_SECONDS // 60
+    send_mail(
+        subject=f"[{settings.NEWSROOM_SITE_NAME}] Comment surge on “{article.title}”",
+        message=(
+            f"“{article.title}” received {settings.COMMENTS_SURGE_THRESHOLD} "
+            f"comments or more in {minutes} minutes. Its new comments now wait "
+            "for a moderator until the rate falls below "
+            f"{settings.COMMENTS_SURGE_LIFT} in {minutes} minutes.\n\n"
+            f"Moderation desk: {desk}\n"
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return 1

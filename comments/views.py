@@ -14,6 +14,7 @@ from newsroom.crossorigin import cross_origin_refusal, django_csrf_refusal
 
 from . import moderation, services
 from .forms import FORM_MAX_AGE, CommentForm, sign_timestamp
+from .mail import unsubscribe_email
 from .models import Comment
 from .sql import fetch_one_prepared
 from .visitor import MAX_PENDING_IDS, own_comment_ids, remember_visitor
@@ -60,6 +61,23 @@ def comment_page(comment: Comment, own_ids) -> int:
     sql = _BEFORE_SQL.format(table=Comment._meta.db_table)
     (count,) = fetch_one_prepared(sql, params)
     return count // settings.COMMENTS_PER_PAGE + 1
+
+
+@csrf_exempt  # the signed address is the secret; mail clients POST one-click
+@never_cache
+def unsubscribe(request, token: str):
+    """Stop decision e-mails to the address the link was made for: a page
+    with a button (GET never changes anything: link checkers follow links),
+    and RFC 8058's one-click POST."""
+    email = unsubscribe_email(token)
+    if email is None:
+        raise Http404("Unknown link")
+    done = request.method == "POST"
+    if done:
+        services.mail_opt_out(email=email)
+    return TemplateResponse(
+        request, "comments/unsubscribe.html", {"done": done, "email": email}
+    )
 
 
 @never_cache
@@ -143,6 +161,7 @@ def comment_post(request, article_pk: int):
         honeypot=data["website"],
         form_age=timing.age,
         form_age_measured=timing.measured,
+        notify_decision=data["notify"],
         user=user,
     )
     if result.decision.refused:

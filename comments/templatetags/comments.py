@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 
 from articles import edge, fragments, pagecache
 from articles.invalidation import article_tag
-from comments import moderation
+from comments import moderation, quiet
 from comments.forms import FORM_MAX_AGE, CommentForm, sign_timestamp
 from comments.models import MAX_DEPTH, Comment
 from comments.visitor import own_comment_ids, remembered_author
@@ -100,6 +100,11 @@ def comment_section(context, article):
     except ValueError:
         page_number = 1
     closed = moderation.comments_closed(article)
+    quiet_change = (
+        quiet.next_change() if settings.COMMENTS_QUIET_MODE == "close" else None
+    )
+    if quiet_change is not None:  # the form opens or closes then
+        edge.expire_by(request, quiet_change)
     if not closed:
         # A shared copy of this page must not outlive its form: not past the
         # form's maximum age, not past the moment comments close by date.
@@ -132,6 +137,9 @@ def comment_section(context, article):
         "form": form,
         "form_html": form_html,
         "notice": getattr(request, "comment_notice", ""),
+        "quiet_hours": quiet.describe(),
+        "quiet_mode": settings.COMMENTS_QUIET_MODE,
+        "quiet_zone": settings.COMMENTS_QUIET_TIME_ZONE,
         "request": request,
         "reply_to": reply_to,
         "thread_html": thread_html,

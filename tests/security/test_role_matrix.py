@@ -162,7 +162,7 @@ def test_admin_actions(people, role):
         reverse("admin:comments_comment_changelist") + "?status__exact=pending",
         {"action": "approve_selected", "_selected_action": [comment.pk]},
     )
-    client.post(reverse("admin:comments_comment_approve", args=[comment.pk]))
+    client.post(reverse("admin:comments_comment_decide", args=[comment.pk, "approve"]))
     comment.refresh_from_db()
     assert (comment.status == Comment.Status.APPROVED) is (
         role in {"Moderator", "admin"}
