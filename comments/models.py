@@ -213,6 +213,9 @@ class CommentDecision(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the decision replaced (for undo): the status and rule before it.
+    previous_status = models.CharField(max_length=10, blank=True, db_default="")
+    previous_rule = models.CharField(max_length=40, blank=True, db_default="")
 
     class Meta:
         ordering = ["created_at", "pk"]

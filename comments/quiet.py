@@ -72,7 +72,8 @@ def quiet_until(now: datetime | None = None) -> datetime | None:
     local = timezone.localtime(now or timezone.now(), _zone())
     if (local.weekday(), local.hour) not in hours:
         return None
-    return next_change(now)
+    # Quiet every hour of the week: it never ends (say: a week from now).
+    return next_change(now) or local + timedelta(days=7)
 
 
 def next_change(now: datetime | None = None) -> datetime | None:

@@ -185,7 +185,7 @@ def comments_moderate(
             .in_queue()
             .select_for_update(of=("self",))
             .order_by("created_at", "pk")
-            .values_list("pk", "article_id", "status", "notify_decision")
+            .values_list("pk", "article_id", "status", "notify_decision", "rule")
         )
         if not rows:
             return 0
@@ -199,14 +199,22 @@ def comments_moderate(
         changed = set(ids)
         for article_pk in {row[1] for row in rows if row[0] in changed}:
             invalidate(*article_tags(article_pk))  # approved or removed
+        before = {pk: (was, was_rule) for pk, _, was, _, was_rule in rows}
         CommentDecision.objects.bulk_create(
-            CommentDecision(comment_id=pk, status=status, rule=rule, actor=moderator)
+            CommentDecision(
+                comment_id=pk,
+                status=status,
+                rule=rule,
+                actor=moderator,
+                previous_status=before[pk][0],
+                previous_rule=before[pk][1],
+            )
             for pk in ids
         )
         CommentClaim.objects.filter(comment_id__in=ids).delete()
         told = [
             pk
-            for pk, _, was, notify in rows
+            for pk, _, was, notify, _ in rows
             if pk in changed and notify and was == Comment.Status.PENDING
         ]
         if told and status in (Comment.Status.APPROVED, Comment.Status.REJECTED):
@@ -246,28 +254,35 @@ def comment_decision_undo(*, comment_id: int, moderator) -> Comment | None:
         comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
         if comment is None:
             return None
-        decisions = list(comment.decisions.order_by("-created_at", "-pk")[:2])
-        if len(decisions) < 2:
-            return None
-        last, previous = decisions
-        if last.actor_id != moderator.pk or last.created_at < since:
-            return None
-        if last.rule == UNDO_RULE or last.status != comment.status:
+        last = comment.decisions.order_by("-created_at", "-pk").first()
+        if (
+            last is None
+            or last.actor_id != moderator.pk
+            or last.created_at < since
+            or last.rule == UNDO_RULE
+            or last.status != comment.status
+            or not last.previous_status
+        ):
             return None
         changes = {
-            "status": previous.status,
-            "rule": previous.rule,
+            "status": last.previous_status,
+            "rule": last.previous_rule,
             "reason": None,
-            "moderated_by": previous.actor,
-            "moderated_at": previous.created_at if previous.actor_id else None,
+            "moderated_by": None,
+            "moderated_at": None,
         }
-        if previous.status in LIVE_STATUSES:
+        if last.previous_status in LIVE_STATUSES:
             if not _set_unless_duplicate(comment.pk, changes):
                 return None
         else:
             Comment.objects.filter(pk=comment.pk).update(**changes)
         CommentDecision.objects.create(
-            comment=comment, status=previous.status, rule=UNDO_RULE, actor=moderator
+            comment=comment,
+            status=last.previous_status,
+            rule=UNDO_RULE,
+            actor=moderator,
+            previous_status=last.status,
+            previous_rule=last.rule,
         )
         DecisionMail.objects.filter(comment=comment, sent_at__isnull=True).delete()
         invalidate(*article_tags(comment.article_id))
@@ -275,7 +290,7 @@ def comment_decision_undo(*, comment_id: int, moderator) -> Comment | None:
             moderator,
             "comment undo",
             comment,
-            summary=f"comment back to {previous.status}",
+            summary=f"comment back to {last.previous_status}",
         )
     comment.refresh_from_db()
     return comment

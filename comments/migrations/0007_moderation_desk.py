@@ -16,6 +16,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="commentdecision",
+            name="previous_status",
+            field=models.CharField(blank=True, db_default="", max_length=10),
+        ),
+        migrations.AddField(
+            model_name="commentdecision",
+            name="previous_rule",
+            field=models.CharField(blank=True, db_default="", max_length=40),
+        ),
         migrations.CreateModel(
             name='CommentClaim',
             fields=[
