@@ -71,14 +71,18 @@ def _fast_test_settings(settings):
 
 @pytest.fixture
 def roles(db):
-    """Role groups, recreated after transactional tests flushed them."""
+    """Role groups and the default rejection reasons (rows the migrations
+    make), recreated after transactional tests flushed them."""
     from django.contrib.auth.models import Group, Permission
 
     from articles.roles import ROLES, ensure_roles
+    from comments.models import ModerationReason
+    from comments.reasons import add_default_reasons
     from comments.roles import ROLES as COMMENT_ROLES
 
     ensure_roles(Group, Permission, ROLES)
     ensure_roles(Group, Permission, COMMENT_ROLES)
+    add_default_reasons(ModerationReason)
 
 
 @pytest.fixture

@@ -127,21 +127,10 @@ class Migration(migrations.Migration):
     ]
 
 
-REASONS = [
-    ("off-topic", "Off topic: it is not about the story."),
-    ("abusive", "Abusive or insulting towards a person or group."),
-    ("personal-data", "It shares someone's personal information."),
-    ("advertising", "Advertising or links to other sites."),
-    ("unlawful", "It may break the law (defamation, threats, contempt)."),
-]
-
-
 def add_reasons(apps, schema_editor):
-    reason = apps.get_model("comments", "ModerationReason")
-    for position, (code, label) in enumerate(REASONS):
-        reason.objects.get_or_create(
-            code=code, defaults={"label": label, "position": position}
-        )
+    from comments.reasons import add_default_reasons
+
+    add_default_reasons(apps.get_model("comments", "ModerationReason"))
 
 
 def update_roles(apps, schema_editor):

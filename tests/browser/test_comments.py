@@ -52,7 +52,8 @@ def test_reader_posts_moderator_approves(
     expect(row).to_have_count(1)
     mod.screenshot(path=screenshot_dir / "moderation-queue.png", full_page=True)
     row.get_by_role("button", name="Approve").click()
-    expect(mod.locator(".messagelist")).to_contain_text("marked approved")
+    expect(mod.locator("#nr-live")).to_contain_text("marked approved")
+    expect(row).to_be_hidden()  # decided without a reload
     desk.close()
 
     other_page.goto(url)
