@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from comments.services import send_due_decision_mails, surges_lift_quiet
+
+
+class Command(BaseCommand):
+    help = (
+        "The moderation desk's periodic work: send the commenters' decision "
+        "e-mails whose undo window has passed, and lift the surge guard of "
+        "stories that went quiet. Run every minute from cron or a systemd "
+        "timer when no task worker runs (the queue and desk pages do it too)."
+    )
+
+    def handle(self, *args, **options):
+        sent = send_due_decision_mails()
+        lifted = surges_lift_quiet()
+        self.stderr.write(f"Sent {sent} decision e-mail(s); lifted {lifted} surge(s).")
