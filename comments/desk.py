@@ -49,7 +49,8 @@ def live_claims(ids, now=None) -> dict[int, CommentClaim]:
 def queue_summary() -> dict:
     """What the queue's header says: pending now and the oldest's age."""
     waiting = Comment.objects.pending().outside_legal_hold()
-    return waiting.aggregate(pending=Count("pk"), oldest=Min("created_at"))
+    # COUNT(*), not COUNT(id): the status index alone answers it.
+    return waiting.aggregate(pending=Count("*"), oldest=Min("created_at"))
 
 
 def busiest_stories(limit: int) -> list[dict]:
@@ -61,7 +62,7 @@ def busiest_stories(limit: int) -> list[dict]:
         .outside_legal_hold()
         .order_by()
         .values("article")
-        .annotate(n=Count("pk"), oldest=Min("created_at"))
+        .annotate(n=Count("*"), oldest=Min("created_at"))
         .order_by("-n", "article")[:limit]
     )
     titles = dict(
