@@ -606,15 +606,22 @@ class CommentAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"Banned {ban}.", messages.SUCCESS)
                 return self._back(request)
+        title = f"Ban the author of comment #{comment.pk}"
+        return self._form_page(request, "ban", comment, form, title)
+
+    def _form_page(self, request, name, comment, form, title):
+        """A small form page about one comment (ban, reply) that returns to
+        the queue the moderator came from."""
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "comment": comment,
             "form": form,
             "next": request.POST.get("next") or request.META.get("HTTP_REFERER", ""),
-            "title": f"Ban the author of comment #{comment.pk}",
+            "title": title,
+            "step": name.capitalize(),
         }
-        return TemplateResponse(request, "admin/comments/comment/ban.html", context)
+        return TemplateResponse(request, f"admin/comments/comment/{name}.html", context)
 
     def reply_view(self, request, pk):
         """A staff reply, published at once under the moderator's name."""
@@ -649,15 +656,8 @@ class CommentAdmin(admin.ModelAdmin):
                 },
                 status=400,
             )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "comment": comment,
-            "form": form,
-            "next": request.POST.get("next") or request.META.get("HTTP_REFERER", ""),
-            "title": f"Reply to {comment.name}",
-        }
-        return TemplateResponse(request, "admin/comments/comment/reply.html", context)
+        title = f"Reply to {comment.name}"
+        return self._form_page(request, "reply", comment, form, title)
 
     def history_view(self, request, pk):
         """The commenter's history (their latest comments and decisions):

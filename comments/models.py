@@ -28,10 +28,19 @@ def is_duplicate_error(error: IntegrityError) -> bool:
     return getattr(diag, "constraint_name", None) == DUPLICATE_CONSTRAINT
 
 
+LEGAL_HOLD_TAG = "legal-holds"
+
+
 def held_article_ids() -> list[int]:
-    """The stories under legal hold (a handful at most)."""
-    held = Article.objects.filter(legal_hold=True).order_by()
-    return list(held.values_list("pk", flat=True))
+    """The stories under legal hold (a handful at most), kept in the cache
+    until a hold is placed or lifted (comments.services bumps the tag)."""
+    from articles.fragments import fragment_key, get_or_load
+
+    def load():
+        held = Article.objects.filter(legal_hold=True).order_by()
+        return list(held.values_list("pk", flat=True))
+
+    return get_or_load(fragment_key("legal-holds", [LEGAL_HOLD_TAG]), load)
 
 
 class CommentQuerySet(models.QuerySet):

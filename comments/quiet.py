@@ -109,5 +109,5 @@ def describe() -> str:
                 label += "–" + str(WEEKDAYS_ABBR[DAYS.index(last)])
             days.append(label)
         start, end = int(match["start"]), int(match["end"])
-        parts.append(f"{', '.join(days)} {start:02d}:00–{end % 24:02d}:00")
+        parts.append(f"{', '.join(days)} {start:02d}:00–{end:02d}:00")
     return "; ".join(parts)

@@ -15,6 +15,7 @@ from articles.models import fit, person_name
 
 from . import moderation
 from .models import (
+    LEGAL_HOLD_TAG,
     LIVE_STATUSES,
     BannedCommenter,
     Comment,
@@ -633,7 +634,7 @@ def article_legal_hold(*, article, editor, hold: bool, reason: str = "") -> bool
         )
         if changed:
             article.legal_hold = hold
-            invalidate(*article_tags(article.pk))
+            invalidate(*article_tags(article.pk), LEGAL_HOLD_TAG)
             audit.record(
                 editor,
                 "legal hold" if hold else "legal hold lifted",

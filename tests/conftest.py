@@ -86,6 +86,18 @@ def roles(db):
 
 
 @pytest.fixture
+def moderators(roles):
+    """Two moderators with full names (claims and replies show them)."""
+    from tests.factories import UserFactory
+
+    return tuple(
+        UserFactory(username=username, first_name=first, last_name=last,
+                    groups="Moderator")
+        for username, first, last in [("mo", "Mo", "Reis"), ("lu", "Lu", "Dias")]
+    )  # fmt: skip
+
+
+@pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

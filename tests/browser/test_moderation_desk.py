@@ -8,22 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 from comments.models import Comment
-from tests.factories import ArticleFactory, CommentFactory, UserFactory
+from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 QUEUE = "/admin/comments/comment/?status__exact=pending"
-
-
-@pytest.fixture
-def moderators(roles):
-    return (
-        UserFactory(
-            username="mo", first_name="Mo", last_name="Reis", groups="Moderator"
-        ),
-        UserFactory(
-            username="lu", first_name="Lu", last_name="Dias", groups="Moderator"
-        ),
-    )
 
 
 def _queue(browser, login, live_server, username, width=1280, **options):
@@ -162,3 +150,27 @@ def test_the_dashboard_draws_its_chart(
     expect(page.locator(".nr-desk")).to_contain_text("Mo Reis")
     page.screenshot(path=screenshot_dir / "moderation-dashboard.png", full_page=True)
     context.close()
+
+
+def test_the_reader_is_told_about_quiet_hours_and_may_ask_for_the_decision(
+    live_server, page, settings, screenshot_dir
+):
+    settings.COMMENTS_QUIET_HOURS = "mon-sun 00-24"
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    article = ArticleFactory(title="Night shift story")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + article.get_absolute_url())
+    expect(page.locator(".quiet-hours")).to_contain_text(
+        "While no moderator is on shift (Mon–Sun 00:00–24:00"
+    )
+    page.fill("#id_body", "Posted at night.")
+    page.fill("#id_name", "Noor")
+    page.fill("#id_email", "noor@example.com")
+    page.get_by_label("E-mail me once when a moderator approves or rejects").check()
+    page.locator("#respond").screenshot(
+        path=screenshot_dir / "comment-form-quiet-hours.png"
+    )
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.get_by_text("Your comment is awaiting moderation.")).to_be_visible()
+    comment = Comment.objects.get()
+    assert (comment.rule, comment.notify_decision) == ("quiet-hours", True)
