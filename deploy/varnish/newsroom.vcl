@@ -37,6 +37,12 @@ sub vcl_recv {
     # The client's address for the app (NEWSROOM_TRUSTED_PROXIES): Varnish
     # appends client.ip to X-Forwarded-For itself.
 
+    if (req.method == "POST" && req.url ~ "^/comments/post/[0-9]+/$") {
+        # Kept so a comment can be sent again to the other app server when
+        # the first could not take it (vcl_backend_error).
+        std.cache_req_body(512KB);
+        return (pass);
+    }
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
@@ -61,9 +67,14 @@ sub vcl_recv {
 }
 
 sub vcl_backend_fetch {
-    # Another backend for a safe request whose first try failed (below).
+    # A retry (below) goes to another app server than the one that failed:
+    # the round robin's next pick, or the one after if that is the same.
     if (bereq.retries > 0) {
-        set bereq.backend = apps.backend();
+        set bereq.backend = apps.backend().resolve();
+        if ("" + bereq.backend == bereq.http.x-failed-backend) {
+            set bereq.backend = apps.backend().resolve();
+        }
+        unset bereq.http.x-failed-backend;
     }
 }
 
@@ -89,8 +100,14 @@ sub vcl_backend_response {
 }
 
 sub vcl_backend_error {
-    # Never a POST: it may have reached the app.
-    if (bereq.retries < 1 && bereq.method ~ "^(GET|HEAD)$") {
+    # A safe request, or a comment, goes once more to another app server.
+    # Other POSTs never: they may have reached the app. A comment may too
+    # (the server died after storing it, before answering); sent again it is
+    # refused, never stored twice: the duplicate index and the flood rule
+    # see the first (the reader is told so at the form).
+    if (bereq.retries < 1 && (bereq.method ~ "^(GET|HEAD)$"
+            || (bereq.method == "POST" && bereq.url ~ "^/comments/post/[0-9]+/$"))) {
+        set bereq.http.x-failed-backend = "" + beresp.backend;
         return (retry);
     }
     call newsroom_error_page;
