@@ -402,6 +402,8 @@ class CommentSurge(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     peak = models.PositiveIntegerField(default=0)
+    # Set before the desk's alert is sent: a job run twice sends it once.
+    alerted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -541,7 +541,8 @@ def _surge_switch(article, surge) -> None:
                 summary=f"surge guard on: {surge.recent + 1} comments in "
                 f"{settings.COMMENTS_SURGE_WINDOW_SECONDS // 60} min on {article}",
             )
-            transaction.on_commit(lambda: surge_alert.enqueue(article.pk))
+            surge_id = started[0]
+            transaction.on_commit(lambda: surge_alert.enqueue(surge_id))
     elif surge.lifts:
         surge_end(article_id=article.pk)
 

@@ -110,14 +110,19 @@ def send_decision_mails() -> int:
 
 
 @task
-def surge_alert(article_pk: int) -> int:
-    """One e-mail to the desk: a story's comments are now held (surge)."""
-    from articles.models import Article
+def surge_alert(surge_pk: int) -> int:
+    """One e-mail to the desk: a story's comments are now held (surge).
+    Marked sent before it goes: run twice (a worker died), it goes once."""
+    from .models import CommentSurge
 
-    article = Article.objects.filter(pk=article_pk).first()
     recipients = moderator_emails()
-    if article is None or not recipients:
+    claimed = CommentSurge.objects.filter(pk=surge_pk, alerted_at__isnull=True).update(
+        alerted_at=timezone.now()
+    )
+    surge = CommentSurge.objects.filter(pk=surge_pk).select_related("article").first()
+    if not claimed or surge is None or not recipients:
         return 0
+    article = surge.article
     base = getattr(settings, "NEWSROOM_BASE_URL", "").rstrip("/")
     desk = base + reverse("admin:comments_comment_desk")
     minutes = settings.COMMENTS_SURGE_WINDOW_SECONDS // 60

@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_prose_editor",
     "django_tasks_db",
+    "newsroom",  # the project's own commands (run_worker)
     "axes",
     "articles",
     "comments",

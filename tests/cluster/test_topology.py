@@ -58,6 +58,7 @@ class Cluster:
             COMMENTS_RATE_PER_MINUTE="1000000",
             COMMENTS_HOLD_LINKS="2",
             NEWSROOM_CACHE_RETRY_SECONDS="0.5",
+            NEWSROOM_TASKS_BACKEND="database",
             DJANGO_MEDIA_ROOT=str(self.dir / "media"),
             DJANGO_STATIC_ROOT=str(self.dir / "static"),
         )
@@ -385,6 +386,48 @@ def test_stopping_the_edge(cluster, story):
         assert out.returncode == 0, out.stderr
     wait_port(cluster.edge_port)
     assert get(cluster.edge_port, url)[0] == 200
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_a_job_whose_worker_dies_runs_again_on_the_other(cluster, tmp_path):
+    """kill -9 the worker in the middle of a job: the other worker finds the
+    job orphaned (its liveness lock is free) and runs it to the end."""
+    marks = tmp_path / "marks"
+    job_id = cluster.shell(
+        "from tests.cluster.jobs import slow_job; "
+        f"print(slow_job.enqueue({str(marks)!r}).id)"
+    ).split()[-1]
+    deadline = time.monotonic() + 30
+    while not _lines(marks) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (first,) = _lines(marks)
+    victim = int(first.split()[1])
+    try:
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 40
+        while not any(line.startswith("done") for line in _lines(marks)):
+            assert time.monotonic() < deadline, _lines(marks)
+            time.sleep(0.2)
+        lines = _lines(marks)
+        assert lines[0] == f"start {victim}"
+        survivor = int(lines[-1].split()[1])
+        assert survivor != victim and lines[1:] == [
+            f"start {survivor}",
+            f"done {survivor}",
+        ]
+        ((status, workers),) = cluster.sql(
+            "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
+            "WHERE id = %s",
+            job_id,
+        )
+        assert status == "SUCCESSFUL" and len(workers) == 2
+    finally:
+        out = subprocess.run(["scripts/cluster", "start"], cwd=ROOT, env=cluster.env,
+                             capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert out.returncode == 0, out.stderr
 
 
 def test_stopping_redis_under_load(cluster, story):

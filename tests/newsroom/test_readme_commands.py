@@ -26,7 +26,7 @@ COMMAND = re.compile(
     r"^(?:[A-Z_]+=\S+ )*\.venv/bin/python (?:manage\.py|scripts/\S+\.py)\b.*"
 )
 # Long-running services: started, checked alive after a few seconds, stopped.
-SERVICES = ("db_worker",)
+SERVICES = ("run_worker",)
 
 
 def readme_commands() -> list[str]:
@@ -115,7 +115,8 @@ def test_readme_lists_the_commands_this_test_runs():
     commands = " ".join(readme_commands())
     for name in ["import_wordpress", "comments_export", "comments_erase",
                  "comments_purge_ips", "seed_bulk", "migrate", "collectstatic",
-                 "db_worker", "axes_reset_username", "make_wxr.py"]:  # fmt: skip
+                 "run_worker", "comments_desk_tick", "axes_reset_username",
+                 "make_wxr.py"]:  # fmt: skip
         assert name in commands, name
 
 
