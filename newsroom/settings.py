@@ -209,6 +209,39 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 # prepared once per connection (psycopg's default threshold).
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 
+# A connection pool per app process (psycopg_pool, Django's "pool" option):
+# NEWSROOM_DB_POOL="MIN,MAX" connections per process (e.g. "2,4" for two
+# threads); empty: no pool, a connection kept DJANGO_CONN_MAX_AGE seconds.
+# The pool checks a connection when it hands it out (one round trip, what
+# Django's health check cost), so one restarted PostgreSQL is survived by
+# every request; see README, "Database connections".
+NEWSROOM_DB_POOL = os.environ.get("NEWSROOM_DB_POOL", "")
+if NEWSROOM_DB_POOL:
+    try:
+        _pool_min, _pool_max = (int(n) for n in NEWSROOM_DB_POOL.split(","))
+        if not 0 <= _pool_min <= _pool_max or _pool_max < 1:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"NEWSROOM_DB_POOL must be MIN,MAX (e.g. 2,4), not {NEWSROOM_DB_POOL!r}."
+        ) from None
+    from psycopg_pool import ConnectionPool
+
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": _pool_min,
+        "max_size": _pool_max,
+        # How long a request waits for a connection: short, so a database
+        # outage answers the 503 page at once instead of piling up threads.
+        "timeout": env_float("NEWSROOM_DB_POOL_TIMEOUT", 2.0),
+        "check": (
+            ConnectionPool.check_connection
+            if env_bool("NEWSROOM_DB_POOL_CHECK", True)
+            else None
+        ),
+    }
+
 CACHES = {"default": cache_from_url(os.environ.get("NEWSROOM_CACHE_URL", "locmem://"))}
 # A Redis call waits at most this long; after a failure Redis is left alone
 # for NEWSROOM_CACHE_RETRY_SECONDS (pages are served uncached meanwhile).

@@ -115,3 +115,25 @@ def test_without_the_file_production_stays_strict(tmp_path):
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_the_connection_pool_setting():
+    base = {"DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "example.com"}
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "d = settings.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['OPTIONS']['pool']['min_size'], "
+        "d['OPTIONS']['pool']['max_size'], d['OPTIONS']['pool']['check'] is not None)"
+    )
+    env = {**child_env(DJANGO_SETTINGS_MODULE="newsroom.settings"), **base}
+    good = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "NEWSROOM_DB_POOL": "2,4"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert good.stdout.split() == ["0", "2", "4", "True"], good.stderr
+    bad = load_settings({**base, "NEWSROOM_DB_POOL": "4"})
+    assert bad.returncode != 0 and "NEWSROOM_DB_POOL must be MIN,MAX" in bad.stderr
