@@ -39,18 +39,49 @@ class ParentNotAllowed(Exception):
 class Submission:
     decision: moderation.Decision
     comment: Comment | None = None
+    # Top-level comments the poster sees before the new one's thread.
+    earlier: int = 0
 
 
-def _lock(*keys: str) -> None:
-    """Serialize submissions per sender (IP, email) across every app server:
-    one statement taking the locks in a fixed (sorted) order."""
-    keys = sorted(k for k in keys if k)
-    locks = ", ".join(["pg_advisory_xact_lock(hashtextextended(%s, 0))"] * len(keys))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {locks}", keys)
+class SenderLock:
+    """Submissions are serialized per sender (IP, email) across every app
+    server: transaction-level advisory locks, taken in a fixed (sorted)
+    order in one statement. The policy sends it together with its own
+    question (one round trip); `take()` runs it alone when the policy
+    decided without the database."""
+
+    def __init__(self, *keys: str):
+        keys = sorted(k for k in keys if k)
+        self.params = keys
+        self.sql = "SELECT " + ", ".join(
+            ["pg_advisory_xact_lock(hashtextextended(%s, 0))"] * len(keys)
+        )
+        self.taken = False
+
+    def take(self) -> None:
+        if not self.taken:
+            with connection.cursor() as cursor:
+                cursor.execute(self.sql, self.params)
+            self.taken = True
 
 
-_INSERT_SQL = """
+# How many top-level comments a reader sees before `before` on an article:
+# the approved ones, and their own pending ones (`mine`). It decides the
+# thread page a new comment lands on. Two index range reads on (article,
+# status, created_at).
+EARLIER_TOP_LEVEL_SQL = """
+  (SELECT COUNT(*) FROM {comment} WHERE article_id = %(article)s
+     AND status = 'approved' AND created_at < %(before)s AND parent_id IS NULL)
+  + (SELECT COUNT(*) FROM {comment} WHERE id = ANY(%(mine)s)
+     -- "+ 0": a handful of ids by primary key, never the article's index
+     -- (a prepared statement's generic plan would otherwise read every
+     -- pending comment on the story)
+     AND article_id + 0 = %(article)s
+     AND status = 'pending' AND created_at < %(before)s AND parent_id IS NULL)
+"""
+
+_INSERT_SQL = (
+    """
 WITH new AS (
   INSERT INTO {comment} (article_id, parent_id, thread_id, depth, user_id, name,
                          email, body, status, rule, ip, user_agent, created_at,
@@ -59,17 +90,22 @@ WITH new AS (
           %(email)s, %(body)s, %(status)s, %(rule)s, %(ip)s, %(user_agent)s,
           %(created_at)s, %(notify)s)
   RETURNING id
+), decision AS (
+  INSERT INTO {decision} (comment_id, status, rule, created_at)
+  SELECT id, %(status)s, %(rule)s, %(created_at)s FROM new
 )
-INSERT INTO {decision} (comment_id, status, rule, created_at)
-SELECT id, %(status)s, %(rule)s, %(created_at)s FROM new
-RETURNING comment_id
-"""
+SELECT (SELECT id FROM new), """
+    + EARLIER_TOP_LEVEL_SQL
+)
 
 
-def _insert_with_decision(comment: Comment) -> None:
+def _insert_with_decision(comment: Comment, *, root_created_at, mine) -> int:
     """Store a new comment and the decision that placed it, in one prepared
-    statement (the two ORM inserts were a third of a post's CPU). The unique
-    index on live comments still raises IntegrityError for a duplicate."""
+    statement (the two ORM inserts were a third of a post's CPU), which also
+    answers how many top-level comments this reader sees before the new
+    comment's thread (EARLIER_TOP_LEVEL_SQL; its snapshot is from before the
+    insert): one round trip instead of two. The unique index on live
+    comments still raises IntegrityError for a duplicate."""
     params = {
         "article": comment.article_id,
         "parent": comment.parent_id,
@@ -85,20 +121,28 @@ def _insert_with_decision(comment: Comment) -> None:
         "user_agent": comment.user_agent,
         "created_at": comment.created_at,
         "notify": comment.notify_decision,
+        "before": root_created_at,
+        "mine": list(mine),
     }
     sql = _INSERT_SQL.format(
         comment=Comment._meta.db_table, decision=CommentDecision._meta.db_table
     )
-    (comment.pk,) = fetch_one_prepared(sql, params)
+    comment.pk, earlier = fetch_one_prepared(sql, params)
     comment._state.adding = False
     comment._state.db = "default"
+    return earlier
 
 
 def resolve_parent(*, article, parent_id) -> Comment | None:
     """The approved comment on `article` being replied to (None: no reply)."""
     if not parent_id:
         return None
-    parent = Comment.objects.approved().filter(article=article, pk=parent_id).first()
+    parent = (
+        Comment.objects.approved()
+        .select_related("thread")  # the thread's start places the reply
+        .filter(article=article, pk=parent_id)
+        .first()
+    )
     if parent is None:
         raise ParentNotAllowed
     return parent
@@ -117,14 +161,18 @@ def comment_submit(
     form_age: float | None = None,
     form_age_measured: bool = True,
     notify_decision: bool = False,
+    own_pending_ids=(),
     user=None,
 ) -> Submission:
     """Run the moderation policy and store the comment unless it is refused."""
     is_moderator = bool(user and user.has_perm("comments.can_moderate"))
     try:
         with transaction.atomic():
-            _lock(f"comment-ip:{ip}" if ip else "", f"comment-email:{email.lower()}")
+            lock = SenderLock(
+                f"comment-ip:{ip}" if ip else "", f"comment-email:{email.lower()}"
+            )
             decision = moderation.decide(
+                lock=lock,
                 article_id=article.pk,
                 name=name,
                 email=email,
@@ -137,6 +185,7 @@ def comment_submit(
             )
             if decision.refused:
                 return Submission(decision=decision)
+            lock.take()  # when the policy decided without asking the database
             comment = Comment(
                 article=article,
                 user=user if user and user.is_authenticated else None,
@@ -151,14 +200,18 @@ def comment_submit(
                 and decision.status == Comment.Status.PENDING,
             )
             comment.reply_to(parent)
-            _insert_with_decision(comment)
+            above = comment.parent  # the thread's start places the comment
+            root = (above.thread if above.thread_id else above) if above else comment
+            earlier = _insert_with_decision(
+                comment, root_created_at=root.created_at, mine=own_pending_ids
+            )
             if decision.surge is not None:
                 _surge_switch(article, decision.surge)
             if comment.status == Comment.Status.PENDING:
                 transaction.on_commit(moderators_notice_due)
             elif comment.status == Comment.Status.APPROVED:
                 invalidate(*article_tags(article.pk))
-        return Submission(decision=decision, comment=comment)
+        return Submission(decision=decision, comment=comment, earlier=earlier)
     except IntegrityError as error:
         # Rule 4: the duplicate index refused the row; nothing is kept.
         if not is_duplicate_error(error):

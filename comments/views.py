@@ -33,34 +33,27 @@ def render_article_with_form(request, article, form, *, status, notice=""):
     return TemplateResponse(request, view.template_name, context, status=status)
 
 
-_BEFORE_SQL = """
-SELECT
-  (SELECT COUNT(*) FROM {table} WHERE article_id = %(article)s
-     AND status = 'approved' AND created_at < %(before)s AND parent_id IS NULL)
-  + (SELECT COUNT(*) FROM {table} WHERE id = ANY(%(mine)s)
-     -- "+ 0": a handful of ids by primary key, never the article's index
-     -- (a prepared statement's generic plan would otherwise read every
-     -- pending comment on the story)
-     AND article_id + 0 = %(article)s
-     AND status = 'pending' AND created_at < %(before)s AND parent_id IS NULL)
-"""
-
-
 def comment_page(comment: Comment, own_ids) -> int:
     """The comment-thread page (oldest first, 50 a page) holding `comment`:
     top-level comments before its thread's root, approved or the reader's own
-    pending ones. Two index range reads on (article, status, created_at) in
-    one statement, written as SQL because it runs on every comment posted and
-    the ORM's version cost a quarter of the request's CPU."""
+    pending ones. (A new comment's is counted as it is stored: see
+    services.comment_submit.)"""
     root = comment.thread or comment
     params = {
         "article": comment.article_id,
         "before": root.created_at,
         "mine": [pk for pk in own_ids if pk != comment.pk],
     }
-    sql = _BEFORE_SQL.format(table=Comment._meta.db_table)
+    sql = "SELECT " + services.EARLIER_TOP_LEVEL_SQL.format(
+        comment=Comment._meta.db_table
+    )
     (count,) = fetch_one_prepared(sql, params)
-    return count // settings.COMMENTS_PER_PAGE + 1
+    return page_of(count)
+
+
+def page_of(earlier: int) -> int:
+    """The thread page after `earlier` top-level comments."""
+    return earlier // settings.COMMENTS_PER_PAGE + 1
 
 
 @csrf_exempt  # the signed address is the secret; mail clients POST one-click
@@ -150,6 +143,7 @@ def comment_post(request, article_pk: int):
         form.renew_timestamp()
         return render_article_with_form(request, article, form, status=400)
     user = request.user if request.user.is_authenticated else None
+    own = own_comment_ids(request)
     result = services.comment_submit(
         article=article,
         parent=parent,
@@ -162,6 +156,7 @@ def comment_post(request, article_pk: int):
         form_age=timing.age,
         form_age_measured=timing.measured,
         notify_decision=data["notify"],
+        own_pending_ids=own,
         user=user,
     )
     if result.decision.refused:
@@ -171,10 +166,9 @@ def comment_post(request, article_pk: int):
             request, article, form, status=result.decision.http_status
         )
     comment = result.comment
-    own = own_comment_ids(request)
     if comment.status != Comment.Status.APPROVED:
         own = [comment.pk, *own][:MAX_PENDING_IDS]
-    page = comment_page(comment, own)
+    page = page_of(result.earlier)
     url = article.get_absolute_url()
     if page > 1:
         url += f"?cpage={page}"

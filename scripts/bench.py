@@ -21,7 +21,8 @@ two app servers uncached (a visitor cookie).
 
 Environment: BENCH_SECONDS (20), BENCH_RUNS (3, median kept), BENCH_BULK (0),
 WEB_SERVER (granian or gunicorn), WEB_CONCURRENCY (2), WEB_THREADS (2),
-BENCH_ONLY=edge (only the edge rows).
+BENCH_ONLY=edge (only the edge rows); BENCH_ONLY=posts (the trivial view and
+comment posts only).
 """
 
 import json
@@ -487,6 +488,37 @@ def ensure_nginx() -> str:
     return found
 
 
+def comment_posts(urls: dict) -> dict:
+    """wrk posting comments; every accepted post checked stored once."""
+    script = post_script(urls)
+    before, _ = count_bench_comments()
+    result = wrk(BASE + urls["post"], script)
+    after, duplicates = count_bench_comments()
+    accepted = result["all_requests"] - result["all_non2xx"]
+    result.update(
+        stored=after - before,
+        accepted=accepted,
+        lost=max(0, accepted - (after - before)),
+        duplicates=duplicates,
+        queries="-",
+    )
+    return result
+
+
+def post_rows(urls: dict) -> list:
+    """BENCH_ONLY=posts: the trivial view and comment posts, nothing else."""
+    server = start_server(page_cache=False)
+    try:
+        trivial = wrk(BASE + "/robots.txt")
+        trivial["queries"] = "-"
+        return [
+            ("trivial view (/robots.txt)", trivial),
+            ("comment POST (303 = accepted)", comment_posts(urls)),
+        ]
+    finally:
+        stop_server(server)
+
+
 def main():
     ensure_wrk()
     if not free(PORT):
@@ -494,6 +526,9 @@ def main():
     urls = prepare()
     if os.environ.get("BENCH_ONLY") == "edge":
         report(edge_rows(urls["article"]), [], 0.0)
+        return
+    if os.environ.get("BENCH_ONLY") == "posts":
+        report(post_rows(urls), [], 0.0)
         return
     article, search = urls["article"], f"/search/?q={urls['search']}"
     paths = {"trivial view (/robots.txt)": "/robots.txt", "article": article}
@@ -523,19 +558,7 @@ def main():
         common = "/search/?q=" + ("market" if BULK else "phone")
         rows.append(("search, common word", wrk(BASE + common)))
         rows[-1][1]["queries"] = "-"
-        script = post_script(urls)
-        before, _ = count_bench_comments()
-        result = wrk(BASE + urls["post"], script)
-        after, duplicates = count_bench_comments()
-        accepted = result["all_requests"] - result["all_non2xx"]
-        result.update(
-            stored=after - before,
-            accepted=accepted,
-            lost=max(0, accepted - (after - before)),
-            duplicates=duplicates,
-            queries="-",
-        )
-        rows.append(("comment POST (303 = accepted)", result))
+        rows.append(("comment POST (303 = accepted)", comment_posts(urls)))
         cookie = moderator_cookie()
         for name, path, extra in [
             ("article, 50 comments", article, ""),
