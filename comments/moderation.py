@@ -18,7 +18,7 @@ from articles.fragments import fragment_key, get_or_load
 
 from . import quiet
 from .models import BannedCommenter, Comment, CommentSurge, ModerationWord
-from .sql import fetch_one_after, fetch_one_prepared
+from .sql import fetch_one_prepared
 
 FLOOD_MESSAGE = _("You are posting comments too quickly. Slow down.")
 BANNED_MESSAGE = _(
@@ -146,7 +146,7 @@ SELECT
 """
 
 
-def _facts(*, article_id, email, ip, now, is_moderator, lock=None) -> dict:
+def _facts(*, article_id, email, ip, now, is_moderator) -> dict:
     """Everything the rules ask the database, in one statement.
 
     Written as SQL on purpose: this runs on every comment posted, and the same
@@ -163,9 +163,7 @@ def _facts(*, article_id, email, ip, now, is_moderator, lock=None) -> dict:
         "email": email,
         "ip": ip,
         "exempt": is_moderator,
-        # `now` is this app server's, read before the sender's locks were
-        # granted: a comment stored meanwhile is newer still, so inside any
-        # window. A window of 0 turns the flood rule off.
+        # A window of 0 turns the flood rule off.
         "flood_on": settings.COMMENTS_FLOOD_SECONDS > 0,
         "flood_since": now - timedelta(seconds=settings.COMMENTS_FLOOD_SECONDS),
         "minute_ago": now - timedelta(minutes=1),
@@ -175,11 +173,7 @@ def _facts(*, article_id, email, ip, now, is_moderator, lock=None) -> dict:
         # Counting stops past the threshold: a surge costs no more to check.
         "surge_cap": max(settings.COMMENTS_SURGE_THRESHOLD, 1),
     }
-    if lock is None:
-        row = fetch_one_prepared(sql, params)
-    else:  # the sender's locks first, in the same round trip
-        row = fetch_one_after(lock.sql, lock.params, sql, params)
-        lock.taken = True
+    row = fetch_one_prepared(sql, params)
     names = ("banned", "trusted", "flood", "rate_limited", "recent", "surging")
     return dict(zip(names, row, strict=True))
 
@@ -195,13 +189,8 @@ def decide(
     form_age: float | None,
     form_age_measured: bool = True,
     is_moderator: bool = False,
-    lock=None,
 ) -> Decision:
-    """Apply the policy to a comment about to be stored. `lock`: the
-    sender's locks (services.SenderLock), which must be held before the
-    policy reads the database; they are sent with its question and marked
-    taken (a rule that decides without the database leaves them to the
-    caller)."""
+    """Apply the policy to a comment about to be stored."""
     now = timezone.now()
     # 1. Bots: the hidden field is filled, or the form came back too fast.
     if honeypot:
@@ -222,7 +211,6 @@ def decide(
         ip=ip,
         now=now,
         is_moderator=is_moderator,
-        lock=lock,
     )
     # 2. Banned email or IP.
     if facts["banned"]:

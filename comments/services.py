@@ -43,26 +43,13 @@ class Submission:
     earlier: int = 0
 
 
-class SenderLock:
-    """Submissions are serialized per sender (IP, email) across every app
-    server: transaction-level advisory locks, taken in a fixed (sorted)
-    order in one statement. The policy sends it together with its own
-    question (one round trip); `take()` runs it alone when the policy
-    decided without the database."""
-
-    def __init__(self, *keys: str):
-        keys = sorted(k for k in keys if k)
-        self.params = keys
-        self.sql = "SELECT " + ", ".join(
-            ["pg_advisory_xact_lock(hashtextextended(%s, 0))"] * len(keys)
-        )
-        self.taken = False
-
-    def take(self) -> None:
-        if not self.taken:
-            with connection.cursor() as cursor:
-                cursor.execute(self.sql, self.params)
-            self.taken = True
+def _lock(*keys: str) -> None:
+    """Serialize submissions per sender (IP, email) across every app server:
+    one statement taking the locks in a fixed (sorted) order."""
+    keys = sorted(k for k in keys if k)
+    locks = ", ".join(["pg_advisory_xact_lock(hashtextextended(%s, 0))"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {locks}", keys)
 
 
 # How many top-level comments a reader sees before `before` on an article:
@@ -168,11 +155,8 @@ def comment_submit(
     is_moderator = bool(user and user.has_perm("comments.can_moderate"))
     try:
         with transaction.atomic():
-            lock = SenderLock(
-                f"comment-ip:{ip}" if ip else "", f"comment-email:{email.lower()}"
-            )
+            _lock(f"comment-ip:{ip}" if ip else "", f"comment-email:{email.lower()}")
             decision = moderation.decide(
-                lock=lock,
                 article_id=article.pk,
                 name=name,
                 email=email,
@@ -185,7 +169,6 @@ def comment_submit(
             )
             if decision.refused:
                 return Submission(decision=decision)
-            lock.take()  # when the policy decided without asking the database
             comment = Comment(
                 article=article,
                 user=user if user and user.is_authenticated else None,

@@ -35,24 +35,3 @@ def fetch_one_prepared(sql: str, params: dict) -> tuple:
         with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, params, prepare=True)
             return cursor.fetchone()
-
-
-def fetch_one_after(first: str, first_params, sql: str, params: dict) -> tuple:
-    """Run `first` (e.g. taking locks), then `sql`, and return `sql`'s row,
-    in one round trip: psycopg's pipeline mode sends both (and the
-    transaction's BEGIN) before reading any answer. PostgreSQL still runs
-    them in order, and `sql` takes its snapshot after `first` has finished
-    (READ COMMITTED), so it sees everything committed before the locks were
-    granted."""
-    if connection.queries_logged:
-        with connection.cursor() as cursor:
-            cursor.execute(first, first_params)
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-    connection.ensure_connection()
-    raw = connection.connection
-    with connection.wrap_database_errors:
-        with raw.pipeline(), psycopg.Cursor(raw) as before, psycopg.Cursor(raw) as cur:
-            before.execute(first, first_params, prepare=True)
-            cur.execute(sql, params, prepare=True)
-            return cur.fetchone()
