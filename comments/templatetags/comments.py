@@ -10,7 +10,6 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, urlize
 from django.utils.safestring import mark_safe
 
 from articles import edge, fragments, pagecache
@@ -18,6 +17,7 @@ from articles.invalidation import article_tag
 from comments import moderation, quiet
 from comments.forms import FORM_MAX_AGE, CommentForm, sign_timestamp
 from comments.models import MAX_DEPTH, Comment
+from comments.render import comment_body, comment_items
 from comments.visitor import own_comment_ids, remembered_author
 
 register = template.Library()
@@ -25,15 +25,7 @@ register = template.Library()
 _PARAGRAPHS = re.compile(r"\n{2,}")
 
 
-@register.filter
-def comment_body(text: str) -> str:
-    """Reader text made safe: escaped, URLs linked (nofollow ugc), line breaks."""
-    html = urlize(escape(text.replace("\r\n", "\n")), nofollow=True, autoescape=False)
-    html = html.replace('rel="nofollow"', 'rel="nofollow ugc"')
-    paragraphs = _PARAGRAPHS.split(html.strip())
-    return mark_safe(
-        "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs)
-    )
+register.filter("comment_body", comment_body)
 
 
 def _thread(article, *, own_ids, page_number):
@@ -200,7 +192,10 @@ def _thread_html(article, own_ids, page_number, closed) -> str:
 
     def render():
         context = _thread(article, own_ids=own_ids, page_number=page_number)
-        context.update(closed=closed, max_depth=MAX_DEPTH)
+        context["comments_html"] = comment_items(
+            context["comments"], closed=closed, max_depth=MAX_DEPTH
+        )
+        context["closed"] = closed
         return render_to_string("comments/includes/thread.html", context)
 
     if own_ids:
