@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from articles import edge, fragments, pagecache
 from articles.invalidation import article_tag
@@ -140,6 +141,7 @@ def comment_section(context, article):
 
 _FORM_CSRF = "__NEWSROOM_FORM_CSRF__"
 _FORM_TS = "__NEWSROOM_FORM_TS__"
+_FORM_ACTION = "__NEWSROOM_FORM_ACTION__"
 
 
 def _render_form(form, csrf_token, action) -> str:
@@ -154,24 +156,32 @@ def _form_html(request, article, form) -> str:
     it can be cached for everyone: the endpoint checks fetch metadata and
     Origin, newsroom/crossorigin.py); a signed-in user's carries Django's.
     A blank one (`form` None: no typed text, no remembered author, not a
-    reply) is rendered once and its token and signed render time filled in."""
+    reply) is rendered once and its address, token and signed render time
+    filled in."""
     action = reverse("comments:post", args=[article.pk])
     signed_in = request.user.is_authenticated
     token = get_token(request) if signed_in else None
     if form is not None:
         return mark_safe(_render_form(form, token, action))
-    key = fragments.fragment_key("comment-form", ["site"], article.pk, signed_in)
-    html = fragments.get_or_render(
-        key,
-        lambda: _render_form(
+    # The blank form is the same markup for every article but its address:
+    # rendered once per process, language and signed-in state (it holds no
+    # data, only code and translations), then filled in per request.
+    memo_key = (get_language(), signed_in)
+    html = _BLANK_FORMS.get(memo_key)
+    if html is None:
+        html = _render_form(
             CommentForm(initial={"ts": _FORM_TS}),
             _FORM_CSRF if signed_in else None,
-            action,
-        ),
-    )
+            _FORM_ACTION,
+        )
+        _BLANK_FORMS[memo_key] = html
+    html = html.replace(_FORM_ACTION, action)
     if signed_in:
         html = html.replace(_FORM_CSRF, token)
     return mark_safe(html.replace(_FORM_TS, sign_timestamp(shared=True)))
+
+
+_BLANK_FORMS: dict[tuple[str, bool], str] = {}
 
 
 def _reply_target(article, pk):
