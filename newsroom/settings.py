@@ -339,6 +339,9 @@ if LANGUAGE_CODE not in dict(LANGUAGES):
 NEWSROOM_LANGUAGE_FROM_BROWSER = env_bool("NEWSROOM_LANGUAGE_FROM_BROWSER", False)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
+# A bare domain in a comment ("example.com") links to https://, not http://
+# (Django 2028's default, chosen now).
+URLIZE_ASSUME_HTTPS = True
 USE_I18N = True
 USE_TZ = True
 

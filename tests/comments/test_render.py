@@ -38,8 +38,15 @@ def test_the_thread_reads_as_the_template_wrote_it(closed):
         name='Ana "<b>bold</b>" & co',
         body="See https://example.com/x?a=1&b=2\n\nمرحبا <script>alert(1)</script>",
     )
-    reply = CommentFactory(article=article, parent=root, body="A reply\non two lines")
-    deepest = CommentFactory(article=article, parent=reply, body="deep", pending=True)
+    reply = CommentFactory(
+        article=article, parent=root, body="A reply\non two lines, no link. Dots."
+    )
+    deepest = CommentFactory(
+        article=article,
+        parent=reply,
+        body="Write to ana@example.org or see example.com & www.example.net",
+        pending=True,
+    )
     root.children, reply.children, deepest.children = [reply], [deepest], []
     template = REFERENCE.get_template("comment_reference.html")
     expected = template.render(
