@@ -7,4 +7,4 @@ class CommentsConfig(AppConfig):
     def ready(self):
         from newsroom import checks  # noqa: F401  (the site origin check)
 
-        from . import signals  # noqa: F401  (connects the receivers)
+        from . import quiet, signals  # noqa: F401  (quiet hours' check; receivers)

@@ -4,11 +4,14 @@ weekdays and hours, e.g. ``mon-fri 00-07; sat-sun 00-10`` (the hour range is
 from-inclusive, to-exclusive; ``22-06`` runs past midnight into the next
 day), read in COMMENTS_QUIET_TIME_ZONE."""
 
+import functools
 import re
 import zoneinfo
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
@@ -20,24 +23,37 @@ _PART = re.compile(
 )
 
 
-def _days(text: str) -> list[int]:
-    days = []
+def _days(text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """The weekdays of "mon-fri,sun" (0 = Monday), and its ranges as
+    written (first, last) for describe()."""
+    days, ranges = [], []
     for item in text.split(","):
         first, _, last = item.partition("-")
         if first not in DAYS or (last and last not in DAYS):
             raise ValueError(item)
         start, end = DAYS.index(first), DAYS.index(last or first)
+        ranges.append((start, end))
         if start <= end:
             days.extend(range(start, end + 1))
         else:  # "sat-mon" wraps over the week's end
             days.extend([*range(start, 7), *range(end + 1)])
-    return days
+    return days, ranges
 
 
-def parse(spec: str) -> frozenset[tuple[int, int]]:
-    """The quiet (weekday, hour) pairs of `spec`; ImproperlyConfigured with
-    the part it could not read."""
-    hours = set()
+@dataclass(frozen=True)
+class Quiet:
+    """COMMENTS_QUIET_HOURS read: its parts as written, and every quiet
+    (weekday, hour) pair."""
+
+    parts: tuple[tuple[tuple[tuple[int, int], ...], int, int], ...]
+    hours: frozenset[tuple[int, int]]
+
+
+@functools.lru_cache(maxsize=8)
+def read(spec: str) -> Quiet:
+    """`spec` read once (it is asked on every comment and article page);
+    ImproperlyConfigured names the part it could not read."""
+    parts, hours = [], set()
     for part in filter(None, (p.strip().lower() for p in spec.split(";"))):
         match = _PART.match(part)
         try:
@@ -46,17 +62,36 @@ def parse(spec: str) -> frozenset[tuple[int, int]]:
             start, end = int(match["start"]), int(match["end"])
             if not (0 <= start <= 23 and 0 <= end <= 24 and start != end):
                 raise ValueError(part)
+            days, ranges = _days(match["days"])
             span = (end - start) % 24 or 24
-            for day in _days(match["days"]):
+            for day in days:
                 for step in range(span):
                     hour = start + step
                     hours.add(((day + hour // 24) % 7, hour % 24))
+            parts.append((tuple(ranges), start, end))
         except ValueError:
             raise ImproperlyConfigured(
                 f"COMMENTS_QUIET_HOURS: cannot read {part!r}; write e.g. "
                 "'mon-fri 00-07; sat-sun 00-10'."
             ) from None
-    return frozenset(hours)
+    return Quiet(parts=tuple(parts), hours=frozenset(hours))
+
+
+def parse(spec: str) -> frozenset[tuple[int, int]]:
+    """The quiet (weekday, hour) pairs of `spec`."""
+    return read(spec).hours
+
+
+@register()
+def quiet_hours_are_readable(app_configs=None, **kwargs):
+    """COMMENTS_QUIET_HOURS and its time zone, checked when the site starts
+    (`manage.py check`, `migrate`), not at the first comment."""
+    try:
+        read(settings.COMMENTS_QUIET_HOURS)
+        zoneinfo.ZoneInfo(settings.COMMENTS_QUIET_TIME_ZONE)
+    except (ImproperlyConfigured, zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
+        return [Error(str(e), id="comments.E001")]
+    return []
 
 
 def _zone():
@@ -94,20 +129,12 @@ def next_change(now: datetime | None = None) -> datetime | None:
 
 def describe() -> str:
     """The quiet hours as the form tells readers: "Mon–Fri 00:00–07:00"."""
-    parts = []
-    for part in filter(
-        None, (p.strip().lower() for p in settings.COMMENTS_QUIET_HOURS.split(";"))
-    ):
-        match = _PART.match(part)
-        if not match:
-            continue
-        days = []
-        for item in match["days"].split(","):
-            first, _, last = item.partition("-")
-            label = str(WEEKDAYS_ABBR[DAYS.index(first)])
-            if last:
-                label += "–" + str(WEEKDAYS_ABBR[DAYS.index(last)])
-            days.append(label)
-        start, end = int(match["start"]), int(match["end"])
-        parts.append(f"{', '.join(days)} {start:02d}:00–{end:02d}:00")
-    return "; ".join(parts)
+
+    def days(first: int, last: int) -> str:
+        label = str(WEEKDAYS_ABBR[first])
+        return label if first == last else f"{label}–{WEEKDAYS_ABBR[last]}"
+
+    return "; ".join(
+        f"{', '.join(days(*r) for r in ranges)} {start:02d}:00–{end:02d}:00"
+        for ranges, start, end in read(settings.COMMENTS_QUIET_HOURS).parts
+    )

@@ -525,3 +525,16 @@ def test_queue_page_queries_do_not_grow_with_claims(moderators):
     with CaptureQueriesContext(connection) as many:
         client_for(mo).get(QUEUE + "?status__exact=pending")
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_unreadable_quiet_hours_stop_the_system_check(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.COMMENTS_QUIET_HOURS = "weekdays 9-17"
+    with pytest.raises(SystemCheckError, match="cannot read 'weekdays 9-17'"):
+        call_command("check")
+    settings.COMMENTS_QUIET_HOURS = "mon-fri 00-07"
+    settings.COMMENTS_QUIET_TIME_ZONE = "Mars/Olympus_Mons"
+    with pytest.raises(SystemCheckError, match="comments.E001"):
+        call_command("check")
