@@ -502,12 +502,26 @@ class CommentAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @staticmethod
+    def _came_from(request) -> str:
+        return request.POST.get("next") or request.META.get("HTTP_REFERER", "")
+
     def _back(self, request) -> HttpResponseRedirect:
         """Back to the queue the moderator came from, filters and all."""
-        back = request.POST.get("next") or request.META.get("HTTP_REFERER", "")
+        back = self._came_from(request)
         if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
             back = reverse("admin:comments_comment_changelist")
         return HttpResponseRedirect(back)
+
+    def _answer(self, request, ok: bool, message: str, **extra):
+        """What a queue action answers: JSON for the queue's script, else
+        the message on the queue the moderator came from."""
+        if wants_json(request):
+            return JsonResponse({"ok": ok, "message": message, **extra})
+        self.message_user(
+            request, message, messages.SUCCESS if ok else messages.WARNING
+        )
+        return self._back(request)
 
     def _moderator_only(self, request):
         if not self.has_moderate_permission(request):
@@ -538,19 +552,14 @@ class CommentAdmin(admin.ModelAdmin):
             message = "This story's thread is under legal hold: nothing changed."
         else:
             message = f"Comment by {comment.name} was not changed."
-        if wants_json(request):
-            return JsonResponse(
-                {
-                    "ok": bool(changed),
-                    "status": status,
-                    "message": message,
-                    "undo": reverse("admin:comments_comment_undo", args=[pk]),
-                    "undo_seconds": settings.COMMENTS_UNDO_SECONDS,
-                }
-            )
-        level = messages.SUCCESS if changed else messages.WARNING
-        self.message_user(request, message, level)
-        return self._back(request)
+        return self._answer(
+            request,
+            bool(changed),
+            message,
+            status=status,
+            undo=reverse("admin:comments_comment_undo", args=[pk]),
+            undo_seconds=settings.COMMENTS_UNDO_SECONDS,
+        )
 
     def undo_view(self, request, pk):
         self._moderator_only(request)
@@ -564,12 +573,7 @@ class CommentAdmin(admin.ModelAdmin):
             message = (
                 f"Undone: the comment is {comment.get_status_display().lower()} again."
             )
-        if wants_json(request):
-            return JsonResponse({"ok": comment is not None, "message": message})
-        self.message_user(
-            request, message, messages.SUCCESS if comment else messages.WARNING
-        )
-        return self._back(request)
+        return self._answer(request, comment is not None, message)
 
     def ban_view(self, request, pk):
         """Ban a comment's author by email and/or IP: a form, or at once from
@@ -617,7 +621,7 @@ class CommentAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "comment": comment,
             "form": form,
-            "next": request.POST.get("next") or request.META.get("HTTP_REFERER", ""),
+            "next": self._came_from(request),
             "title": title,
             "step": name.capitalize(),
         }
@@ -642,11 +646,7 @@ class CommentAdmin(admin.ModelAdmin):
                     "story is under legal hold), so it cannot be replied to.",
                 )
             else:
-                message = f"Reply published as {reply.name}."
-                if wants_json(request):
-                    return JsonResponse({"ok": True, "message": message})
-                self.message_user(request, message, messages.SUCCESS)
-                return self._back(request)
+                return self._answer(request, True, f"Reply published as {reply.name}.")
         if wants_json(request):
             return JsonResponse(
                 {

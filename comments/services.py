@@ -485,11 +485,7 @@ def comment_staff_reply(*, parent: Comment, moderator, body: str) -> Comment:
     Reply" does."""
     with transaction.atomic():
         if parent.status != Comment.Status.APPROVED:
-            comments_moderate(
-                comments=Comment.objects.filter(pk=parent.pk),
-                status=Comment.Status.APPROVED,
-                moderator=moderator,
-            )
+            comment_approve(comment=parent, moderator=moderator)
             parent.refresh_from_db()
             if parent.status != Comment.Status.APPROVED:
                 raise ParentNotAllowed
