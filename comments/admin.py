@@ -675,10 +675,7 @@ class CommentAdmin(admin.ModelAdmin):
             "comment": comment,
             "history": theirs[:30],
             "counts": theirs.order_by().aggregate(
-                approved=Count("pk", filter=Q(status=Comment.Status.APPROVED)),
-                rejected=Count("pk", filter=Q(status=Comment.Status.REJECTED)),
-                spam=Count("pk", filter=Q(status=Comment.Status.SPAM)),
-                pending=Count("pk", filter=Q(status=Comment.Status.PENDING)),
+                **Comment.objects.status_counts(*desk.HISTORY, Comment.Status.PENDING)
             ),
             "bans": BannedCommenter.objects.filter(
                 Q(email__iexact=comment.email) if comment.email else Q(pk__in=[])

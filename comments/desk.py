@@ -9,15 +9,17 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Min, OuterRef, Subquery
 from django.db.models.functions import JSONObject, TruncHour, Upper
 from django.utils import timezone
 
 from articles.models import Article, person_name
 
-from .models import Comment, CommentClaim, CommentDecision, CommentSurge
+from .models import UNDO_RULE, Comment, CommentClaim, CommentDecision, CommentSurge
 
 CHART_HOURS = 48
+# What a commenter's history counts (in the queue's rows).
+HISTORY = (Comment.Status.APPROVED, Comment.Status.REJECTED, Comment.Status.SPAM)
 
 
 def author_history():
@@ -27,13 +29,7 @@ def author_history():
         Comment.objects.filter(email__iexact=OuterRef("email"))
         .order_by()
         .values(key=Upper("email"))
-        .annotate(
-            history=JSONObject(
-                approved=Count("pk", filter=Q(status=Comment.Status.APPROVED)),
-                rejected=Count("pk", filter=Q(status=Comment.Status.REJECTED)),
-                spam=Count("pk", filter=Q(status=Comment.Status.SPAM)),
-            )
-        )
+        .annotate(history=JSONObject(**Comment.objects.status_counts(*HISTORY)))
         .values("history")
     )
     return Subquery(theirs)
@@ -142,7 +138,7 @@ SELECT
   percentile_cont(0.9) WITHIN GROUP (ORDER BY d.created_at - c.created_at),
   COUNT(*)
 FROM {decision} d JOIN {comment} c ON c.id = d.comment_id
-WHERE d.actor_id IS NOT NULL AND d.created_at >= %s AND d.rule <> 'moderator:undo'
+WHERE d.actor_id IS NOT NULL AND d.created_at >= %s AND d.rule <> %s
 """
 
 
@@ -152,20 +148,20 @@ def dashboard(now=None) -> dict:
     summary = queue_summary()
     decisions = CommentDecision.objects.filter(
         created_at__gte=day_ago, actor__isnull=False
-    ).exclude(rule="moderator:undo")
+    ).exclude(rule=UNDO_RULE)
     per_moderator = list(
         decisions.order_by()
         .values("actor")
         .annotate(n=Count("pk"))
         .order_by("-n")
-        .values_list("actor", "n")[:20]
+        .values_list("actor", "n")
     )
     users = get_user_model().objects.in_bulk([pk for pk, _ in per_moderator])
     sql = _DECISION_TIMES_SQL.format(
         decision=CommentDecision._meta.db_table, comment=Comment._meta.db_table
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now - timedelta(days=7)])
+        cursor.execute(sql, [now - timedelta(days=7), UNDO_RULE])
         median, p90, decided_week = cursor.fetchone()
     load = busiest_stories(10)
     decided_day = sum(n for _, n in per_moderator)

@@ -11,6 +11,7 @@ from articles.models import Article
 MAX_DEPTH = 2  # 0 = top level; replies nest up to three levels in all
 LIVE_STATUSES = ("pending", "approved")  # shown, or waiting to be
 IMPORTED_RULE = "wordpress-import"  # the rule of every comment an import brings
+UNDO_RULE = "moderator:undo"  # the decision that undid a moderator's last one
 
 # Rule 4, duplicates, defined once: a new comment may not repeat a live one on
 # the same article, under the same parent, from the same e-mail (in any case),
@@ -67,6 +68,11 @@ class CommentQuerySet(models.QuerySet):
 
     def by_email(self, email):
         return self.filter(email__iexact=email)
+
+    def status_counts(self, *statuses) -> dict:
+        """Aggregates counting these comments per status (the author's
+        history in the queue and its side panel)."""
+        return {s: models.Count("pk", filter=Q(status=s)) for s in statuses}
 
     def outside_legal_hold(self):
         """Not on a story under legal hold. The few held stories are read

@@ -17,6 +17,7 @@ from . import moderation
 from .models import (
     LEGAL_HOLD_TAG,
     LIVE_STATUSES,
+    UNDO_RULE,
     BannedCommenter,
     Comment,
     CommentClaim,
@@ -331,9 +332,6 @@ def comment_decision_undo(*, comment_id: int, moderator) -> Comment | None:
         )
     comment.refresh_from_db()
     return comment
-
-
-UNDO_RULE = "moderator:undo"
 
 
 def _set_unless_duplicate(pk: int, changes: dict) -> bool:
