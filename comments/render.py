@@ -6,24 +6,11 @@ thread.html wraps; the words go through gettext like the templates'."""
 
 import re
 
-from django.utils import dateformat, timezone
 from django.utils.html import escape, format_html, format_html_join, urlize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from articles.templatetags.articles_tags import DATE_FORMATS
-
-
-def _time(value, display_format: str) -> str:
-    """What {% time value "comment" %} writes, with the format already
-    looked up."""
-    local = timezone.localtime(value)
-    return format_html(
-        '<time datetime="{}">{}</time>',
-        local.isoformat(timespec="seconds"),
-        dateformat.format(local, display_format),
-    )
-
+from articles.templatetags.articles_tags import time_element, time_format
 
 _PARAGRAPHS = re.compile(r"\n{2,}")
 # What Django's urlize could turn into a link: a scheme, www., an e-mail
@@ -51,7 +38,7 @@ def comment_items(comments, *, closed: bool, max_depth: int) -> SafeString:
         "awaiting": gettext("Your comment is awaiting moderation."),
         "reply": gettext("Reply"),
         # The {% time %} tag's comment format, looked up once per thread.
-        "date_format": str(DATE_FORMATS["comment"]),
+        "date_format": time_format("comment"),
     }
     return mark_safe("".join(_item(c, closed, max_depth, words) for c in comments))
 
@@ -103,7 +90,7 @@ def _item(comment, closed, max_depth, words) -> str:
         gettext("Comment by %(name)s") % {"name": comment.name},
         comment.name,
         comment.pk,
-        _time(comment.created_at, words["date_format"]),
+        time_element(comment.created_at, words["date_format"]),
         awaiting,
         comment_body(comment.body),
         reply,

@@ -22,20 +22,31 @@ DATE_FORMATS = {
 }
 
 
-@register.simple_tag
-def time(value, display_format):
-    """<time> for `value`: shown in `display_format` (a name in DATE_FORMATS,
-    or Django's date format), with a machine-readable datetime to the second
-    (HTML allows at most three fraction digits; Python's isoformat writes
-    six)."""
-    if not value:
-        return ""
+def time_format(display_format: str) -> str:
+    """The date format a {% time %} name (DATE_FORMATS) or Django format
+    stands for, in the active language."""
+    return str(DATE_FORMATS.get(display_format, display_format))
+
+
+def time_element(value, date_format_string: str) -> str:
+    """<time> for `value`: shown in `date_format_string`, with a
+    machine-readable datetime to the second (HTML allows at most three
+    fraction digits; Python's isoformat writes six)."""
     local = timezone.localtime(value)
     return format_html(
         '<time datetime="{}">{}</time>',
         local.isoformat(timespec="seconds"),
-        date_format(local, str(DATE_FORMATS.get(display_format, display_format))),
+        date_format(local, date_format_string),
     )
+
+
+@register.simple_tag
+def time(value, display_format):
+    """<time> for `value`, shown in `display_format` (a name in DATE_FORMATS,
+    or Django's date format)."""
+    if not value:
+        return ""
+    return time_element(value, time_format(display_format))
 
 
 def _srcset(entries):

@@ -5,7 +5,6 @@ import logging
 import threading
 
 from django.db import connection
-from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Command as DBWorker
 
 from newsroom.workers import hold_liveness, reap_orphans
@@ -29,8 +28,8 @@ class Command(DBWorker):
             help="Seconds between two looks for orphaned jobs (5).",
         )
 
-    def handle(self, *args, worker_id=None, reap_every=5.0, **options):
-        worker_id = worker_id or get_random_string(32)
+    def handle(self, *args, worker_id, reap_every=5.0, **options):
+        # db_worker's --worker-id defaults to a random id per process.
         liveness = hold_liveness(worker_id)
         stop = threading.Event()
 
