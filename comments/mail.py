@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from .tasks import site_url
+
 UNSUBSCRIBE_SALT = "comments.decision-mail-opt-out"
 
 
@@ -26,14 +28,10 @@ def unsubscribe_email(token: str) -> str | None:
         return None
 
 
-def _absolute(path: str) -> str:
-    return settings.NEWSROOM_BASE_URL.rstrip("/") + path
-
-
 def decision_message(mail) -> EmailMessage:
     comment = mail.comment
     article = comment.article
-    unsubscribe = _absolute(
+    unsubscribe = site_url(
         reverse("comments:unsubscribe", args=[unsubscribe_token(comment.email)])
     )
     with translation.override(settings.LANGUAGE_CODE):
@@ -54,7 +52,7 @@ def decision_message(mail) -> EmailMessage:
         if mail.reason:
             lines += [gettext("Reason: %(reason)s") % {"reason": mail.reason}, ""]
         lines += [
-            _absolute(article.get_absolute_url()),
+            site_url(article.get_absolute_url()),
             "",
             gettext(
                 "You asked for this e-mail when you posted. To receive no more "

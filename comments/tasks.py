@@ -14,6 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 
+def site_url(path: str) -> str:
+    """`path` as an address outside the site (e-mails): NEWSROOM_BASE_URL +
+    path (the path alone when the base is not set, in development)."""
+    return settings.NEWSROOM_BASE_URL.rstrip("/") + path
+
+
 def moderator_emails() -> list[str]:
     """NEWSROOM_MODERATOR_EMAILS, or every active user who may moderate."""
     configured = getattr(settings, "NEWSROOM_MODERATOR_EMAILS", [])
@@ -74,9 +80,8 @@ def notify_moderators() -> int:
         return 0
     cache.set(LAST_NOTICE_KEY, newest[0].created_at, None)
     count = len(newest) if len(newest) < 20 else waiting.count()
-    base = getattr(settings, "NEWSROOM_BASE_URL", "").rstrip("/")
-    queue = (
-        base + reverse("admin:comments_comment_changelist") + "?status__exact=pending"
+    queue = site_url(
+        reverse("admin:comments_comment_changelist") + "?status__exact=pending"
     )
     parts = [
         f"{count} new comment{pluralize(count)} waiting for moderation."
@@ -123,8 +128,7 @@ def surge_alert(surge_pk: int) -> int:
     if not claimed or surge is None or not recipients:
         return 0
     article = surge.article
-    base = getattr(settings, "NEWSROOM_BASE_URL", "").rstrip("/")
-    desk = base + reverse("admin:comments_comment_desk")
+    desk = site_url(reverse("admin:comments_comment_desk"))
     minutes = settings.COMMENTS_SURGE_WINDOW_SECONDS // 60
     send_mail(
         subject=f"[{settings.NEWSROOM_SITE_NAME}] Comment surge on “{article.title}”",
