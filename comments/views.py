@@ -16,7 +16,6 @@ from . import moderation, services
 from .forms import FORM_MAX_AGE, CommentForm, sign_timestamp
 from .mail import unsubscribe_email
 from .models import Comment
-from .sql import fetch_one_prepared
 from .visitor import MAX_PENDING_IDS, own_comment_ids, remember_visitor
 
 logger = logging.getLogger(__name__)
@@ -33,26 +32,10 @@ def render_article_with_form(request, article, form, *, status, notice=""):
     return TemplateResponse(request, view.template_name, context, status=status)
 
 
-def comment_page(comment: Comment, own_ids) -> int:
-    """The comment-thread page (oldest first, 50 a page) holding `comment`:
-    top-level comments before its thread's root, approved or the reader's own
-    pending ones. (A new comment's is counted as it is stored: see
-    services.comment_submit.)"""
-    root = comment.thread or comment
-    params = {
-        "article": comment.article_id,
-        "before": root.created_at,
-        "mine": [pk for pk in own_ids if pk != comment.pk],
-    }
-    sql = "SELECT " + services.EARLIER_TOP_LEVEL_SQL.format(
-        comment=Comment._meta.db_table
-    )
-    (count,) = fetch_one_prepared(sql, params)
-    return page_of(count)
-
-
 def page_of(earlier: int) -> int:
-    """The thread page after `earlier` top-level comments."""
+    """The comment-thread page (oldest first, COMMENTS_PER_PAGE a page) that
+    follows `earlier` top-level comments: a new comment's thread page, with
+    `earlier` counted as it is stored (services.comment_submit)."""
     return earlier // settings.COMMENTS_PER_PAGE + 1
 
 

@@ -313,23 +313,46 @@ def test_pending_commenter_page_stays_within_query_budget(
 
 
 def test_redirect_page_counts_approved_and_own_pending_comments_before(article):
+    """A new comment's thread page: the top-level comments before its
+    thread's start that its writer sees (approved, and their own pending
+    ones), counted as it is stored."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from comments.views import comment_page
+    from comments.services import comment_submit
+    from comments.views import page_of
 
     old = timezone.now() - timedelta(hours=1)
-    for _ in range(49):
-        CommentFactory(article=article, created_at=old)
-    CommentFactory(article=article, pending=True, created_at=old)  # someone else's
-    mine = CommentFactory(article=article, pending=True, created_at=old)
-    new = CommentFactory(article=article, pending=True)
-    assert comment_page(new, [new.pk]) == 1  # 49 before it: page 1
-    assert comment_page(new, [new.pk, mine.pk]) == 2  # with my own: 50 before
-    reply = CommentFactory(article=article, parent=mine, pending=True)
-    # A reply sits on its root's page: 49 approved before the root.
-    assert comment_page(reply, [reply.pk, mine.pk]) == 1
+    approved = [
+        CommentFactory(article=article, created_at=old + timedelta(seconds=n))
+        for n in range(49)
+    ]
+    CommentFactory(  # someone else's, waiting
+        article=article, pending=True, created_at=old + timedelta(seconds=49)
+    )
+    mine = CommentFactory(
+        article=article, pending=True, created_at=old + timedelta(seconds=50)
+    )
+
+    def submit(n, **extra):
+        return comment_submit(
+            article=article,
+            name="Ana",
+            email=f"ana{n}@example.com",
+            body=f"New comment {n}",
+            ip=f"198.51.100.{n}",
+            form_age=30.0,
+            **extra,
+        )
+
+    assert page_of(submit(1).earlier) == 1  # 49 before it: page 1
+    with_mine = submit(2, own_pending_ids=[mine.pk])
+    assert with_mine.earlier == 50 and page_of(with_mine.earlier) == 2
+    # A reply sits on its root's page: 10 approved before the root.
+    reply = submit(3, parent=approved[10], own_pending_ids=[mine.pk])
+    assert reply.comment.parent_id == approved[10].pk
+    assert reply.earlier == 10 and page_of(reply.earlier) == 1
 
 
 def form_fields(html: str) -> dict:
