@@ -256,7 +256,7 @@ def comments_moderate(
             if pk in changed and notify and was == Comment.Status.PENDING
         ]
         if told and status in (Comment.Status.APPROVED, Comment.Status.REJECTED):
-            _decision_mails_queue(told, status, reason, now)
+            _decision_mails_queue(told, status, changes["reason"], now)
         audit.record_many(
             moderator,
             f"comment {status}",
@@ -270,7 +270,7 @@ def comments_moderate(
 def _decision_mails_queue(ids, status, reason, now) -> None:
     """The commenters' e-mails, due when the undo window closes."""
     due = now + timedelta(seconds=settings.COMMENTS_UNDO_SECONDS)
-    label = reason.label if reason and status == Comment.Status.REJECTED else ""
+    label = reason.label if reason else ""  # a rejection's, else none
     DecisionMail.objects.filter(comment_id__in=ids, sent_at__isnull=True).delete()
     DecisionMail.objects.bulk_create(
         DecisionMail(comment_id=pk, status=status, reason=label, due_at=due)
