@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from newsroom import replica
 from newsroom.cache import cache_reconnected
 
 from .edge import purge
@@ -46,6 +47,9 @@ def invalidate(*tags: str) -> None:
 
 
 def changed(*tags: str) -> None:
+    # The replica's fence first: whoever reads the new versions must not
+    # fill a cache from a replica that has not replayed this change yet.
+    replica.record_change()
     bump(*tags)
     purge(tags)
 
@@ -54,6 +58,7 @@ def changed(*tags: str) -> None:
 def everything_changed(**kwargs):
     """The shared cache was unreachable: what changed meanwhile could not
     bump its tags, so every cached page and fragment is out of date."""
+    replica.record_change()
     bump(EPOCH)
 
 

@@ -31,7 +31,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from newsroom.middleware import request_language
+from newsroom.middleware import anonymous_read, has_visitor_cookie, request_language
 
 from .edge import edge_max_age, xkey
 from .fragments import LocalCopies
@@ -59,23 +59,8 @@ def _enabled() -> bool:
     return getattr(settings, "NEWSROOM_PAGE_CACHE", True)
 
 
-_SKIP_PREFIXES = ("/admin/", "/preview/", "/comments/", "/healthz")
-
-
 def _eligible(request) -> bool:
-    if request.method not in ("GET", "HEAD") or not _enabled():
-        return False
-    path = request.path
-    if path.startswith(_SKIP_PREFIXES) or path.startswith(
-        (settings.STATIC_URL, settings.MEDIA_URL)
-    ):
-        return False
-    return not _has_visitor_cookie(request)
-
-
-def _has_visitor_cookie(request) -> bool:
-    cookies = request.COOKIES
-    return any(name in cookies for name in settings.NEWSROOM_VISITOR_COOKIES)
+    return _enabled() and anonymous_read(request)
 
 
 def _keep_private(response) -> None:
@@ -141,7 +126,7 @@ class PageCacheMiddleware:
     def _respond(self, request):
         if not _eligible(request):
             response = self.get_response(request)
-            if _has_visitor_cookie(request):
+            if has_visitor_cookie(request):
                 _keep_private(response)
             return response
         try:

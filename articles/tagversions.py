@@ -23,6 +23,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from newsroom import replica
+
 VERSION_PREFIX = "pagecache:v:"
 # A tag every version includes: moving it on drops every cached page and
 # fragment at once (after the shared cache was unreachable: bumps made
@@ -151,7 +153,13 @@ def _current(tags) -> dict:
 
 def _read(tags) -> dict:
     keys = {VERSION_PREFIX + t: t for t in tags}
-    found = cache.get_many(list(keys))
+    if replica.enabled():
+        # The replica's fence comes along: data read after these versions
+        # must be at least as new as the change that set them.
+        found = cache.get_many([*keys, replica.FENCE_KEY])
+        replica.saw_fence(found.pop(replica.FENCE_KEY, None))
+    else:
+        found = cache.get_many(list(keys))
     missing = {k: int(time.time() * 1000) for k in keys if k not in found}
     if missing:
         # add() so two servers starting the same tag agree on one value.

@@ -125,3 +125,19 @@ class ResilientRedisCache(RedisCache):
     delete_many = _guarded(_nothing)(RedisCache.delete_many)
     incr = _guarded(_counted)(RedisCache.incr)
     clear = _guarded(_nothing)(RedisCache.clear)
+
+    @_guarded(_nothing)
+    def raise_to(self, key, value: int) -> None:
+        """Set the integer at `key` to `value` unless it already holds more,
+        in one step (two servers raising it at once keep the larger)."""
+        self._cache.get_client(write=True).eval(
+            _RAISE_TO, 1, self.make_and_validate_key(key), int(value)
+        )
+
+
+_RAISE_TO = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if current == nil or current < tonumber(ARGV[1]) then
+    redis.call('SET', KEYS[1], ARGV[1])
+end
+"""

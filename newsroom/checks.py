@@ -22,3 +22,22 @@ def site_origin_is_configured(app_configs=None, **kwargs):
             id="newsroom.E001",
         )
     ]
+
+
+@register(Tags.caches)
+def replica_fence_is_shared(app_configs=None, **kwargs):
+    """The replica's fence (newsroom/replica.py) lives in the shared cache:
+    with a per-process cache, one server's change would not keep another
+    server's readers off a replica that has not replayed it."""
+    from django.core.cache import cache
+
+    if "replica" not in settings.DATABASES or hasattr(cache, "raise_to"):
+        return []
+    return [
+        Error(
+            "NEWSROOM_REPLICA_URL is set but the cache is not the shared Redis.",
+            hint="Set NEWSROOM_CACHE_URL to redis://…: the replica's fence must be "
+            "seen by every app server.",
+            id="newsroom.E002",
+        )
+    ]

@@ -74,6 +74,29 @@ class InlineImportMapHashMiddleware:
         return response
 
 
+_NOT_READER_PAGES = ("/admin/", "/preview/", "/comments/", "/healthz")
+
+
+def anonymous_read(request) -> bool:
+    """A GET or HEAD of a reader page by a visitor with nothing of their own
+    in it (no session, no pending comment, no remembered name: settings.
+    NEWSROOM_VISITOR_COOKIES). What the page cache may keep, and what may be
+    read from a replica."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    path = request.path
+    if path.startswith(_NOT_READER_PAGES) or path.startswith(
+        (settings.STATIC_URL, settings.MEDIA_URL)
+    ):
+        return False
+    return not has_visitor_cookie(request)
+
+
+def has_visitor_cookie(request) -> bool:
+    cookies = request.COOKIES
+    return any(name in cookies for name in settings.NEWSROOM_VISITOR_COOKIES)
+
+
 def request_language(request) -> str:
     """The language a request is answered in: the site's (LANGUAGE_CODE), or
     with NEWSROOM_LANGUAGE_FROM_BROWSER the reader's choice among LANGUAGES

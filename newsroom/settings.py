@@ -145,6 +145,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Marks anonymous reads, which a replica may answer (newsroom/replica.py).
+    "newsroom.replica.ReplicaMiddleware",
     # First: a hit is answered before the rest of the stack runs; the stored
     # page already carries the headers the middleware below adds, and holds
     # nothing per visitor (articles/pagecache.py).
@@ -241,6 +243,31 @@ if NEWSROOM_DB_POOL:
             else None
         ),
     }
+
+# A hot standby that serves anonymous readers (newsroom/replica.py has the
+# rule: who reads it and when, read-your-writes, the fence that keeps cache
+# fills current). Empty: every read goes to DATABASE_URL.
+NEWSROOM_REPLICA_URL = os.environ.get("NEWSROOM_REPLICA_URL", "")
+NEWSROOM_REPLICA_RETRY_SECONDS = env_float("NEWSROOM_REPLICA_RETRY_SECONDS", 2.0)
+if NEWSROOM_REPLICA_URL:
+    _replica = dj_database_url.parse(NEWSROOM_REPLICA_URL)
+    if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("NEWSROOM_REPLICA_URL must point at PostgreSQL.")
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **{k: _replica[k] for k in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
+        "OPTIONS": {**DATABASES["default"]["OPTIONS"], "connect_timeout": 2},
+        # Tests that make their own database use the primary's under this name.
+        "TEST": {"MIRROR": "default"},
+    }
+    # Kept open per thread, not pooled: after an outage the pool would
+    # reconnect with a growing backoff (1, 2, 4… s), while a request asks the
+    # replica (newsroom/replica.py) at once when its retry time is up. That
+    # first question on each request is the health check.
+    DATABASES["replica"]["OPTIONS"].pop("pool", None)
+    DATABASES["replica"]["CONN_MAX_AGE"] = env_int("NEWSROOM_REPLICA_CONN_MAX_AGE", 300)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = False
+    DATABASE_ROUTERS = ["newsroom.replica.ReplicaRouter"]
 
 CACHES = {"default": cache_from_url(os.environ.get("NEWSROOM_CACHE_URL", "locmem://"))}
 # A Redis call waits at most this long; after a failure Redis is left alone

@@ -17,12 +17,15 @@ Last, the edge (scripts/cluster: Varnish with xkey in front of two app
 servers): the cached article page through Varnish, nginx serving the same
 bytes as a static file (the ceiling of this machine, same wrk settings, no
 compression on either side), and the article passed through the edge to the
-two app servers uncached (a visitor cookie).
+two app servers uncached (a visitor cookie). Then the cluster's app servers
+with the page cache off (article, home, section, search, a common word) and
+the share of those pages' queries the replica ran, counted with
+pg_stat_statements on the primary and on the replica.
 
 Environment: BENCH_SECONDS (20), BENCH_RUNS (3, median kept), BENCH_BULK (0),
 WEB_SERVER (granian or gunicorn), WEB_CONCURRENCY (2), WEB_THREADS (2),
 BENCH_ONLY=edge (only the edge rows); BENCH_ONLY=posts (the trivial view and
-comment posts only).
+comment posts only); BENCH_ONLY=replica (only the replica rows).
 """
 
 import json
@@ -429,17 +432,88 @@ def count_bench_comments() -> tuple[int, int]:
 EDGE_PORT, APP_PORTS, STATIC_PORT = PORT + 10, (PORT + 11, PORT + 12), PORT + 13
 
 
-def edge_rows(article: str) -> list:
-    """The cluster's edge against nginx serving the same bytes."""
-    edge = f"http://127.0.0.1:{EDGE_PORT}"
-    env = {
+def cluster_env(**extra: str) -> dict:
+    return {
         **ENV,
         "NEWSROOM_EDGE_PORT": str(EDGE_PORT),
         "NEWSROOM_EDGE_ADMIN_PORT": str(PORT + 14),
         "NEWSROOM_APP_PORTS": " ".join(map(str, APP_PORTS)),
         "NEWSROOM_CLUSTER_DIR": str(ROOT / "var" / "bench-cluster"),
         "WEB_LOG_LEVEL": "error",
+        **extra,
     }
+
+
+REPLICA_URL = re.sub(
+    r":\d+/", f":{os.environ.get('NEWSROOM_REPLICA_PORT', '54330')}/", DB_URL, count=1
+)
+# The replica's own bookkeeping, not what a page reads.
+BOOKKEEPING = ("pg_last_wal_replay_lsn", "pg_current_wal_lsn", "pg_stat_statements")
+
+
+def statement_counts(url: str) -> tuple[int, int]:
+    """(every statement, the page's own: bookkeeping left out) run on one
+    server for this database since the last reset."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT query, calls FROM pg_stat_statements WHERE dbid = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
+        ).fetchall()
+    own = sum(c for q, c in rows if not any(b in q for b in BOOKKEEPING))
+    return sum(c for _, c in rows), own
+
+
+def replica_rows(urls: dict) -> list:
+    """The page-cache-off reader pages on the cluster's app servers, and how
+    many of their queries the replica ran (pg_stat_statements on each)."""
+    import psycopg
+
+    env = cluster_env(NEWSROOM_PAGE_CACHE="false")
+    subprocess.run([ROOT / "scripts" / "cluster", "start"], cwd=ROOT, env=env,
+                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    try:
+        with psycopg.connect(DB_URL, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        time.sleep(1)  # replayed on the replica
+        for url in (DB_URL, REPLICA_URL):
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(
+                    "SELECT pg_stat_statements_reset(0, (SELECT oid FROM "
+                    "pg_database WHERE datname = current_database()), 0)"
+                )
+        rows = []
+        app = f"http://127.0.0.1:{APP_PORTS[0]}"
+        common = "/search/?q=" + ("market" if BULK else "phone")
+        for name, path in [
+            ("article, 50 comments", urls["article"]),
+            ("home page", "/"),
+            ("section page", urls["section"]),
+            ("search", f"/search/?q={urls['search']}"),
+            ("search, common word", common),
+        ]:
+            row = wrk(app + path)
+            rows.append((f"cluster app server, page cache off: {name}", row))
+            rows[-1][1]["queries"] = "-"
+        primary, primary_own = statement_counts(DB_URL)
+        standby, standby_own = statement_counts(REPLICA_URL)
+        share = standby_own / max(1, standby_own + primary_own)
+        rows[-1][1]["queries"] = (
+            f"replica ran {share:.1%} of the pages' queries ({standby_own:,} of "
+            f"{standby_own + primary_own:,}; with its replay-position checks "
+            f"{standby:,} of {standby + primary:,})"
+        )
+        print(rows[-1][1]["queries"])
+        return rows
+    finally:
+        subprocess.run([ROOT / "scripts" / "cluster", "stop"], cwd=ROOT, env=env)
+
+
+def edge_rows(article: str) -> list:
+    """The cluster's edge against nginx serving the same bytes."""
+    edge = f"http://127.0.0.1:{EDGE_PORT}"
+    env = cluster_env()
     subprocess.run([ROOT / "scripts" / "cluster", "start"], cwd=ROOT, env=env,
                    check=True, stdout=subprocess.DEVNULL)  # fmt: skip
     static_dir = Path(tempfile.mkdtemp(prefix="newsroom-static-"))
@@ -530,6 +604,9 @@ def main():
     if os.environ.get("BENCH_ONLY") == "posts":
         report(post_rows(urls), [], 0.0)
         return
+    if os.environ.get("BENCH_ONLY") == "replica":
+        report(replica_rows(urls), [], 0.0)
+        return
     article, search = urls["article"], f"/search/?q={urls['search']}"
     paths = {"trivial view (/robots.txt)": "/robots.txt", "article": article}
     paths.update({"home page": "/", "search": search})
@@ -595,6 +672,8 @@ def main():
         stop_server(server)
     # 4. The edge in front of two app servers, against the static ceiling.
     rows += edge_rows(article)
+    # 5. The cluster's app servers with the page cache off: the replica's share.
+    rows += replica_rows(urls)
     report(rows, lone, max(rss))
 
 

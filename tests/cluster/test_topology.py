@@ -1,9 +1,11 @@
 """The production topology for real (scripts/cluster, as `make cluster`):
-Varnish with xkey in front of two app servers, Redis, PostgreSQL. Changes
-show through the edge on the next request; a reader's own pending comment is
-theirs alone; killing an app server or stopping Redis under load costs no
-error beyond requests in flight; a cross-origin post through the edge is
-refused."""
+Varnish with xkey in front of two app servers, Redis, PostgreSQL and its
+streaming replica, two workers. Changes show through the edge on the next
+request; a reader's own pending comment is theirs alone; killing an app
+server or stopping Redis under load costs no error beyond requests in
+flight; anonymous reads come from the replica, never older than a change
+they were told of, and fall back to the primary when it pauses or stops; a
+cross-origin post through the edge is refused."""
 
 import http.client
 import os
@@ -43,6 +45,10 @@ class Cluster:
         self.edge_port, admin = free_port(), free_port()
         self.app_ports = [free_port(), free_port()]
         self.redis_port = free_port()
+        self.replica_port = free_port()
+        self.replica_url = self.database_url.replace(
+            f":{urllib.parse.urlsplit(base).port}/", f":{self.replica_port}/"
+        )
         self.dir = tmp / "cluster"
         self.env = child_env(
             DATABASE_URL=self.database_url,
@@ -61,6 +67,12 @@ class Cluster:
             NEWSROOM_TASKS_BACKEND="database",
             DJANGO_MEDIA_ROOT=str(self.dir / "media"),
             DJANGO_STATIC_ROOT=str(self.dir / "static"),
+            NEWSROOM_REPLICA_PORT=str(self.replica_port),
+            # Where the server's own OS user can reach (not pytest's folder).
+            NEWSROOM_REPLICA_DATA=f"/tmp/newsroom-replica-{secrets.token_hex(4)}",
+            # Outside the primary's checkout-relative defaults: the replica
+            # commands find the primary by port.
+            NEWSROOM_PGPORT=str(urllib.parse.urlsplit(base).port),
         )
         self.url = f"http://127.0.0.1:{self.edge_port}"
         # What scripts/cluster gives the app servers, for this test's own
@@ -73,6 +85,10 @@ class Cluster:
             NEWSROOM_VERSION_SECONDS="0",
             NEWSROOM_CDN_MAX_AGE="3600",
         )
+        # scripts/cluster starts the replica itself (NEWSROOM_REPLICA_URL
+        # would say it runs elsewhere); this test's commands record the
+        # replica's fence as the app servers do.
+        self.manage_env = {**self.env, "NEWSROOM_REPLICA_URL": self.replica_url}
         self.redis = None
 
     def start_redis(self):
@@ -88,6 +104,9 @@ class Cluster:
         self.dir.mkdir(parents=True)
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.dbname}"')
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            # Query counts per server (scripts/db preloads the module).
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         self.start_redis()
         out = subprocess.run(
             ["scripts/cluster", "start"], cwd=ROOT, env=self.env,
@@ -99,6 +118,9 @@ class Cluster:
 
     def stop(self):
         subprocess.run(["scripts/cluster", "stop"], cwd=ROOT, env=self.env, timeout=60)
+        subprocess.run(
+            ["scripts/db", "replica-remove"], cwd=ROOT, env=self.env, timeout=60
+        )
         if self.redis:
             self.redis.terminate()
             self.redis.wait(timeout=10)
@@ -107,7 +129,7 @@ class Cluster:
 
     def manage(self, *args: str) -> str:
         out = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.manage_env,
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert out.returncode == 0, out.stdout + out.stderr
@@ -119,6 +141,30 @@ class Cluster:
     def sql(self, query: str, *params):
         with psycopg.connect(self.database_url) as conn:
             return conn.execute(query, params).fetchall()
+
+    def replica_sql(self, query: str, *params):
+        with psycopg.connect(self.replica_url, autocommit=True) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def reset_query_counts(self):
+        """Forget both servers' statement counts for this test's database."""
+        for url in (self.database_url, self.replica_url):
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(
+                    "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database "
+                    "WHERE datname = current_database()), 0)"
+                )
+
+    def queries(self, url: str, like: str) -> int:
+        """Calls of statements matching `like` on one server since the reset."""
+        with psycopg.connect(url, autocommit=True) as conn:
+            ((calls,),) = conn.execute(
+                "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
+                "WHERE dbid = (SELECT oid FROM pg_database "
+                "WHERE datname = current_database()) AND query LIKE %s",
+                [like],
+            ).fetchall()
+        return int(calls)
 
     def app_pid(self, port: int) -> int:
         return int((self.dir / f"app-{port}.pid").read_text())
@@ -499,6 +545,15 @@ def test_database_down_cached_pages_from_grace_others_the_sites_503(cluster, sto
         time.sleep(2.5)  # the probes see /healthz answer 503
         status, headers, html = get(cluster.edge_port, url)
         assert status == 200 and headers["X-Edge-Cache"] == "hit"
+        # Until the probes have marked both app servers down, the replica
+        # still answers anonymous readers (a search: never kept by the edge);
+        # then the site's own 503 page.
+        deadline, n = time.monotonic() + 15, 0
+        while (status := get(cluster.edge_port, f"/search/?q=down{n}")[0]) == 200:
+            assert time.monotonic() < deadline, "the app servers never went down"
+            time.sleep(0.2)
+            n += 1
+        assert status == 503
         status, headers, html = get(cluster.edge_port, author)
         assert status == 503
         assert "Temporarily unavailable" in html  # the site's page, not Varnish's
@@ -508,3 +563,168 @@ def test_database_down_cached_pages_from_grace_others_the_sites_503(cluster, sto
             conn.execute(f'ALTER DATABASE "{cluster.dbname}" ALLOW_CONNECTIONS true')
     time.sleep(2.5)
     assert get(cluster.edge_port, author)[0] == 200
+
+
+ARTICLE_READS = '%FROM "articles_article"%'
+
+
+def test_anonymous_reads_come_from_the_replica(cluster, story):
+    """A page-cache miss of an anonymous reader: the article queries run on
+    the replica, none on the primary; a signed-in visitor's run on the
+    primary."""
+    ((standby,),) = cluster.replica_sql("SELECT pg_is_in_recovery()")
+    assert standby
+    cluster.reset_query_counts()
+    for n in range(3):
+        for port in cluster.app_ports:
+            assert get(port, f"/search/?q=replica{n}")[0] == 200
+    assert cluster.queries(cluster.replica_url, ARTICLE_READS) >= 6
+    assert cluster.queries(cluster.database_url, ARTICLE_READS) == 0
+    cookie = sign_in(cluster, "editor")
+    cluster.reset_query_counts()
+    assert get(cluster.app_ports[0], "/search/?q=staff", {"Cookie": cookie})[0] == 200
+    assert cluster.queries(cluster.replica_url, ARTICLE_READS) == 0
+    assert cluster.queries(cluster.database_url, ARTICLE_READS) >= 1
+
+
+def sign_in(cluster, username: str) -> str:
+    """Log in through the admin's form; the session cookie."""
+    conn = http.client.HTTPConnection("127.0.0.1", cluster.app_ports[0], timeout=30)
+    try:
+        conn.request("GET", "/admin/login/")
+        response = conn.getresponse()
+        html = response.read().decode()
+        csrf = [
+            c.split(";")[0]
+            for c in response.msg.get_all("Set-Cookie")
+            if c.startswith("csrftoken=")
+        ][0]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+        conn.request("POST", "/admin/login/?next=/admin/", body=urllib.parse.urlencode({
+            "username": username, "password": "cluster-test-password",
+            "csrfmiddlewaretoken": token, "next": "/admin/",
+        }), headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": csrf,
+            "Referer": f"http://127.0.0.1:{cluster.app_ports[0]}/admin/login/",
+        })  # fmt: skip
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 302, response.status
+        session = [
+            c.split(";")[0]
+            for c in response.msg.get_all("Set-Cookie")
+            if c.startswith("sessionid=")
+        ][0]
+        return f"{csrf}; {session}"
+    finally:
+        conn.close()
+
+
+def test_with_replay_paused_writers_read_their_writes(cluster, story):
+    """Replication paused (pg_wal_replay_pause): an editor's saved change
+    shows at once to everyone (the fence keeps anonymous reads, and so the
+    edge's refills, off the lagging replica), a commenter sees their pending
+    comment, staff read what they wrote, and anonymous pages keep serving."""
+    pk, url = story
+    cluster.replica_sql("SELECT pg_wal_replay_pause()")
+    try:
+        saved = "Saved while the replica is paused"
+        cluster.shell(
+            "from articles.models import Article; "
+            f"a = Article.objects.get(pk={pk}); a.title = '{saved}'; a.save()"
+        )
+        cluster.reset_query_counts()
+        for port in [cluster.edge_port, *cluster.app_ports]:
+            status, _, html = get(port, url)
+            assert status == 200 and title_of(html) == saved
+        assert get(cluster.app_ports[0], "/search/?q=paused")[0] == 200
+        assert cluster.queries(cluster.replica_url, ARTICLE_READS) == 0
+        # A commenter's pending comment, on the page they come back to.
+        status, headers = post_comment(
+            cluster, url, pk, "Pending while paused", ip="198.51.100.7", links=2
+        )
+        assert status == 303
+        (cookie,) = [
+            c.split(";")[0]
+            for c in headers.get_all("Set-Cookie")
+            if c.startswith("newsroom_pending_comments=")
+        ]
+        mine = get(cluster.edge_port, url, {"Cookie": cookie})[2]
+        assert "Pending while paused" in mine and "awaiting moderation" in mine
+        # Staff read the primary even for a change no invalidation announced
+        # (written behind the site's back, so no fence moved).
+        session = sign_in(cluster, "editor")
+        with psycopg.connect(cluster.database_url, autocommit=True) as conn:
+            conn.execute(
+                "UPDATE articles_article SET title = %s WHERE id = %s",
+                ["Written behind the cache", pk],
+            )
+        for port in cluster.app_ports:
+            status, _, html = get(
+                port, f"/admin/articles/article/{pk}/change/", {"Cookie": session}
+            )
+            assert status == 200 and 'value="Written behind the cache"' in html
+    finally:
+        cluster.replica_sql("SELECT pg_wal_replay_resume()")
+        cluster.shell(
+            "from articles.models import Article; "
+            f"a = Article.objects.get(pk={pk}); a.title = 'Resumed'; a.save()"
+        )
+    # Replay caught up: anonymous reads are the replica's again.
+    deadline = time.monotonic() + 10
+    while True:
+        cluster.reset_query_counts()
+        assert get(cluster.app_ports[0], "/search/?q=resumed")[0] == 200
+        if cluster.queries(cluster.replica_url, ARTICLE_READS):
+            break
+        assert time.monotonic() < deadline, "reads never returned to the replica"
+        time.sleep(0.2)
+
+
+def test_stopping_the_replica_under_load(cluster, story):
+    """Readers of the app servers (the edge would answer from its copies)
+    while the replica stops: no error, reads fall back to the primary; once
+    it runs again, reads return to it."""
+    pk, url = story
+    statuses, stop = [], threading.Event()
+
+    def reader(port):
+        n = 0
+        while not stop.is_set():
+            path = [url, f"/search/?q=load{n}", "/"][n % 3]
+            try:
+                statuses.append(get(port, path)[0])
+            except OSError as error:
+                statuses.append(f"error {error}")
+            n += 1
+
+    threads = [
+        threading.Thread(target=reader, args=(port,)) for port in cluster.app_ports * 2
+    ]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(2)
+        out = subprocess.run(["scripts/db", "replica-stop"], cwd=ROOT, env=cluster.env,
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        before = len(statuses)
+        time.sleep(3)
+        assert len(statuses) > before + 20
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+    print(f"reads {len(statuses)}, failed {[s for s in statuses if s != 200][:5]}")
+    assert [s for s in statuses if s != 200] == []
+    out = subprocess.run(["scripts/cluster", "start"], cwd=ROOT, env=cluster.env,
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    deadline = time.monotonic() + 15
+    while True:
+        cluster.reset_query_counts()
+        assert get(cluster.app_ports[1], "/search/?q=back")[0] == 200
+        if cluster.queries(cluster.replica_url, ARTICLE_READS):
+            break
+        assert time.monotonic() < deadline, "reads never returned to the replica"
+        time.sleep(0.3)
