@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from . import audit, services
 from .html import html_to_text
-from .images import make_renditions
+from .images import make_renditions, public_url
 from .models import (
     IMAGE_EXTENSIONS,
     Article,
@@ -90,6 +90,11 @@ class AuthorProfileAdmin(admin.ModelAdmin):
         return (
             obj is None or self.manages_all(request) or obj.user_id == request.user.pk
         )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "photo" in form.changed_data:
+            services.author_refresh_photo(profile=obj)
 
     def get_search_results(self, request, queryset, search_term):
         # Author autocomplete on the article form lists every active author.
@@ -675,9 +680,7 @@ class ArticleAdmin(admin.ModelAdmin):
         renditions = make_renditions(form.cleaned_data["image"], folder="body")
         name, width = body_rendition(renditions)
         height = round(renditions["height"] * width / renditions["width"])
-        return JsonResponse(
-            {"url": default_storage.url(name), "width": width, "height": height}
-        )
+        return JsonResponse({"url": public_url(name), "width": width, "height": height})
 
     def autosave_view(self, request):
         """POST `form` (the article form, URL-encoded, no files) and `article`

@@ -337,6 +337,7 @@ def ensure_content(*, users: dict) -> int:
                 f"{spec['slug']}.jpg", ContentFile(_avatar(initials, color)), save=False
             )
             profile.save()
+            services.author_refresh_photo(profile=profile)
             created += 1
         profiles[username] = profile
 

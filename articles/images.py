@@ -5,13 +5,24 @@ serve `<picture>` with `srcset`/`sizes` and explicit width/height (no layout
 shift). Renditions are re-encoded, so EXIF and GPS data are not carried over.
 """
 
+import hashlib
 import io
 import posixpath
-import secrets
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import storages
 from PIL import Image, ImageOps
+
+
+def public_storage():
+    """Where renditions go: readable by anyone (settings.STORAGES["public"]);
+    uploads themselves stay in the default, private, storage."""
+    return storages["public"]
+
+
+def public_url(name: str) -> str:
+    return public_storage().url(name)
+
 
 RENDITION_WIDTHS = (320, 640, 960, 1280)
 _FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}
@@ -29,7 +40,9 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
 
 
 def make_renditions(field_file, *, folder: str = "renditions") -> dict:
-    """Write renditions of `field_file` to storage; return their description.
+    """Write renditions of `field_file` to the public storage; return their
+    description. Their names follow from the upload's bytes, so making them
+    again (a job run twice) overwrites the same files.
 
     The result is stored on the model (a JSONField) so pages never touch the
     files: {"width": w, "height": h, "webp": [[url_path, w], …],
@@ -37,7 +50,8 @@ def make_renditions(field_file, *, folder: str = "renditions") -> dict:
     """
     field_file.open("rb")
     try:
-        with Image.open(field_file) as original:
+        data = field_file.read()
+        with Image.open(io.BytesIO(data)) as original:
             original.load()
             image = ImageOps.exif_transpose(original)
             source_format = original.format or "JPEG"
@@ -53,7 +67,7 @@ def make_renditions(field_file, *, folder: str = "renditions") -> dict:
 
     width, height = image.size
     widths = [w for w in RENDITION_WIDTHS if w < width] + [min(width, 1600)]
-    base = posixpath.join(folder, secrets.token_hex(8))
+    base = posixpath.join(folder, hashlib.sha256(data).hexdigest()[:20])
     result = {"width": width, "height": height, "webp": [], "fallback": []}
     for w in sorted(set(widths)):
         h = max(1, round(height * w / width))
@@ -64,7 +78,7 @@ def make_renditions(field_file, *, folder: str = "renditions") -> dict:
             ("webp", "WEBP", "webp"),
             ("fallback", fallback_format, ext),
         ):
-            name = default_storage.save(
+            name = public_storage().save(
                 f"{base}/{w}.{extension}", ContentFile(_encode(resized, fmt))
             )
             result[key].append([name, w])
@@ -72,8 +86,37 @@ def make_renditions(field_file, *, folder: str = "renditions") -> dict:
     return result
 
 
-def delete_renditions(renditions: dict | None) -> None:
-    """Remove rendition files described by `renditions` from storage."""
-    for key in ("webp", "fallback"):
-        for name, _width in (renditions or {}).get(key, []):
-            default_storage.delete(name)
+def rendition_names(renditions: dict | None) -> set[str]:
+    return {
+        name
+        for key in ("webp", "fallback")
+        for name, _width in (renditions or {}).get(key, [])
+    }
+
+
+def delete_renditions(renditions: dict | None, *, keep: dict | None = None) -> None:
+    """Remove rendition files described by `renditions` from storage, except
+    those `keep` uses too (the same image uploaded again)."""
+    for name in rendition_names(renditions) - rendition_names(keep):
+        public_storage().delete(name)
+
+
+AVATAR_SIZE = 192  # twice the 96 px circle, for high-density screens
+
+
+def make_avatar(field_file, *, folder: str = "authors") -> str:
+    """A square WebP of `field_file` in the public storage (re-encoded: no
+    EXIF or GPS data); its name follows from the bytes (idempotent)."""
+    field_file.open("rb")
+    try:
+        data = field_file.read()
+    finally:
+        field_file.close()
+    with Image.open(io.BytesIO(data)) as original:
+        original.load()
+        image = ImageOps.exif_transpose(original)
+    if image.mode not in {"RGB", "RGBA"}:
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    square = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+    name = f"{folder}/{hashlib.sha256(data).hexdigest()[:20]}.webp"
+    return public_storage().save(name, ContentFile(_encode(square, "WEBP")))

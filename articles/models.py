@@ -8,7 +8,6 @@ from django.contrib.postgres.search import (
     SearchVectorCombinable,
     SearchVectorField,
 )
-from django.core.files.storage import default_storage
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Exists, F, Func, OuterRef, Q, TextField, Value
@@ -213,6 +212,9 @@ class AuthorProfile(models.Model):
         validators=[FileExtensionValidator(IMAGE_EXTENSIONS), validate_image],
         help_text="Square works best; shown as a 96 px circle.",
     )
+    # The photo readers see: a re-encoded square (no EXIF or GPS data) in
+    # the public storage, made by a worker (articles.tasks); empty until then.
+    photo_rendition = models.CharField(max_length=200, blank=True, editable=False)
     website = models.URLField(blank=True)
     twitter = models.URLField("X / Twitter", blank=True)
     linkedin = models.URLField("LinkedIn", blank=True)
@@ -238,6 +240,12 @@ class AuthorProfile(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:author", kwargs={"slug": self.slug})
+
+    @property
+    def photo_url(self) -> str:
+        from .images import public_url
+
+        return public_url(self.photo_rendition) if self.photo_rendition else ""
 
 
 # The columns an article card (listings, related, neighbours) shows.
@@ -619,11 +627,12 @@ class Article(models.Model):
     @property
     def share_image_url(self) -> str:
         """The image for social cards and JSON-LD: the largest rendition
-        (re-encoded, so without the upload's EXIF/GPS data)."""
+        (re-encoded, so without the upload's EXIF/GPS data); none until the
+        renditions are made (the upload itself is never shown)."""
+        from .images import public_url
+
         fallback = (self.featured_image_renditions or {}).get("fallback")
-        if fallback:
-            return default_storage.url(fallback[-1][0])
-        return self.featured_image.url if self.featured_image else ""
+        return public_url(fallback[-1][0]) if fallback else ""
 
     @property
     def is_published(self) -> bool:

@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 
 from . import audit
 from .html import html_to_text
-from .images import delete_renditions, make_renditions
+from .images import delete_renditions
 from .invalidation import article_tags, invalidate
 from .models import (
     Article,
@@ -25,6 +25,7 @@ from .models import (
     Tag,
     can_publish,
 )
+from .tasks import make_author_photo, make_featured_renditions
 
 REVISION_FIELDS = [
     "title",
@@ -83,16 +84,40 @@ def article_unpublish(*, article: Article, user) -> Article:
 
 
 def article_refresh_renditions(*, article: Article) -> None:
-    """(Re)make the featured image's responsive renditions after an upload."""
+    """After an upload (or a removal): drop the old renditions and have a
+    worker make the new ones (articles.tasks). Until they exist the page
+    shows a placeholder of the image's size, never the upload itself."""
     old = article.featured_image_renditions
+    article.featured_image_renditions = {}
+    Article.objects.filter(pk=article.pk).update(featured_image_renditions={})
+    invalidate(*article_tags(article.pk))
+    transaction.on_commit(lambda: _drop_renditions(article.pk, old))
     if article.featured_image:
-        article.featured_image_renditions = make_renditions(article.featured_image)
-    else:
-        article.featured_image_renditions = {}
-    Article.objects.filter(pk=article.pk).update(
-        featured_image_renditions=article.featured_image_renditions
+        # With the database backend the job is a row of this transaction:
+        # it exists exactly when the upload is saved.
+        make_featured_renditions.enqueue(article.pk, article.featured_image.name)
+
+
+def author_refresh_photo(*, profile: AuthorProfile) -> None:
+    """After a new photo (or its removal): the public square is made again
+    by a worker; until then the author box shows no photo, never the
+    upload itself. The old square stays (another profile may share it)."""
+    AuthorProfile.objects.filter(pk=profile.pk).update(photo_rendition="")
+    profile.photo_rendition = ""
+    invalidate("site")
+    if profile.photo:
+        make_author_photo.enqueue(profile.pk, profile.photo.name)
+
+
+def _drop_renditions(pk, old: dict) -> None:
+    """Delete the files of `old` renditions, except those the article uses
+    now (the same image uploaded again has the same renditions)."""
+    current = (
+        Article.objects.filter(pk=pk)
+        .values_list("featured_image_renditions", flat=True)
+        .first()
     )
-    transaction.on_commit(lambda: delete_renditions(old))
+    delete_renditions(old, keep=current)
 
 
 def _snapshot(article: Article) -> dict:

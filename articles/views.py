@@ -329,7 +329,7 @@ def news_article_jsonld(article, authors, request) -> str:
             "url": absolute("/"),
         },
     }
-    if article.featured_image:
+    if article.share_image_url:
         data["image"] = [absolute(article.share_image_url)]
     if article.source_url:
         data["isBasedOn"] = article.source_url

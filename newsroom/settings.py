@@ -9,7 +9,7 @@ import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -382,7 +382,6 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "media"
 NEWSROOM_SERVE_MEDIA = env_bool("NEWSROOM_SERVE_MEDIA", DEBUG)
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -391,6 +390,68 @@ STORAGES = {
         )
     },
 }
+
+# Media. Two storages: "default" holds what is uploaded (originals keep their
+# EXIF and GPS data; WordPress exports hold commenters' e-mails and IPs) and
+# must never be public; "public" holds what readers load: the re-encoded
+# renditions of images (articles/images.py). Locally both are MEDIA_ROOT.
+# With NEWSROOM_S3_ENDPOINT_URL they are two buckets of an S3-compatible
+# object store (`make cluster` starts SeaweedFS: scripts/objectstore): the
+# private one reachable only with the keys (staff links are signed and
+# expire), the public one readable by anyone, served to readers at
+# NEWSROOM_MEDIA_PUBLIC_URL (the edge's /media/ in `make cluster`).
+NEWSROOM_S3_ENDPOINT_URL = os.environ.get("NEWSROOM_S3_ENDPOINT_URL", "")
+NEWSROOM_MEDIA_PUBLIC_URL = os.environ.get("NEWSROOM_MEDIA_PUBLIC_URL", "")
+if NEWSROOM_S3_ENDPOINT_URL:
+    _s3 = {
+        "endpoint_url": NEWSROOM_S3_ENDPOINT_URL,
+        "access_key": os.environ.get("NEWSROOM_S3_ACCESS_KEY_ID", ""),
+        "secret_key": os.environ.get("NEWSROOM_S3_SECRET_ACCESS_KEY", ""),
+        "region_name": os.environ.get("NEWSROOM_S3_REGION", "us-east-1"),
+        "signature_version": "s3v4",
+        "addressing_style": "path",
+        "default_acl": None,  # the buckets' own rules decide who reads
+    }
+    if not _s3["access_key"] or not _s3["secret_key"]:
+        raise ImproperlyConfigured(
+            "NEWSROOM_S3_ENDPOINT_URL needs NEWSROOM_S3_ACCESS_KEY_ID and "
+            "NEWSROOM_S3_SECRET_ACCESS_KEY."
+        )
+    _public = {
+        **_s3,
+        "bucket_name": os.environ.get("NEWSROOM_S3_PUBLIC_BUCKET", "newsroom-public"),
+        "querystring_auth": False,
+        "file_overwrite": True,  # a rendition made twice is the same file
+        "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+    }
+    if NEWSROOM_MEDIA_PUBLIC_URL:
+        _media = urlsplit(NEWSROOM_MEDIA_PUBLIC_URL)
+        _public["custom_domain"] = (_media.netloc + _media.path).rstrip("/")
+        _public["url_protocol"] = f"{_media.scheme}:"
+    _media_storages = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **_s3,
+                "bucket_name": os.environ.get(
+                    "NEWSROOM_S3_PRIVATE_BUCKET", "newsroom-private"
+                ),
+                "querystring_auth": True,
+                "querystring_expire": 600,
+                "file_overwrite": False,
+            },
+        },
+        "public": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _public},
+    }
+else:
+    _media_storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "public": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"allow_overwrite": True},
+        },
+    }
+STORAGES.update(_media_storages)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -436,13 +497,23 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+
 # Content-Security-Policy (Django 6): scripts only from our origin or with the
 # per-request nonce; no inline scripts, no third-party anything.
+def _media_origin() -> list[str]:
+    """Where readers load media from, when it is not this site."""
+    url = NEWSROOM_MEDIA_PUBLIC_URL or (
+        NEWSROOM_S3_ENDPOINT_URL if NEWSROOM_S3_ENDPOINT_URL else ""
+    )
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.netloc else []
+
+
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *_media_origin()],
     "font-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],

@@ -8,10 +8,10 @@ from urllib.parse import unquote, urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.text import slugify
 
+from articles.images import public_storage, public_url
 from articles.invalidation import article_tags, invalidate
 from articles.models import (
     Article,
@@ -301,11 +301,13 @@ class PostImport:
             relative = body[index + len(prefix) : end]
             path = self._media_file(relative)
             if path is not None and not self.report.dry_run:
+                # Published by WordPress already, shown as they were: the
+                # public storage (the export itself stays private).
                 name = f"wordpress/{relative}"
-                if not default_storage.exists(name):
+                if not public_storage().exists(name):
                     with path.open("rb") as handle:
-                        name = default_storage.save(name, File(handle))
-                body = body[:index] + default_storage.url(name) + body[end:]
+                        name = public_storage().save(name, File(handle))
+                body = body[:index] + public_url(name) + body[end:]
             start = index + 1
         return body
 

@@ -1,11 +1,12 @@
 from django import template
-from django.core.files.storage import default_storage
+from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, pgettext_lazy
 
 from articles import fragments
+from articles.images import public_url
 
 register = template.Library()
 
@@ -50,7 +51,7 @@ def time(value, display_format):
 
 
 def _srcset(entries):
-    return ", ".join(f"{default_storage.url(name)} {width}w" for name, width in entries)
+    return ", ".join(f"{public_url(name)} {width}w" for name, width in entries)
 
 
 @register.simple_tag
@@ -74,9 +75,13 @@ def responsive_image(article, sizes=DEFAULT_SIZES, css_class="img-fluid", lazy=T
     loading = "lazy" if lazy else "eager"
     renditions = article.featured_image_renditions or {}
     if not renditions.get("fallback"):
+        # Being made by a worker: a plain box of the image's size (no
+        # layout shift when it comes), never the upload itself (its EXIF and
+        # GPS data stay private).
         return format_html(
-            '<img src="{}" alt="{}" width="{}" height="{}" class="{}" loading="{}">',
-            article.featured_image.url,
+            '<img src="{}" alt="{}" width="{}" height="{}" class="{} '
+            'image-placeholder" loading="{}">',
+            static("img/placeholder.svg"),
             article.featured_image_alt,
             article.featured_image_width or "",
             article.featured_image_height or "",
@@ -91,7 +96,7 @@ def responsive_image(article, sizes=DEFAULT_SIZES, css_class="img-fluid", lazy=T
         'class="{}" loading="{}" decoding="async"></picture>',
         _srcset(renditions["webp"]),
         sizes,
-        default_storage.url(largest[0]),
+        public_url(largest[0]),
         _srcset(fallback),
         sizes,
         renditions["width"],
@@ -100,6 +105,12 @@ def responsive_image(article, sizes=DEFAULT_SIZES, css_class="img-fluid", lazy=T
         css_class,
         loading,
     )
+
+
+@register.simple_tag(takes_context=True)
+def absolute(context, url):
+    """`url` as a full address (media may already be on another origin)."""
+    return context["request"].build_absolute_uri(url)
 
 
 @register.simple_tag(takes_context=True)

@@ -164,6 +164,9 @@ def test_article_page_has_every_element_of_the_model_page(client, media_root):
     )
     author.photo = image_file("julia.jpg", size=(200, 200))
     author.save()
+    from articles.services import article_refresh_renditions, author_refresh_photo
+
+    author_refresh_photo(profile=author)  # as the admin does after an upload
     before = ArticleFactory(title="New planet detected", section=section)
     article = ArticleFactory(
         title="Xiaomi and Leica open a joint optical institute",
@@ -180,8 +183,6 @@ def test_article_page_has_every_element_of_the_model_page(client, media_root):
         featured_image_caption="The new lab",
         featured_image_credit="Xiaomi",
     )
-    from articles.services import article_refresh_renditions
-
     article_refresh_renditions(article=article)
     after = ArticleFactory(title="Jim Ryan reveals his challenge", section=section)
     response = client.get(article.get_absolute_url())
@@ -199,6 +200,11 @@ def test_article_page_has_every_element_of_the_model_page(client, media_root):
     assert "Next article" in html and after.title in html
     assert "I am a passionate and hardworking journalist" in html
     assert 'alt="Photo of Julia Santos"' in html
+    # The public square, re-encoded, never the upload (EXIF, GPS) itself.
+    author.refresh_from_db()
+    assert re.fullmatch(r"authors/[0-9a-f]{20}\.webp", author.photo_rendition)
+    assert f'<img src="/media/{author.photo_rendition}"' in html
+    assert author.photo.name not in html and article.featured_image.name not in html
     assert "The new lab" in html and "Xiaomi</span>" in html
     assert re.search(r'<img src="[^"]+" srcset="[^"]+ 320w, [^"]+" sizes="', html)
     assert 'type="image/webp"' in html
