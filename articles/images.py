@@ -104,7 +104,7 @@ def delete_renditions(renditions: dict | None, *, keep: dict | None = None) -> N
 AVATAR_SIZE = 192  # twice the 96 px circle, for high-density screens
 
 
-def make_avatar(field_file, *, folder: str = "authors") -> str:
+def make_avatar(field_file, *, folder: str = "avatars") -> str:
     """A square WebP of `field_file` in the public storage (re-encoded: no
     EXIF or GPS data); its name follows from the bytes (idempotent)."""
     field_file.open("rb")

@@ -15,7 +15,7 @@ signals: the services doing them call `invalidate` themselves.
 """
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
 from newsroom import replica
@@ -60,6 +60,14 @@ def everything_changed(**kwargs):
     bump its tags, so every cached page and fragment is out of date."""
     replica.record_change()
     bump(EPOCH)
+
+
+@receiver(post_migrate)
+def _schema_changed(using="default", **kwargs):
+    """A migration ran: readers must not meet a replica that has not replayed
+    the new schema (newsroom/replica.py)."""
+    if using == "default":
+        replica.record_change()
 
 
 @receiver([post_save, post_delete], sender=Article)

@@ -4,6 +4,7 @@ import difflib
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.images import get_image_dimensions
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape, format_html
@@ -89,7 +90,16 @@ def article_refresh_renditions(*, article: Article) -> None:
     shows a placeholder of the image's size, never the upload itself."""
     old = article.featured_image_renditions
     article.featured_image_renditions = {}
-    Article.objects.filter(pk=article.pk).update(featured_image_renditions={})
+    if article.featured_image and not article.featured_image_width:
+        # Stored with FieldFile.save() (which measures nothing): the
+        # placeholder needs the size, so the page does not jump later.
+        size = get_image_dimensions(article.featured_image)
+        article.featured_image_width, article.featured_image_height = size
+    Article.objects.filter(pk=article.pk).update(
+        featured_image_renditions={},
+        featured_image_width=article.featured_image_width,
+        featured_image_height=article.featured_image_height,
+    )
     invalidate(*article_tags(article.pk))
     transaction.on_commit(lambda: _drop_renditions(article.pk, old))
     if article.featured_image:

@@ -34,7 +34,13 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    connections,
+)
 
 from .middleware import anonymous_read
 
@@ -66,7 +72,9 @@ class _Reads:
     def watch(self, execute, sql, params, many, context):
         try:
             return execute(sql, params, many, context)
-        except (OperationalError, InterfaceError) as error:
+        except (OperationalError, InterfaceError, ProgrammingError) as error:
+            # Unreachable, or behind a schema change (a migration it has not
+            # replayed): the primary answers instead.
             self.failed = True
             _unreachable(error)
             raise

@@ -1,7 +1,9 @@
 # Newsroom's edge: Varnish 7 with the xkey module (Debian: varnish,
 # varnish-modules). Started by `make cluster` (scripts/cluster), which writes
 # backends.vcl: the app servers, their /healthz probes, the round-robin
-# director "apps", the purgers ACL and the error page.
+# director "apps", the purgers ACL, the error page, and where /media/ comes
+# from (the object store's public bucket, read-only: GET and HEAD, no
+# cookies, no query; a private object cannot be named through it).
 #
 # What it keeps: pages the app marks cacheable (they carry an `xkey` header
 # with their cache tags and `Cache-Control: public, s-maxage=N`), static
@@ -32,6 +34,12 @@ sub vcl_recv {
         }
         set req.http.n-gone = xkey.purge(req.http.xkey-purge);
         return (synth(200, "Purged " + req.http.n-gone));
+    }
+
+    # Media: from the object store's public bucket when there is one
+    # (backends.vcl's newsroom_media), else from the app servers below.
+    if (req.url ~ "^/media/") {
+        call newsroom_media;
     }
 
     # The client's address for the app (NEWSROOM_TRUSTED_PROXIES): Varnish
@@ -69,7 +77,7 @@ sub vcl_recv {
 sub vcl_backend_fetch {
     # A retry (below) goes to another app server than the one that failed:
     # the round robin's next pick, or the one after if that is the same.
-    if (bereq.retries > 0) {
+    if (bereq.retries > 0 && !bereq.http.x-media) {
         set bereq.backend = apps.backend().resolve();
         if ("" + bereq.backend == bereq.http.x-failed-backend) {
             set bereq.backend = apps.backend().resolve();
@@ -91,7 +99,7 @@ sub vcl_backend_response {
     }
     # Pages: only those the app tagged; static files and media by their
     # own Cache-Control. Anything else (404s, redirects) is not kept.
-    if (!beresp.http.xkey && bereq.url !~ "^/(static|media)/") {
+    if (!beresp.http.xkey && bereq.url !~ "^/(static|media)/" && !bereq.http.x-media) {
         set beresp.uncacheable = true;
         set beresp.ttl = 120s;
         return (deliver);

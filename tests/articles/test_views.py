@@ -13,6 +13,7 @@ from tests.factories import (
     AuthorProfileFactory,
     SectionFactory,
     TagFactory,
+    image_file,
 )
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +203,7 @@ def test_article_page_has_every_element_of_the_model_page(client, media_root):
     assert 'alt="Photo of Julia Santos"' in html
     # The public square, re-encoded, never the upload (EXIF, GPS) itself.
     author.refresh_from_db()
-    assert re.fullmatch(r"authors/[0-9a-f]{20}\.webp", author.photo_rendition)
+    assert re.fullmatch(r"avatars/[0-9a-f]{20}\.webp", author.photo_rendition)
     assert f'<img src="/media/{author.photo_rendition}"' in html
     assert author.photo.name not in html and article.featured_image.name not in html
     assert "The new lab" in html and "Xiaomi</span>" in html
@@ -406,3 +407,21 @@ def test_reader_pages_stay_within_query_budget(
     for url in urls:
         with django_assert_max_num_queries(QUERY_BUDGET):
             assert client.get(url).status_code == 200, url
+
+
+def test_until_its_renditions_exist_an_image_is_a_placeholder_of_its_size(client):
+    """Renditions are a worker's job: meanwhile the page shows a box of the
+    image's size (no layout shift), never the upload (its EXIF and GPS)."""
+    article = ArticleFactory(
+        featured_image=image_file("phone.jpg", size=(1400, 700)),
+        featured_image_alt="A harbour",
+    )
+    assert article.featured_image_renditions == {}  # no job has run
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert re.search(
+        r'<img src="/static/img/placeholder[.0-9a-f]*\.svg" alt="A harbour" '
+        r'width="1400" height="700" class="[^"]*image-placeholder"',
+        html,
+    )
+    assert article.featured_image.name not in html
+    assert 'property="og:image"' not in html  # no card image until then

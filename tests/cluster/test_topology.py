@@ -73,6 +73,8 @@ class Cluster:
             # Outside the primary's checkout-relative defaults: the replica
             # commands find the primary by port.
             NEWSROOM_PGPORT=str(urllib.parse.urlsplit(base).port),
+            NEWSROOM_S3_PORT=str(free_port()),
+            NEWSROOM_OBJECTSTORE_DIR=str(self.dir / "objectstore"),
         )
         self.url = f"http://127.0.0.1:{self.edge_port}"
         # What scripts/cluster gives the app servers, for this test's own
@@ -114,6 +116,17 @@ class Cluster:
         )  # fmt: skip
         assert out.returncode == 0, out.stdout + out.stderr
         assert out.stdout.strip().endswith(self.url)
+        # What scripts/cluster gives the app servers about the object store.
+        store = subprocess.run(
+            ["scripts/objectstore", "env"], cwd=ROOT, env=self.env,
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        self.s3 = dict(line.split("=", 1) for line in store.split())
+        self.manage_env.update(
+            self.s3,
+            NEWSROOM_MEDIA_PUBLIC_URL=self.url + "/media/",
+            NEWSROOM_SERVE_MEDIA="false",
+        )
         self.manage("load_demo")
 
     def stop(self):
@@ -145,6 +158,25 @@ class Cluster:
     def replica_sql(self, query: str, *params):
         with psycopg.connect(self.replica_url, autocommit=True) as conn:
             return conn.execute(query, params).fetchall()
+
+    def settle(self, timeout: float = 60):
+        """Wait until the workers have no job left (the demo's renditions
+        keep moving the replica's fence while they run) and the replica has
+        replayed everything."""
+        deadline = time.monotonic() + timeout
+        while True:
+            ((waiting, position),) = self.sql(
+                "SELECT count(*), pg_current_wal_lsn() FROM "
+                "django_tasks_database_dbtaskresult "
+                "WHERE status IN ('READY', 'RUNNING')"
+            )
+            ((replayed,),) = self.replica_sql(
+                "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", str(position)
+            )
+            if not waiting and replayed:
+                return
+            assert time.monotonic() < deadline, f"{waiting} job(s) still waiting"
+            time.sleep(0.2)
 
     def reset_query_counts(self):
         """Forget both servers' statement counts for this test's database."""
@@ -574,6 +606,7 @@ def test_anonymous_reads_come_from_the_replica(cluster, story):
     primary."""
     ((standby,),) = cluster.replica_sql("SELECT pg_is_in_recovery()")
     assert standby
+    cluster.settle()
     cluster.reset_query_counts()
     for n in range(3):
         for port in cluster.app_ports:
@@ -728,3 +761,165 @@ def test_stopping_the_replica_under_load(cluster, story):
             break
         assert time.monotonic() < deadline, "reads never returned to the replica"
         time.sleep(0.3)
+
+
+def jpeg_with_gps() -> bytes:
+    """A photo as a phone takes it: EXIF with a GPS position."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (1400, 900), (30, 90, 160))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (38.0, 43.0, 12.0), 3: "W", 4: (9.0, 8.0, 30.0)})
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def fetch(url: str, method: str = "GET", body: bytes | None = None):
+    """(status, headers, bytes) of an absolute URL."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request(method, parts.path + (f"?{parts.query}" if parts.query else ""),
+                     body=body)  # fmt: skip
+        response = conn.getresponse()
+        return response.status, response.msg, response.read()
+    finally:
+        conn.close()
+
+
+def without_exif(data: bytes) -> bool:
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return not image.getexif() and "exif" not in image.info
+
+
+def test_an_upload_through_one_app_server_is_served_from_the_bucket(cluster):
+    """An editor uploads a body image through app server A; readers get its
+    rendition from the public bucket through the edge, without the photo's
+    EXIF and GPS data."""
+    session = sign_in(cluster, "editor")
+    port = cluster.app_ports[0]
+    page = get(port, "/admin/articles/article/add/", {"Cookie": session})
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page[2])[1]
+    boundary = secrets.token_hex(12)
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; '
+            f'filename="IMG_0001.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+        ).encode()
+        + jpeg_with_gps()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("POST", "/admin/articles/article/body-image/", body=body, headers={
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Cookie": session, "X-CSRFToken": token,
+        "Referer": f"http://127.0.0.1:{port}/admin/articles/article/add/",
+    })  # fmt: skip
+    response = conn.getresponse()
+    answer = response.read().decode()
+    conn.close()
+    assert response.status == 200, answer
+    url = re.search(r'"url": "([^"]+)"', answer)[1]
+    assert url.startswith(cluster.url + "/media/body/"), url
+    status, headers, data = fetch(url)
+    assert status == 200 and headers["Content-Type"].startswith("image/")
+    assert without_exif(data)
+    # Twice: the second from the edge's copy.
+    assert fetch(url)[1]["X-Edge-Cache"] == "hit"
+    # The same object, read from the bucket with the keys.
+    key = url.split("/media/", 1)[1]
+    assert (
+        cluster.shell(
+            "from django.core.files.storage import storages; "
+            f"print(storages['public'].exists({key!r}))"
+        ).split()[-1]
+        == "True"
+    )
+
+
+def test_featured_images_renditions_by_a_worker_originals_private(cluster, story):
+    """A featured image saved through the service: a worker makes the
+    renditions into the public bucket; the page (from app server B) shows
+    them through the edge; the upload itself, EXIF and GPS included, stays
+    in the private bucket: not through the edge, not anonymously from the
+    object store, and nobody writes without the keys."""
+    pk, url = story
+    upload = cluster.shell(
+        "import base64; from django.core.files.base import ContentFile; "
+        "from articles.models import Article; from articles import services; "
+        f"a = Article.objects.get(pk={pk}); "
+        f"a.featured_image.save('phone.jpg', ContentFile(base64.b64decode("
+        f"{__import__('base64').b64encode(jpeg_with_gps()).decode()!r})), save=True); "
+        "services.article_refresh_renditions(article=a); print(a.featured_image.name)"
+    ).split()[-1]
+    deadline = time.monotonic() + 30
+    while "<picture>" not in (html := get(cluster.app_ports[1], url)[2]):
+        assert time.monotonic() < deadline, "the worker never made the renditions"
+        # Meanwhile a box of the image's size, never the upload.
+        assert 'class="figure-img img-fluid rounded image-placeholder"' in html
+        assert 'width="1400" height="900"' in html
+        time.sleep(0.3)
+    assert upload not in html
+    sources = re.findall(r'srcset="([^"]+)"', html)
+    urls = {u.split()[0] for srcset in sources for u in srcset.split(", ")}
+    assert urls and all(u.startswith(cluster.url + "/media/renditions/") for u in urls)
+    for rendition in urls:
+        status, headers, data = fetch(rendition)
+        assert status == 200 and without_exif(data), rendition
+    # The upload: not through the edge (only the public bucket is behind
+    # /media/), not from the object store without the keys.
+    s3 = cluster.s3["NEWSROOM_S3_ENDPOINT_URL"]
+    private = cluster.s3["NEWSROOM_S3_PRIVATE_BUCKET"]
+    public = cluster.s3["NEWSROOM_S3_PUBLIC_BUCKET"]
+    assert fetch(f"{cluster.url}/media/{upload}")[0] == 404
+    assert fetch(f"{s3}/{private}/{upload}")[0] == 403
+    assert fetch(f"{s3}/{private}?list-type=2")[0] == 403
+    assert fetch(f"{s3}/{public}?list-type=2")[0] == 403  # no listing either
+    assert fetch(f"{s3}/{public}/planted.txt", "PUT", b"x")[0] == 403
+    assert fetch(f"{s3}/{private}/planted.txt", "PUT", b"x")[0] == 403
+    assert fetch(f"{cluster.url}/media/planted.txt", "PUT", b"x")[0] == 405
+    conn = http.client.HTTPConnection("127.0.0.1", cluster.edge_port, timeout=10)
+    conn.request("GET", f"/media/../{private}/{upload}")  # sent as is
+    assert conn.getresponse().status != 200
+    conn.close()
+    # Staff reach the upload with a link that is signed and expires.
+    signed = cluster.shell(
+        f"from articles.models import Article; "
+        f"print(Article.objects.get(pk={pk}).featured_image.url)"
+    ).split()[-1]
+    assert "X-Amz-Signature=" in signed and "X-Amz-Expires=600" in signed
+    status, _, data = fetch(signed)
+    assert status == 200 and not without_exif(data)  # the original, intact
+    # The page allows the media's origin (here the edge itself).
+    csp = get(cluster.edge_port, url)[1]["Content-Security-Policy"]
+    assert f"img-src 'self' data: {cluster.url}" in csp
+
+
+def test_local_media_move_to_the_buckets(cluster, tmp_path):
+    media = tmp_path / "media"
+    (media / "renditions" / "abc").mkdir(parents=True)
+    (media / "articles").mkdir()
+    (media / "renditions" / "abc" / "320.webp").write_bytes(b"RIFF-public")
+    (media / "articles" / "original.jpg").write_bytes(b"private-original")
+    for _ in range(2):  # a second run copies nothing again
+        out = cluster.manage("media_to_bucket", "--from", str(media))
+    assert "Copied 0 file(s); 2 already in the buckets." in out
+    status, _, data = fetch(f"{cluster.url}/media/renditions/abc/320.webp")
+    assert status == 200 and data == b"RIFF-public"
+    assert fetch(f"{cluster.url}/media/articles/original.jpg")[0] == 404
+    assert (
+        cluster.shell(
+            "from django.core.files.storage import storages; "
+            "print(storages['default'].open('articles/original.jpg').read())"
+        ).split()[-1]
+        == "b'private-original'"
+    )
