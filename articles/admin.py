@@ -38,6 +38,7 @@ from .models import (
     can_publish,
     person_name,
 )
+from .tasks import STORAGE_ERRORS
 from .validators import validate_image
 
 
@@ -54,6 +55,16 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
+
+
+def _storage_answers() -> bool:
+    """Whether the uploads' storage (the object store's private bucket)
+    can be reached: one cheap request, made only when a file is uploaded."""
+    try:
+        default_storage.exists("pending/.probe")
+    except STORAGE_ERRORS:
+        return False
+    return True
 
 
 @admin.register(AuthorProfile)
@@ -267,9 +278,12 @@ class ArticleAdminForm(forms.ModelForm):
         if self._errors and upload and "featured_image" not in self._errors:
             upload.seek(0)
             extension = upload.name.rsplit(".", 1)[-1].lower()
-            name = default_storage.save(
-                f"pending/{secrets.token_hex(16)}.{extension}", upload
-            )
+            try:
+                name = default_storage.save(
+                    f"pending/{secrets.token_hex(16)}.{extension}", upload
+                )
+            except STORAGE_ERRORS:
+                return  # the error below says so; the rest is kept
             data = self.data.copy()
             data["pending_image"] = signing.dumps(name, salt=self.PENDING_SALT)
             self.data = data
@@ -277,6 +291,13 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.files.get("featured_image") and not _storage_answers():
+            self.add_error(
+                "featured_image",
+                "The media storage does not answer just now, so the image cannot "
+                "be saved. Your other changes are kept below: choose the image "
+                "again and save in a moment.",
+            )
         self._refuse_a_stale_save(cleaned)
         self._apply_workflow(cleaned)
         if cleaned.get("featured_image") and not cleaned.get("featured_image_alt"):

@@ -1,12 +1,51 @@
 """Background work for articles (Django's tasks framework; the workers of
 `make cluster`, or at once with the immediate backend)."""
 
+import logging
+from datetime import timedelta
+
 from django.db import transaction
 from django.tasks import task
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def _storage_errors() -> tuple:
+    errors = [OSError]  # a local disk, and every socket error
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        errors += [BotoCoreError, ClientError]
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+STORAGE_ERRORS = _storage_errors()
+
+# A storage that cannot be reached (the object store restarting): the job
+# is queued again this much later, up to RETRIES times, instead of leaving
+# the image a placeholder for good.
+RETRY_SECONDS = 30
+RETRIES = 20
+
+
+def _again(job, *args, attempt: int, error) -> None:
+    if attempt >= RETRIES or not job.get_backend().supports_defer:
+        logger.error("%s%s failed for good: %s", job.name, args, error)
+        raise error
+    logger.warning(
+        "%s%s failed (%s); again in %s s", job.name, args, error, RETRY_SECONDS
+    )
+    later = timezone.now() + timedelta(seconds=RETRY_SECONDS)
+    job.using(run_after=later).enqueue(*args, attempt=attempt + 1)
 
 
 @task
-def make_featured_renditions(article_id: int, image_name: str) -> None:
+def make_featured_renditions(
+    article_id: int, image_name: str, attempt: int = 1
+) -> None:
     """Make the responsive renditions of an article's featured image.
 
     Safe to run twice (a worker killed mid-job, the job run again): the
@@ -20,7 +59,17 @@ def make_featured_renditions(article_id: int, image_name: str) -> None:
     article = Article.objects.filter(pk=article_id).first()
     if article is None or article.featured_image.name != image_name:
         return
-    renditions = make_renditions(article.featured_image)
+    try:
+        renditions = make_renditions(article.featured_image)
+    except STORAGE_ERRORS as error:
+        _again(
+            make_featured_renditions,
+            article_id,
+            image_name,
+            attempt=attempt,
+            error=error,
+        )
+        return
     with transaction.atomic():
         current = (
             Article.objects.select_for_update()
@@ -41,7 +90,7 @@ def make_featured_renditions(article_id: int, image_name: str) -> None:
 
 
 @task
-def make_author_photo(author_id: int, photo_name: str) -> None:
+def make_author_photo(author_id: int, photo_name: str, attempt: int = 1) -> None:
     """The public square of an author's photo; safe to run twice (the same
     name is overwritten) and only while the profile still has this photo."""
     from .images import make_avatar
@@ -50,7 +99,12 @@ def make_author_photo(author_id: int, photo_name: str) -> None:
     profile = AuthorProfile.objects.filter(pk=author_id).first()
     if profile is None or profile.photo.name != photo_name:
         return
-    name = make_avatar(profile.photo)
+    try:
+        name = make_avatar(profile.photo)
+    except STORAGE_ERRORS as error:
+        job, args = make_author_photo, (author_id, photo_name)
+        _again(job, *args, attempt=attempt, error=error)
+        return
     # update() sends no signal; the author box is on every page ("site").
     if AuthorProfile.objects.filter(pk=author_id, photo=photo_name).update(
         photo_rendition=name

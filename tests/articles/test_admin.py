@@ -529,3 +529,47 @@ def test_a_chosen_image_survives_another_fields_error(client, people, media_root
     forged = form_data(section, slug="lab2", featured_image_alt="x", pending_image="x")
     client.post(reverse("admin:articles_article_add"), forged)
     assert not Article.objects.get(slug="lab2").featured_image
+
+
+def test_an_upload_while_the_object_store_is_down_keeps_the_rest(
+    client, people, settings
+):
+    """The uploads' bucket does not answer (a real S3 client against a port
+    nothing listens on): the editor gets a clear error at the image field,
+    every other field as typed, and nothing is saved."""
+    import socket
+
+    from tests.factories import SectionFactory
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "endpoint_url": f"http://127.0.0.1:{port}",
+                "access_key": "key",
+                "secret_key": "secret",
+                "bucket_name": "newsroom-private",
+                "region_name": "us-east-1",
+                "addressing_style": "path",
+            },
+        },
+    }
+    client.force_login(people["Editor"])
+    section = SectionFactory()
+    data = form_data(
+        section,
+        title="Typed before the outage",
+        slug="outage",
+        featured_image=image_file("lab.jpg"),
+        featured_image_alt="The lab",
+    )
+    response = client.post(reverse("admin:articles_article_add"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The media storage does not answer just now" in html
+    assert 'value="Typed before the outage"' in html
+    assert not Article.objects.filter(slug="outage").exists()
