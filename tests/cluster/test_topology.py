@@ -160,15 +160,16 @@ class Cluster:
             return conn.execute(query, params).fetchall()
 
     def settle(self, timeout: float = 60):
-        """Wait until the workers have no job left (the demo's renditions
-        keep moving the replica's fence while they run) and the replica has
-        replayed everything."""
+        """Wait until the workers have no job due left (the demo's
+        renditions keep moving the replica's fence while they run) and the
+        replica has replayed everything."""
         deadline = time.monotonic() + timeout
         while True:
             ((waiting, position),) = self.sql(
                 "SELECT count(*), pg_current_wal_lsn() FROM "
                 "django_tasks_database_dbtaskresult "
-                "WHERE status IN ('READY', 'RUNNING')"
+                "WHERE status = 'RUNNING' OR (status = 'READY' AND "
+                "(run_after IS NULL OR run_after <= now()))"
             )
             ((replayed,),) = self.replica_sql(
                 "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", str(position)
