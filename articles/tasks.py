@@ -31,15 +31,22 @@ RETRY_SECONDS = 30
 RETRIES = 20
 
 
-def _again(job, *args, attempt: int, error) -> None:
-    if attempt >= RETRIES or not job.get_backend().supports_defer:
-        logger.error("%s%s failed for good: %s", job.name, args, error)
-        raise error
-    logger.warning(
-        "%s%s failed (%s); again in %s s", job.name, args, error, RETRY_SECONDS
-    )
-    later = timezone.now() + timedelta(seconds=RETRY_SECONDS)
-    job.using(run_after=later).enqueue(*args, attempt=attempt + 1)
+def _or_again(make, job, args: tuple, attempt: int):
+    """`make()`'s result; None when the storage failed, the job then queued
+    again RETRY_SECONDS later (the error raised after RETRIES, or at once
+    with a backend that cannot defer)."""
+    try:
+        return make()
+    except STORAGE_ERRORS as error:
+        if attempt >= RETRIES or not job.get_backend().supports_defer:
+            logger.error("%s%s failed for good: %s", job.name, args, error)
+            raise
+        logger.warning(
+            "%s%s failed (%s); again in %s s", job.name, args, error, RETRY_SECONDS
+        )
+        later = timezone.now() + timedelta(seconds=RETRY_SECONDS)
+        job.using(run_after=later).enqueue(*args, attempt=attempt + 1)
+        return None
 
 
 @task
@@ -59,16 +66,13 @@ def make_featured_renditions(
     article = Article.objects.filter(pk=article_id).first()
     if article is None or article.featured_image.name != image_name:
         return
-    try:
-        renditions = make_renditions(article.featured_image)
-    except STORAGE_ERRORS as error:
-        _again(
-            make_featured_renditions,
-            article_id,
-            image_name,
-            attempt=attempt,
-            error=error,
-        )
+    renditions = _or_again(
+        lambda: make_renditions(article.featured_image),
+        make_featured_renditions,
+        (article_id, image_name),
+        attempt,
+    )
+    if renditions is None:
         return
     with transaction.atomic():
         current = (
@@ -99,11 +103,13 @@ def make_author_photo(author_id: int, photo_name: str, attempt: int = 1) -> None
     profile = AuthorProfile.objects.filter(pk=author_id).first()
     if profile is None or profile.photo.name != photo_name:
         return
-    try:
-        name = make_avatar(profile.photo)
-    except STORAGE_ERRORS as error:
-        job, args = make_author_photo, (author_id, photo_name)
-        _again(job, *args, attempt=attempt, error=error)
+    name = _or_again(
+        lambda: make_avatar(profile.photo),
+        make_author_photo,
+        (author_id, photo_name),
+        attempt,
+    )
+    if name is None:
         return
     # update() sends no signal; the author box is on every page ("site").
     if AuthorProfile.objects.filter(pk=author_id, photo=photo_name).update(

@@ -253,6 +253,19 @@ def post_comment(cluster, article_url: str, pk: int, body: str, *, ip: str, link
         conn.close()
 
 
+def post_pending(cluster, article_url: str, pk: int, body: str, *, ip: str) -> str:
+    """Post a comment held for review (two links); the reader's cookie that
+    lists their pending comments."""
+    status, headers = post_comment(cluster, article_url, pk, body, ip=ip, links=2)
+    assert status == 303
+    (cookie,) = [
+        c.split(";")[0]
+        for c in headers.get_all("Set-Cookie")
+        if c.startswith("newsroom_pending_comments=")
+    ]
+    return cookie
+
+
 TS = ""  # filled per module from the page (the shared, signed form time)
 
 
@@ -296,15 +309,7 @@ def test_an_edit_shows_through_the_edge_on_the_next_request(cluster, story):
 def test_an_approved_comment_shows_and_a_pending_one_only_to_its_writer(cluster, story):
     pk, url = story
     get(cluster.edge_port, url)
-    status, headers = post_comment(
-        cluster, url, pk, "Held for review", ip="198.51.100.4", links=2
-    )
-    assert status == 303
-    (cookie,) = [
-        c.split(";")[0]
-        for c in headers.get_all("Set-Cookie")
-        if c.startswith("newsroom_pending_comments=")
-    ]
+    cookie = post_pending(cluster, url, pk, "Held for review", ip="198.51.100.4")
     mine = get(cluster.edge_port, url, {"Cookie": cookie})[2]
     assert "Held for review" in mine and "awaiting moderation" in mine
     others = get(cluster.edge_port, url)[2]
@@ -674,15 +679,9 @@ def test_with_replay_paused_writers_read_their_writes(cluster, story):
         assert get(cluster.app_ports[0], "/search/?q=paused")[0] == 200
         assert cluster.queries(cluster.replica_url, ARTICLE_READS) == 0
         # A commenter's pending comment, on the page they come back to.
-        status, headers = post_comment(
-            cluster, url, pk, "Pending while paused", ip="198.51.100.7", links=2
+        cookie = post_pending(
+            cluster, url, pk, "Pending while paused", ip="198.51.100.7"
         )
-        assert status == 303
-        (cookie,) = [
-            c.split(";")[0]
-            for c in headers.get_all("Set-Cookie")
-            if c.startswith("newsroom_pending_comments=")
-        ]
         mine = get(cluster.edge_port, url, {"Cookie": cookie})[2]
         assert "Pending while paused" in mine and "awaiting moderation" in mine
         # Staff read the primary even for a change no invalidation announced
