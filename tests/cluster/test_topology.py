@@ -968,3 +968,66 @@ def test_backup_and_restore_cover_both_buckets(cluster, tmp_path):
     finally:
         with psycopg.connect(cluster.admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)')
+
+
+def worker_pid(cluster, worker_id: str) -> int:
+    """The process of a worker, by the id it logged when it started."""
+    for log in cluster.dir.glob("worker-*.log"):
+        if f"worker_id={worker_id} " in log.read_text():
+            return int(log.with_suffix(".pid").read_text())
+    raise AssertionError(f"no worker logged {worker_id}")
+
+
+def test_a_rendition_whose_worker_dies_is_finished_by_the_other(cluster, story):
+    """kill -9 the worker making an article's renditions (a large photo: a
+    few seconds of work): the other worker re-queues the job and makes them;
+    the page then shows them from the bucket."""
+    pk, url = story
+    cluster.settle()
+    job = cluster.shell(
+        "import io; from PIL import Image; from django.core.files.base import "
+        "ContentFile; from articles.models import Article; from articles import "
+        "services; from django_tasks_db.models import DBTaskResult; "
+        "image = Image.effect_noise((6000, 4000), 64).convert('RGB'); "
+        "data = io.BytesIO(); image.save(data, 'JPEG', quality=90); "
+        f"a = Article.objects.get(pk={pk}); "
+        "a.featured_image.save('large.jpg', ContentFile(data.getvalue()), save=True); "
+        "services.article_refresh_renditions(article=a); "
+        "print(DBTaskResult.objects.filter(task_path__endswith="
+        "'make_featured_renditions').latest('enqueued_at').id)"
+    ).split()[-1]
+    deadline = time.monotonic() + 30
+    while True:
+        ((status, workers),) = cluster.sql(
+            "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
+            "WHERE id = %s",
+            job,
+        )
+        if status == "RUNNING":
+            break
+        assert status == "READY" and time.monotonic() < deadline, status
+        time.sleep(0.05)
+    victim = worker_pid(cluster, workers[-1])
+    try:
+        os.killpg(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while True:
+            ((status, workers),) = cluster.sql(
+                "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
+                "WHERE id = %s",
+                job,
+            )
+            if status == "SUCCESSFUL":
+                break
+            assert status in ("RUNNING", "READY"), status
+            assert time.monotonic() < deadline, "the job was never finished"
+            time.sleep(0.2)
+        assert len(workers) == 2 and workers[0] != workers[1]
+        html = get(cluster.app_ports[1], url)[2]
+        assert "<picture>" in html
+        rendition = re.search(r'srcset="(\S+) 320w', html)[1]
+        assert fetch(rendition)[0] == 200
+    finally:
+        out = subprocess.run(["scripts/cluster", "start"], cwd=ROOT, env=cluster.env,
+                             capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert out.returncode == 0, out.stderr
