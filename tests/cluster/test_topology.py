@@ -179,6 +179,15 @@ class Cluster:
             assert time.monotonic() < deadline, f"{waiting} job(s) still waiting"
             time.sleep(0.2)
 
+    def positions(self) -> dict:
+        """The fence, the primary's WAL position, the replica's replay one."""
+        import redis
+
+        fence = redis.Redis(port=self.redis_port).get(":1:pagecache:fence")
+        ((current,),) = self.sql("SELECT pg_current_wal_lsn() - '0/0'")
+        ((replayed,),) = self.replica_sql("SELECT pg_last_wal_replay_lsn() - '0/0'")
+        return {"fence": fence, "primary": current, "replayed": replayed}
+
     def reset_query_counts(self):
         """Forget both servers' statement counts for this test's database."""
         for url in (self.database_url, self.replica_url):
@@ -613,12 +622,22 @@ def test_anonymous_reads_come_from_the_replica(cluster, story):
     ((standby,),) = cluster.replica_sql("SELECT pg_is_in_recovery()")
     assert standby
     cluster.settle()
-    cluster.reset_query_counts()
-    for n in range(3):
-        for port in cluster.app_ports:
-            assert get(port, f"/search/?q=replica{n}")[0] == 200
-    assert cluster.queries(cluster.replica_url, ARTICLE_READS) >= 6
-    assert cluster.queries(cluster.database_url, ARTICLE_READS) == 0
+    # Each app process reads the replica once it has seen it current; give
+    # processes that met it unreachable in an earlier test (their retry
+    # time) a few rounds to get there.
+    deadline, rounds = time.monotonic() + 20, 0
+    while True:
+        cluster.reset_query_counts()
+        for n in range(3):
+            for port in cluster.app_ports:
+                assert get(port, f"/search/?q=replica{rounds}x{n}")[0] == 200
+        standby = cluster.queries(cluster.replica_url, ARTICLE_READS)
+        primary = cluster.queries(cluster.database_url, ARTICLE_READS)
+        if standby >= 6 and primary == 0:
+            break
+        rounds += 1
+        assert time.monotonic() < deadline, (standby, primary, cluster.positions())
+        time.sleep(0.5)
     cookie = sign_in(cluster, "editor")
     cluster.reset_query_counts()
     assert get(cluster.app_ports[0], "/search/?q=staff", {"Cookie": cookie})[0] == 200
