@@ -143,9 +143,11 @@ format: $(VENV)/.dev-installed
 
 # The production topology on this machine (scripts/cluster): Varnish with
 # xkey at http://127.0.0.1:$(NEWSROOM_EDGE_PORT) in front of two app servers,
-# Redis and PostgreSQL. It loads no demo content (`make demo` does).
+# Redis, PostgreSQL and its replica, the object store, two workers; then the
+# demo content, into an empty database only (an existing site is untouched).
 cluster: $(VENV)/.runtime-installed locale/.compiled db
 	@scripts/cluster start
+	@scripts/cluster demo
 
 cluster-stop:
 	@scripts/cluster stop

@@ -4,6 +4,7 @@
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
@@ -25,26 +26,26 @@ def _storage_errors() -> tuple:
 STORAGE_ERRORS = _storage_errors()
 
 # A storage that cannot be reached (the object store restarting): the job
-# is queued again this much later, up to RETRIES times, instead of leaving
-# the image a placeholder for good.
-RETRY_SECONDS = 30
+# is queued again settings.NEWSROOM_MEDIA_RETRY_SECONDS later, up to RETRIES
+# times, instead of leaving the image a placeholder for good.
 RETRIES = 20
 
 
 def _or_again(make, job, args: tuple, attempt: int):
     """`make()`'s result; None when the storage failed, the job then queued
-    again RETRY_SECONDS later (the error raised after RETRIES, or at once
-    with a backend that cannot defer)."""
+    again NEWSROOM_MEDIA_RETRY_SECONDS later (the error raised after
+    RETRIES, or at once with a backend that cannot defer)."""
     try:
         return make()
     except STORAGE_ERRORS as error:
         if attempt >= RETRIES or not job.get_backend().supports_defer:
             logger.error("%s%s failed for good: %s", job.name, args, error)
             raise
+        seconds = settings.NEWSROOM_MEDIA_RETRY_SECONDS
         logger.warning(
-            "%s%s failed (%s); again in %s s", job.name, args, error, RETRY_SECONDS
+            "%s%s failed (%s); again in %s s", job.name, args, error, seconds
         )
-        later = timezone.now() + timedelta(seconds=RETRY_SECONDS)
+        later = timezone.now() + timedelta(seconds=seconds)
         job.using(run_after=later).enqueue(*args, attempt=attempt + 1)
         return None
 

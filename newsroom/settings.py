@@ -452,6 +452,8 @@ else:
         },
     }
 STORAGES.update(_media_storages)
+# A media job that met the storage unreachable runs again this much later.
+NEWSROOM_MEDIA_RETRY_SECONDS = env_float("NEWSROOM_MEDIA_RETRY_SECONDS", 30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -75,6 +75,7 @@ class Cluster:
             NEWSROOM_PGPORT=str(urllib.parse.urlsplit(base).port),
             NEWSROOM_S3_PORT=str(free_port()),
             NEWSROOM_OBJECTSTORE_DIR=str(self.dir / "objectstore"),
+            NEWSROOM_MEDIA_RETRY_SECONDS="1",
         )
         self.url = f"http://127.0.0.1:{self.edge_port}"
         # What scripts/cluster gives the app servers, for this test's own
@@ -1050,3 +1051,53 @@ def test_a_rendition_whose_worker_dies_is_finished_by_the_other(cluster, story):
         out = subprocess.run(["scripts/cluster", "start"], cwd=ROOT, env=cluster.env,
                              capture_output=True, text=True, timeout=300)  # fmt: skip
         assert out.returncode == 0, out.stderr
+
+
+def test_stopping_the_object_store(cluster, story):
+    """The object store stops: pages still render (they name renditions
+    without asking it), media the edge keeps are still served, others 503;
+    a rendition job that meets it down is queued again and finished once it
+    is back."""
+    pk, url = story
+    cluster.settle()
+    html = get(cluster.edge_port, url)[2]
+    kept = re.search(r'srcset="(\S+) 320w', html)[1]
+    fetch(kept)
+    assert fetch(kept)[1]["X-Edge-Cache"] == "hit"
+    other = re.search(r'srcset="\S+ 320w, (\S+) 640w', html)[1]
+    out = subprocess.run(["scripts/objectstore", "stop"], cwd=ROOT, env=cluster.env,
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    try:
+        for port in cluster.app_ports:
+            assert get(port, url)[0] == 200
+            assert get(port, "/")[0] == 200
+        assert fetch(kept)[0] == 200  # from the edge's copy
+        assert fetch(other)[0] == 503  # never fetched: nothing to serve
+        # A job that needs the store now: queued again, not lost.
+        cluster.shell(
+            "from articles.models import Article; "
+            "from articles.tasks import make_featured_renditions; "
+            f"a = Article.objects.get(pk={pk}); "
+            "make_featured_renditions.enqueue(a.pk, a.featured_image.name)"
+        )
+        deadline = time.monotonic() + 30
+        while not cluster.sql(
+            "SELECT 1 FROM django_tasks_database_dbtaskresult WHERE task_path "
+            "LIKE '%%make_featured_renditions' AND args_kwargs->'kwargs' @> "
+            "'{\"attempt\": 3}'"
+        ):
+            assert time.monotonic() < deadline, "the job was not queued again"
+            time.sleep(0.2)
+    finally:
+        out = subprocess.run(["scripts/cluster", "start"], cwd=ROOT, env=cluster.env,
+                             capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert out.returncode == 0, out.stderr
+    deadline = time.monotonic() + 30
+    while cluster.sql(
+        "SELECT 1 FROM django_tasks_database_dbtaskresult WHERE task_path "
+        "LIKE '%%make_featured_renditions' AND status <> 'SUCCESSFUL'"
+    ):
+        assert time.monotonic() < deadline, "the job never finished"
+        time.sleep(0.3)
+    assert fetch(other)[0] == 200
