@@ -129,6 +129,9 @@ class Cluster:
             NEWSROOM_SERVE_MEDIA="false",
         )
         self.manage("load_demo")
+        # The workers make the demo's image renditions, each one a change
+        # that purges pages: the tests start once they are done.
+        self.settle()
 
     def stop(self):
         subprocess.run(["scripts/cluster", "stop"], cwd=ROOT, env=self.env, timeout=60)
