@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from . import audit, services
 from .html import html_to_text
-from .images import make_renditions, public_url
+from .images import STORAGE_ERRORS, make_renditions, public_url
 from .models import (
     IMAGE_EXTENSIONS,
     Article,
@@ -38,7 +38,6 @@ from .models import (
     can_publish,
     person_name,
 )
-from .tasks import STORAGE_ERRORS
 from .validators import validate_image
 
 

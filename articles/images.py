@@ -10,7 +10,7 @@ import io
 import posixpath
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 from PIL import Image, ImageOps
 
 
@@ -22,6 +22,49 @@ def public_storage():
 
 def public_url(name: str) -> str:
     return public_storage().url(name)
+
+
+# What the public storage holds, by folder (renditions and body images here,
+# author squares here, images of imported WordPress bodies in wpimport);
+# everything else is an upload and stays private (manage.py media_to_bucket).
+PUBLIC_FOLDERS = ("renditions", "body", "avatars", "wordpress")
+
+
+def in_object_store() -> bool:
+    """Whether media live in object storage (NEWSROOM_S3_ENDPOINT_URL)."""
+    return not isinstance(storages["default"], FileSystemStorage)
+
+
+def _storage_errors() -> tuple:
+    errors = [OSError]  # a local disk, and every socket error
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        errors += [BotoCoreError, ClientError]
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+# What a storage that cannot be reached raises (the object store restarting).
+STORAGE_ERRORS = _storage_errors()
+
+
+def _load(field_file) -> tuple[bytes, Image.Image, str]:
+    """An upload's bytes, its image upright (EXIF orientation applied) in RGB
+    or RGBA, and its format."""
+    field_file.open("rb")
+    try:
+        data = field_file.read()
+    finally:
+        field_file.close()
+    with Image.open(io.BytesIO(data)) as original:
+        original.load()
+        image = ImageOps.exif_transpose(original)
+        source_format = original.format or "JPEG"
+    if image.mode not in {"RGB", "RGBA"}:
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    return data, image, source_format
 
 
 RENDITION_WIDTHS = (320, 640, 960, 1280)
@@ -48,17 +91,7 @@ def make_renditions(field_file, *, folder: str = "renditions") -> dict:
     files: {"width": w, "height": h, "webp": [[url_path, w], …],
     "fallback": [[url_path, w], …], "fallback_type": "image/jpeg"}.
     """
-    field_file.open("rb")
-    try:
-        data = field_file.read()
-        with Image.open(io.BytesIO(data)) as original:
-            original.load()
-            image = ImageOps.exif_transpose(original)
-            source_format = original.format or "JPEG"
-    finally:
-        field_file.close()
-    if image.mode not in {"RGB", "RGBA"}:
-        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    data, image, source_format = _load(field_file)
     # GIF and other formats fall back to PNG (lossless, keeps transparency).
     fallback_format = source_format if source_format in _FORMATS else "PNG"
     if fallback_format == "JPEG" and image.mode == "RGBA":
@@ -107,16 +140,7 @@ AVATAR_SIZE = 192  # twice the 96 px circle, for high-density screens
 def make_avatar(field_file, *, folder: str = "avatars") -> str:
     """A square WebP of `field_file` in the public storage (re-encoded: no
     EXIF or GPS data); its name follows from the bytes (idempotent)."""
-    field_file.open("rb")
-    try:
-        data = field_file.read()
-    finally:
-        field_file.close()
-    with Image.open(io.BytesIO(data)) as original:
-        original.load()
-        image = ImageOps.exif_transpose(original)
-    if image.mode not in {"RGB", "RGBA"}:
-        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    data, image, _format = _load(field_file)
     square = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
     name = f"{folder}/{hashlib.sha256(data).hexdigest()[:20]}.webp"
     return public_storage().save(name, ContentFile(_encode(square, "WEBP")))

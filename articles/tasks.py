@@ -9,21 +9,10 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from .images import STORAGE_ERRORS
+
 logger = logging.getLogger(__name__)
 
-
-def _storage_errors() -> tuple:
-    errors = [OSError]  # a local disk, and every socket error
-    try:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        errors += [BotoCoreError, ClientError]
-    except ImportError:
-        pass
-    return tuple(errors)
-
-
-STORAGE_ERRORS = _storage_errors()
 
 # A storage that cannot be reached (the object store restarting): the job
 # is queued again settings.NEWSROOM_MEDIA_RETRY_SECONDS later, up to RETRIES

@@ -11,8 +11,10 @@ archive the media folder)."""
 import tarfile
 
 from django.core.files import File
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
+
+from articles.images import in_object_store
 
 STORES = {"public": "public", "private": "default"}
 
@@ -25,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("archive")
 
     def handle(self, *args, action, archive, **options):
-        if isinstance(storages["default"], FileSystemStorage):
+        if not in_object_store():
             raise CommandError("No object store configured (NEWSROOM_S3_ENDPOINT_URL).")
         if action == "dump":
             count = self.dump(archive)

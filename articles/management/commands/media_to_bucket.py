@@ -8,11 +8,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
 
-# Folders of the public storage (articles/images.py, wpimport/posts.py).
-PUBLIC_FOLDERS = ("renditions", "body", "avatars", "wordpress")
+from articles.images import PUBLIC_FOLDERS, in_object_store
 
 
 class Command(BaseCommand):
@@ -30,12 +29,12 @@ class Command(BaseCommand):
         root = Path(source)
         if not root.is_dir():
             raise CommandError(f"{root} is not a folder.")
-        public, private = storages["public"], storages["default"]
-        if isinstance(private, FileSystemStorage):
+        if not in_object_store():
             raise CommandError(
                 "No object store configured (NEWSROOM_S3_ENDPOINT_URL): nothing to "
                 "copy into."
             )
+        public, private = storages["public"], storages["default"]
         copied = skipped = 0
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
             name = path.relative_to(root).as_posix()
