@@ -504,10 +504,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # per-request nonce; no inline scripts, no third-party anything.
 def _media_origin() -> list[str]:
     """Where readers load media from, when it is not this site."""
-    url = NEWSROOM_MEDIA_PUBLIC_URL or (
-        NEWSROOM_S3_ENDPOINT_URL if NEWSROOM_S3_ENDPOINT_URL else ""
-    )
-    parts = urlsplit(url)
+    parts = urlsplit(NEWSROOM_MEDIA_PUBLIC_URL or NEWSROOM_S3_ENDPOINT_URL)
     return [f"{parts.scheme}://{parts.netloc}"] if parts.netloc else []
 
 
