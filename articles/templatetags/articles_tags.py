@@ -1,8 +1,13 @@
+import functools
+import re
+from html import escape as html_escape
+
 from django import template
 from django.templatetags.static import static
 from django.utils import timezone, translation
-from django.utils.dateformat import format as date_format
+from django.utils.dateformat import DateFormat
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 
 from articles import fragments
@@ -29,15 +34,42 @@ def time_format(display_format: str) -> str:
     return str(DATE_FORMATS.get(display_format, display_format))
 
 
+# Django's date format syntax: a backslash escapes the next character; any
+# other letter is a format character (the split django.utils.dateformat uses).
+_FORMAT_CHARS = re.compile(r"(?<!\\)([aAbcdDeEfFgGhHiIjlLmMnNoOPrsStTUuwWyYzZ])")
+_ESCAPED = re.compile(r"\\(.)")
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(date_format_string: str) -> tuple[tuple[bool, str], ...]:
+    """A Django date format split once into (is a format character, text)."""
+    pieces = _FORMAT_CHARS.split(date_format_string)
+    return tuple(
+        (True, piece) if i % 2 else (False, _ESCAPED.sub(r"\1", piece))
+        for i, piece in enumerate(pieces)
+        if piece
+    )
+
+
+def format_date(value, date_format_string: str) -> str:
+    """`value` in a Django date format: django.utils.dateformat.format with
+    the format string parsed once per process, not once per date (a thread
+    of 50 comments formats 50 dates)."""
+    formatter = DateFormat(value)
+    return "".join(
+        str(getattr(formatter, piece)()) if is_code else piece
+        for is_code, piece in _compiled(date_format_string)
+    )
+
+
 def time_element(value, date_format_string: str) -> str:
     """<time> for `value`: shown in `date_format_string`, with a
     machine-readable datetime to the second (HTML allows at most three
     fraction digits; Python's isoformat writes six)."""
     local = timezone.localtime(value)
-    return format_html(
-        '<time datetime="{}">{}</time>',
-        local.isoformat(timespec="seconds"),
-        date_format(local, date_format_string),
+    shown = html_escape(format_date(local, date_format_string))
+    return mark_safe(
+        f'<time datetime="{local.isoformat(timespec="seconds")}">{shown}</time>'
     )
 
 
