@@ -25,7 +25,8 @@ pg_stat_statements on the primary and on the replica.
 Environment: BENCH_SECONDS (20), BENCH_RUNS (3, median kept), BENCH_BULK (0),
 WEB_SERVER (granian or gunicorn), WEB_CONCURRENCY (2), WEB_THREADS (2),
 BENCH_ONLY=edge (only the edge rows); BENCH_ONLY=posts (the trivial view and
-comment posts only); BENCH_ONLY=replica (only the replica rows).
+comment posts only); BENCH_ONLY=render (the trivial view and the article
+page with every cache off); BENCH_ONLY=replica (only the replica rows).
 """
 
 import json
@@ -339,7 +340,7 @@ def wrk(url: str, script: str | None = None, cookie: str = "") -> dict:
     return median
 
 
-def queries_per_request(paths: dict, page_cache: bool) -> dict:
+def queries_per_request(paths: dict, page_cache: bool, fragments: bool = True) -> dict:
     """{name: (cold, warm)} SQL queries per request: cold right after the
     cache is emptied, warm on the next request."""
     code = (
@@ -358,6 +359,7 @@ def queries_per_request(paths: dict, page_cache: bool) -> dict:
         "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1",
         "NEWSROOM_CACHE_URL": "locmem://",
         "NEWSROOM_PAGE_CACHE": "true" if page_cache else "false",
+        "NEWSROOM_FRAGMENT_CACHE": "true" if fragments else "false",
     }
     import json
 
@@ -593,6 +595,25 @@ def post_rows(urls: dict) -> list:
         stop_server(server)
 
 
+def render_rows(article: str):
+    """BENCH_ONLY=render: the trivial view and the article page rendered whole
+    on every request (every cache off), many clients and one."""
+    queries = queries_per_request({"article": article}, False, fragments=False)
+    server = start_server(page_cache=False, fragments=False)
+    try:
+        trivial = wrk(BASE + "/robots.txt")
+        trivial["queries"] = "-"
+        full = wrk(BASE + article)
+        full["queries"] = str(queries["article"][1])
+        rows = [
+            ("trivial view (/robots.txt)", trivial),
+            ("article, 50 comments, all caches off", full),
+        ]
+        return rows, [("article, all caches off", one_client(BASE + article))]
+    finally:
+        stop_server(server)
+
+
 def main():
     ensure_wrk()
     if not free(PORT):
@@ -603,6 +624,10 @@ def main():
         return
     if os.environ.get("BENCH_ONLY") == "posts":
         report(post_rows(urls), [], 0.0)
+        return
+    if os.environ.get("BENCH_ONLY") == "render":
+        rows, lone = render_rows(urls["article"])
+        report(rows, lone, 0.0)
         return
     if os.environ.get("BENCH_ONLY") == "replica":
         report(replica_rows(urls), [], 0.0)
@@ -651,10 +676,11 @@ def main():
     finally:
         stop_server(server)
     # 2. Every cache off: the page rendered whole on every request.
+    queries_full = queries_per_request({"article": article}, False, fragments=False)
     server = start_server(page_cache=False, fragments=False)
     try:
         rows.append(("article, 50 comments, all caches off", wrk(BASE + article)))
-        rows[-1][1]["queries"] = "8"
+        rows[-1][1]["queries"] = str(queries_full["article"][1])
         lone.append(("article, all caches off", one_client(BASE + article)))
         lone.append(
             ("busiest story, all caches off", one_client(BASE + urls["busiest"]))

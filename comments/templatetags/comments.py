@@ -29,6 +29,11 @@ _PARAGRAPHS = re.compile(r"\n{2,}")
 register.filter("comment_body", comment_body)
 
 
+# What the thread shows of a comment (comments/render.py): never the
+# commenter's e-mail, address or browser.
+THREAD_FIELDS = ("parent", "thread", "depth", "name", "body", "status", "created_at")
+
+
 def _thread(article, *, own_ids, page_number):
     """One page of top-level comments with their replies and the thread's
     counts, in one query (two for a page number past the end)."""
@@ -49,6 +54,7 @@ def _thread(article, *, own_ids, page_number):
                 Q(pk__in=page_roots.values("pk"))
                 | Q(thread__in=page_roots.values("pk"))
             )
+            .only(*THREAD_FIELDS)
             .annotate(approved_total=total(approved), top_total=total(top))
             .order_by("created_at", "pk")
         )
