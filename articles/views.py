@@ -394,17 +394,23 @@ class SearchView(PublishedArticlesMixin, ListView):
         return ListView.get(self, request, *args, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):
-        # Results are few (a GIN index match): show their count.
-        return ListView.paginate_queryset(self, queryset, page_size)
+        """Page through the ranked ids (at most SEARCH_CANDIDATES, so their
+        count is shown), then load only the page's stories, with snippets."""
+        ranking = queryset.search_ranking(self.query) if self.query else []
+        paginator, page, ids, is_paginated = ListView.paginate_queryset(
+            self, ranking, page_size
+        )
+        rows = queryset.for_listing().with_snippets(self.query).in_bulk(ids)
+        # A story unpublished between the two queries is left out.
+        page.object_list = [rows[pk] for pk in ids if pk in rows]
+        return paginator, page, page.object_list, is_paginated
 
     template_name = "articles/search.html"
     context_object_name = "articles"
 
     def get_queryset(self):
         self.query = clean_query(self.request.GET.get("q", ""))
-        if not self.query:
-            return Article.objects.none()
-        return Article.objects.published().for_listing().search(self.query)
+        return Article.objects.published()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)

@@ -6,10 +6,13 @@ comment and its decision row (services.py) and the thread page count
 third to a half of a post's CPU (profiles in docs/benchmarks.md, "Comment
 POST"). Django binds parameters on the client and so never prepares a
 statement. Django's `server_side_binding` option would let psycopg prepare
-every ORM query instead (our reader queries run under it), but it changes how
-every query of the site binds and needs a pooler that tracks prepared
-statements (PgBouncer 1.21+ in transaction mode); it has not been measured
-here, so it stays off and only these statements are prepared.
+every ORM query instead. Measured (docs/benchmarks.md, 2026-12-01): it cut
+the every-cache-off article page's database wait from 4.5 to 2.7 ms, and the
+full suite passed, but after five runs PostgreSQL switched the search query to
+a generic plan and a common word ("market" on 100,000 stories) went from 32 ms
+to 1.2 s; with `plan_cache_mode=force_custom_plan` the gain was 0.4 ms. So it
+stays off, and only these statements, whose generic plans were checked, are
+prepared.
 """
 
 import psycopg

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.db import connection
 
-from articles.models import Article, make_slug
+from articles.models import Article, make_slug, rank_query
 from tests.articles.test_admin import form_data
 from tests.factories import ArticleFactory, SectionFactory, UserFactory
 
@@ -142,3 +142,54 @@ def test_a_common_word_ranks_only_the_newest_matches(client, monkeypatch):
     assert sorted(titles) == sorted(a.title for a in newer[1:])
     html = client.get("/search/", {"q": "market"}).content.decode()
     assert "Over 3 stories match “market”: the newest 3 are ranked here." in html
+
+
+@pytest.mark.parametrize(
+    ("reading", "ranked_by"),
+    [
+        # Several languages' readings: every word, OR-ed, marks left out.
+        ("'mar' & ( '_lang_hungarian' | '_lang_basque' ) | 'market' & '_lang_english'",
+         "'mar' | 'market'"),
+        # Negated words and phrases count as words; each word once.
+        ("'mark' <-> 'growth' & !'polic' & '_lang_danish' | 'market' <-> 'growth' & "
+         "!'police' & '_lang_english'",
+         "'mark' | 'growth' | 'polic' | 'market' | 'police'"),
+        # Quotes, backslashes and a "|" inside a word.
+        ("'it''s' & '_lang_english' | 'a\\\\b' & 'x|y' & '_lang_simple'",
+         "'it''s' | 'a\\\\b' | 'x|y'"),
+        # AND or a phrase on top is scored by proximity: kept whole.
+        ("'quantum' & 'leica' & ( '_lang_a' | '_lang_b' )",
+         "'quantum' & 'leica' & ( '_lang_a' | '_lang_b' )"),
+        ("'2026'", "'2026'"),
+        ("'new' <-> 'york'", "'new' <-> 'york'"),
+    ],
+)  # fmt: skip
+def test_what_a_reading_is_ranked_by(reading, ranked_by):
+    assert rank_query(reading) == ranked_by
+
+
+def test_results_are_in_the_order_the_whole_reading_ranks_them(client):
+    """Ranking by the words alone puts stories in the order ts_rank gives
+    with the whole reading (language marks included)."""
+    bodies = [
+        ("en", "Market", "<p>market market markets marketing</p>"),
+        ("en", "Prices", "<p>the market for phones</p>"),
+        ("pt-br", "Mercado", "<p>o market de telefones, market</p>"),
+        ("es", "Bolsa", "<p>el market y la bolsa market market</p>"),
+        ("de", "Markt", "<p>Der Market. Ein Market-Bericht.</p>"),
+        ("en", "Growth", "<p>Market growth: markets grow as market share grows.</p>"),
+        ("fr", "Marché", "<p>le market</p>"),
+    ]
+    for language, title, body in bodies:
+        ArticleFactory(title=title, body=body, language=language)
+    for query in ["market", "market growth", "market -phones", '"market share"']:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT title FROM articles_article, newsroom_search_query(%s) q"
+                " WHERE search_vector @@ q"
+                " ORDER BY ts_rank(search_vector, q) DESC, published_at DESC, id DESC",
+                [query],
+            )
+            expected = [row[0] for row in cursor.fetchall()]
+        assert expected, query
+        assert found(client, query) == expected, query
