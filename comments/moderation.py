@@ -136,10 +136,28 @@ SELECT
     SELECT 1 FROM {comment} WHERE ip = %(ip)s
     AND created_at >= %(minute_ago)s
     ORDER BY created_at DESC OFFSET %(rate_offset)s LIMIT 1) AS rate_limited,
+  -- The story's comments in the surge window, counted up to the cap: the
+  -- newest of each status, read backwards along (article, status,
+  -- created_at). The order makes that the plan whatever the statistics say:
+  -- without it a plan chosen while the table looked quiet (a generic plan,
+  -- prepared on every connection) read every recent comment of the site
+  -- through the BRIN index, or the whole table, on every post of a surge.
   (SELECT COUNT(*) FROM (
-     SELECT 1 FROM {comment} WHERE article_id = %(article)s
-     AND status IN ('pending', 'approved', 'rejected', 'spam')
-     AND created_at >= %(surge_since)s
+     (SELECT 1 FROM {comment} WHERE article_id = %(article)s
+      AND status = 'pending' AND created_at >= %(surge_since)s
+      ORDER BY created_at DESC LIMIT %(surge_cap)s)
+     UNION ALL
+     (SELECT 1 FROM {comment} WHERE article_id = %(article)s
+      AND status = 'approved' AND created_at >= %(surge_since)s
+      ORDER BY created_at DESC LIMIT %(surge_cap)s)
+     UNION ALL
+     (SELECT 1 FROM {comment} WHERE article_id = %(article)s
+      AND status = 'rejected' AND created_at >= %(surge_since)s
+      ORDER BY created_at DESC LIMIT %(surge_cap)s)
+     UNION ALL
+     (SELECT 1 FROM {comment} WHERE article_id = %(article)s
+      AND status = 'spam' AND created_at >= %(surge_since)s
+      ORDER BY created_at DESC LIMIT %(surge_cap)s)
      LIMIT %(surge_cap)s) AS recent) AS recent,
   EXISTS (SELECT 1 FROM {surge} WHERE article_id = %(article)s
           AND ended_at IS NULL) AS surging
