@@ -767,6 +767,13 @@ def test_stopping_the_replica_under_load(cluster, story):
         before = len(statuses)
         time.sleep(3)
         assert len(statuses) > before + 20
+        # The stopped replica's slot keeps WAL for it, never the primary's
+        # vacuum horizon (no hot_standby_feedback): dead rows still go.
+        with psycopg.connect(cluster.admin_url, autocommit=True) as conn:
+            slots = conn.execute(
+                "SELECT active, xmin, catalog_xmin FROM pg_replication_slots"
+            ).fetchall()
+        assert slots and all(row == (False, None, None) for row in slots), slots
     finally:
         stop.set()
         for t in threads:

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import pytest
@@ -288,3 +289,48 @@ def test_a_shared_page_time_is_held_as_unknown(article, settings):
         ArticleFactory(), email="b@example.com", ip="192.0.2.7", form_age_measured=False
     )
     assert other.comment.rule != "form-time-unknown"
+
+
+def test_the_surge_count_reads_only_the_storys_newest_comments(article):
+    """The policy's statement is prepared once per connection and kept with
+    a generic plan. Its surge count must walk the story's own newest
+    comments (article, status, created_at) whatever the statistics say: a
+    plan that read every recent comment of the site through the BRIN index
+    on created_at made each post of a surge slower than the one before."""
+    from django.db import connection
+
+    from comments import moderation
+    from comments.models import CommentSurge
+
+    for n in range(30):
+        CommentFactory(article=article, body=f"earlier {n}")
+    sql = moderation._FACTS_SQL.format(
+        ban=BannedCommenter._meta.db_table,
+        comment=Comment._meta.db_table,
+        surge=CommentSurge._meta.db_table,
+    )
+    now = timezone.now()
+    params = {
+        "email": "x@example.com", "ip": "10.0.0.1", "exempt": False,
+        "flood_on": True, "flood_since": now, "minute_ago": now,
+        "rate_offset": 4, "article": article.pk, "surge_since": now, "surge_cap": 60,
+    }  # fmt: skip
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        cursor.execute("ANALYZE comments_comment")
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # as on a big table
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0][0]["Plan"]
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    (count,) = [n for n in plan["Plans"] if n["Node Type"] == "Aggregate"]
+    kinds = [n["Node Type"] for n in nodes(count)]
+    # Ordered index scans a LIMIT can stop: nothing that reads every match.
+    assert kinds.count("Index Only Scan") + kinds.count("Index Scan") == 4, kinds
+    assert not {"Sort", "Seq Scan", "Bitmap Heap Scan"} & set(kinds), kinds
+    assert "comment_created_brin" not in json.dumps(count)
