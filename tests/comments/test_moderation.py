@@ -300,15 +300,10 @@ def test_the_surge_count_reads_only_the_storys_newest_comments(article):
     from django.db import connection
 
     from comments import moderation
-    from comments.models import CommentSurge
 
     for n in range(30):
         CommentFactory(article=article, body=f"earlier {n}")
-    sql = moderation._FACTS_SQL.format(
-        ban=BannedCommenter._meta.db_table,
-        comment=Comment._meta.db_table,
-        surge=CommentSurge._meta.db_table,
-    )
+    sql = moderation.facts_sql()
     now = timezone.now()
     params = {
         "email": "x@example.com", "ip": "10.0.0.1", "exempt": False,
