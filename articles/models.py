@@ -11,13 +11,14 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.core.validators import FileExtensionValidator
-from django.db import connections, models
+from django.db import OperationalError, connections, models, transaction
 from django.db.models import Exists, F, Func, OuterRef, Q, TextField, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language_info
 from django_prose_editor.fields import ProseEditorField
+from psycopg.errors import QueryCanceled
 
 from .html import EDITOR_EXTENSIONS, html_to_text, sanitize_html
 from .validators import article_image_path, author_photo_path, validate_image
@@ -127,11 +128,21 @@ def rank_query(reading: str) -> str:
     return " | ".join(words) if top_or and words else reading
 
 
+class SearchTooSlow(Exception):
+    """A search ran past NEWSROOM_SEARCH_TIMEOUT_MS."""
+
+
 def every_language_reading(query: str, *, using: str) -> str:
     """newsroom_search_query's reading of `query` as text ('' when it has
-    only stop words), from the database `using` (the search's own)."""
+    only stop words), from the database `using` (the search's own). In the
+    same round trip, the current transaction's statements get the search's
+    time limit."""
     with connections[using].cursor() as cursor:
-        cursor.execute("SELECT newsroom_search_query(%s)::text", [query])
+        cursor.execute(
+            "SELECT newsroom_search_query(%s)::text,"
+            " set_config('statement_timeout', %s, true)",
+            [query, str(settings.NEWSROOM_SEARCH_TIMEOUT_MS)],
+        )
         return cursor.fetchone()[0]
 
 
@@ -410,21 +421,32 @@ class ArticleQuerySet(models.QuerySet):
         index (or, for a rare word, reads the GIN index) and ranks each
         candidate as it reads it; the at most SEARCH_CANDIDATES (id, rank)
         pairs are ordered here. The count of results is
-        the length of the list: no second pass over the matches."""
-        reading = every_language_reading(query, using=self.db)
-        if not reading:
-            return []
-        candidates = (
-            self.filter(search_vector=ReadQuery(reading))
-            .order_by("-published_at", "-pk")
-            .annotate(
-                rank=SearchRank(F("search_vector"), ReadQuery(rank_query(reading)))
+        the length of the list: no second pass over the matches.
+
+        Raises SearchTooSlow past NEWSROOM_SEARCH_TIMEOUT_MS (a phrase of
+        common words that is itself rare makes PostgreSQL check every
+        story)."""
+        with transaction.atomic(using=self.db):  # the time limit's scope
+            reading = every_language_reading(query, using=self.db)
+            if not reading:
+                return []
+            candidates = (
+                self.filter(search_vector=ReadQuery(reading))
+                .order_by("-published_at", "-pk")
+                .annotate(
+                    rank=SearchRank(F("search_vector"), ReadQuery(rank_query(reading)))
+                )
+                .values_list("pk", "rank")[:SEARCH_CANDIDATES]
             )
-            .values_list("pk", "rank")[:SEARCH_CANDIDATES]
-        )
+            try:
+                rows = list(candidates)
+            except OperationalError as error:
+                if isinstance(error.__cause__, QueryCanceled):
+                    raise SearchTooSlow(query) from error
+                raise
         # They come newest first, and a stable sort keeps that order among
         # equal ranks: best rank, then newest.
-        return [pk for pk, _ in sorted(candidates, key=lambda row: -row[1])]
+        return [pk for pk, _ in sorted(rows, key=lambda row: -row[1])]
 
     def with_snippets(self, query: str):
         """Each story with a `snippet` of its text around `query`'s words, the

@@ -22,6 +22,7 @@ from .models import (
     Article,
     AuthorProfile,
     Correction,
+    SearchTooSlow,
     Section,
     Tag,
 )
@@ -396,7 +397,11 @@ class SearchView(PublishedArticlesMixin, ListView):
     def paginate_queryset(self, queryset, page_size):
         """Page through the ranked ids (at most SEARCH_CANDIDATES, so their
         count is shown), then load only the page's stories, with snippets."""
-        ranking = queryset.search_ranking(self.query) if self.query else []
+        self.too_slow = False
+        try:
+            ranking = queryset.search_ranking(self.query) if self.query else []
+        except SearchTooSlow:
+            self.too_slow, ranking = True, []
         paginator, page, ids, is_paginated = ListView.paginate_queryset(
             self, ranking, page_size
         )
@@ -416,6 +421,7 @@ class SearchView(PublishedArticlesMixin, ListView):
         context = super().get_context_data(query=self.query, **kwargs)
         paginator = context.get("paginator")
         context["capped"] = bool(paginator) and paginator.count >= SEARCH_CANDIDATES
+        context["too_slow"] = self.too_slow
         for article in context["articles"]:
             article.snippet_html = highlight(article.snippet)
         return context

@@ -41,6 +41,7 @@ from django.db import (
     ProgrammingError,
     connections,
 )
+from psycopg.errors import QueryCanceled
 
 from .middleware import anonymous_read
 
@@ -73,6 +74,8 @@ class _Reads:
         try:
             return execute(sql, params, many, context)
         except (OperationalError, InterfaceError, ProgrammingError) as error:
+            if isinstance(error.__cause__, QueryCanceled):
+                raise  # a statement's own time limit (a search), not the replica
             # Unreachable, or behind a schema change (a migration it has not
             # replayed): the primary answers instead.
             self.failed = True

@@ -300,6 +300,10 @@ NEWSROOM_PAGE_QUERY_PARAMS = [
 ]
 # Page cache for anonymous readers (articles/pagecache.py).
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", True)
+# A reader's search runs at most this long in PostgreSQL (its ranking
+# statement); past it the page asks for other words. Bounds the worst case, a
+# phrase of common words that is itself rare (every story checked).
+NEWSROOM_SEARCH_TIMEOUT_MS = env_int("NEWSROOM_SEARCH_TIMEOUT_MS", 2000)
 NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300)
 # Rendered fragments keyed by tag versions (articles/fragments.py), and the
 # budget of each process's local copies of pages and fragments.

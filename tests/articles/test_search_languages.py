@@ -193,3 +193,35 @@ def test_results_are_in_the_order_the_whole_reading_ranks_them(client):
             expected = [row[0] for row in cursor.fetchall()]
         assert expected, query
         assert found(client, query) == expected, query
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as a request runs
+def test_a_search_past_its_time_limit_asks_for_other_words(
+    client, settings, monkeypatch
+):
+    """A search that runs too long in PostgreSQL (a phrase of common words
+    that is itself rare makes it check every story) is stopped at
+    NEWSROOM_SEARCH_TIMEOUT_MS: the reader gets the search page with a way
+    out, not an error; the limit is the search's alone."""
+    from articles import models
+
+    ArticleFactory(title="Market report", body="<p>market market</p>")
+    settings.NEWSROOM_SEARCH_TIMEOUT_MS = 50
+    # Each reading waits 0.3 s in PostgreSQL, as a slow scan would.
+    slow = "(SELECT %(expressions)s::tsquery FROM pg_sleep(0.3))"
+    monkeypatch.setattr(models.ReadQuery, "template", slow)
+    response = client.get("/search/", {"q": "market"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This search took too long. Try fewer words" in html
+    assert 'value="market"' in html  # what was typed is kept
+    monkeypatch.undo()
+
+    def limit():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            return cursor.fetchone()[0]
+
+    assert limit() == "0"
+    assert found(client, "market") == ["Market report"]
+    assert limit() == "0"  # not left on the connection after a search either
