@@ -416,12 +416,13 @@ class ArticleQuerySet(models.QuerySet):
         when one reading matches its own words.
 
         A common word matches nearly every story: only the newest
-        SEARCH_CANDIDATES matches are ranked, so a search costs the same
-        whatever the word. One query: PostgreSQL walks the publication-time
-        index (or, for a rare word, reads the GIN index) and ranks each
-        candidate as it reads it; the at most SEARCH_CANDIDATES (id, rank)
-        pairs are ordered here. The count of results is
-        the length of the list: no second pass over the matches.
+        SEARCH_CANDIDATES matches are ranked, so a search costs about the
+        same whatever the word. The query is read once, then one statement
+        finds and ranks: PostgreSQL walks the publication-time index (or, for
+        a rare word, reads the GIN index) and ranks each candidate as it reads
+        it; the at most SEARCH_CANDIDATES (id, rank) pairs are ordered here.
+        The count of results is the length of the list: no second pass over
+        the matches.
 
         Raises SearchTooSlow past NEWSROOM_SEARCH_TIMEOUT_MS (a phrase of
         common words that is itself rare makes PostgreSQL check every

@@ -391,13 +391,14 @@ class SearchView(PublishedArticlesMixin, ListView):
     """Full-text search over published articles, ranked, with snippets.
     Not page-cached: queries are too varied to be worth keeping."""
 
+    too_slow = False  # the search ran past NEWSROOM_SEARCH_TIMEOUT_MS
+
     def get(self, request, *args, **kwargs):
         return ListView.get(self, request, *args, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):
         """Page through the ranked ids (at most SEARCH_CANDIDATES, so their
         count is shown), then load only the page's stories, with snippets."""
-        self.too_slow = False
         try:
             ranking = queryset.search_ranking(self.query) if self.query else []
         except SearchTooSlow:
