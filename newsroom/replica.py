@@ -188,8 +188,7 @@ def _replayed() -> int:
             cursor.execute(_LSN.format("pg_last_wal_replay_lsn"))
             position = cursor.fetchone()[0]
     except Exception as error:
-        connections[ALIAS].close()
-        _unreachable(error)
+        _unreachable(error)  # closes the connection
         return -1
     if _health["reported"]:
         with _lock:

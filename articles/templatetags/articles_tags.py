@@ -1,11 +1,10 @@
 import functools
-import re
 from html import escape as html_escape
 
 from django import template
 from django.templatetags.static import static
 from django.utils import timezone, translation
-from django.utils.dateformat import DateFormat
+from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
@@ -34,18 +33,13 @@ def time_format(display_format: str) -> str:
     return str(DATE_FORMATS.get(display_format, display_format))
 
 
-# Django's date format syntax: a backslash escapes the next character; any
-# other letter is a format character (the split django.utils.dateformat uses).
-_FORMAT_CHARS = re.compile(r"(?<!\\)([aAbcdDeEfFgGhHiIjlLmMnNoOPrsStTUuwWyYzZ])")
-_ESCAPED = re.compile(r"\\(.)")
-
-
 @functools.lru_cache(maxsize=64)
 def _compiled(date_format_string: str) -> tuple[tuple[bool, str], ...]:
-    """A Django date format split once into (is a format character, text)."""
-    pieces = _FORMAT_CHARS.split(date_format_string)
+    """A Django date format split once into (is a format character, text),
+    with django.utils.dateformat's own patterns."""
+    pieces = re_formatchars.split(date_format_string)
     return tuple(
-        (True, piece) if i % 2 else (False, _ESCAPED.sub(r"\1", piece))
+        (True, piece) if i % 2 else (False, re_escaped.sub(r"\1", piece))
         for i, piece in enumerate(pieces)
         if piece
     )
