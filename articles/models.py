@@ -11,7 +11,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.core.validators import FileExtensionValidator
-from django.db import OperationalError, connections, models, transaction
+from django.db import OperationalError, connections, models
 from django.db.models import Exists, F, Func, OuterRef, Q, TextField, Value
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,8 @@ from django.utils.text import slugify
 from django.utils.translation import get_language_info
 from django_prose_editor.fields import ProseEditorField
 from psycopg.errors import QueryCanceled
+
+from newsroom import replica
 
 from .html import EDITOR_EXTENSIONS, html_to_text, sanitize_html
 from .validators import article_image_path, author_photo_path, validate_image
@@ -427,7 +429,7 @@ class ArticleQuerySet(models.QuerySet):
         Raises SearchTooSlow past NEWSROOM_SEARCH_TIMEOUT_MS (a phrase of
         common words that is itself rare makes PostgreSQL check every
         story)."""
-        with transaction.atomic(using=self.db):  # the time limit's scope
+        with replica.atomic(self.db):  # the time limit's scope
             reading = every_language_reading(query, using=self.db)
             if not reading:
                 return []

@@ -30,6 +30,7 @@ The rule, in full:
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -40,6 +41,7 @@ from django.db import (
     OperationalError,
     ProgrammingError,
     connections,
+    transaction,
 )
 from psycopg.errors import QueryCanceled
 
@@ -74,13 +76,17 @@ class _Reads:
         try:
             return execute(sql, params, many, context)
         except (OperationalError, InterfaceError, ProgrammingError) as error:
-            if isinstance(error.__cause__, QueryCanceled):
-                raise  # a statement's own time limit (a search), not the replica
-            # Unreachable, or behind a schema change (a migration it has not
-            # replayed): the primary answers instead.
-            self.failed = True
-            _unreachable(error)
+            self.saw(error)
             raise
+
+    def saw(self, error) -> None:
+        """The replica failed under this request: unreachable, or behind a
+        schema change (a migration it has not replayed). The primary answers
+        instead."""
+        if isinstance(error.__cause__, QueryCanceled):
+            return  # a statement's own time limit (a search), not the replica
+        self.failed = True
+        _unreachable(error)
 
 
 _request: ContextVar[_Reads | None] = ContextVar("replica_reads", default=None)
@@ -112,6 +118,21 @@ class ReplicaMiddleware:
             return response
         finally:
             _request.reset(token)
+
+
+@contextmanager
+def atomic(using: str):
+    """transaction.atomic for reads that may run on the replica. Its COMMIT
+    (or ROLLBACK) runs no statement, so `watch` cannot see the replica fail
+    there: this does, and the request runs again on the primary."""
+    try:
+        with transaction.atomic(using=using):
+            yield
+    except (OperationalError, InterfaceError) as error:
+        reads = _request.get()
+        if using == ALIAS and reads is not None:
+            reads.saw(error)
+        raise
 
 
 class ReplicaRouter:
