@@ -429,24 +429,33 @@ class ArticleQuerySet(models.QuerySet):
         Raises SearchTooSlow past NEWSROOM_SEARCH_TIMEOUT_MS (a phrase of
         common words that is itself rare makes PostgreSQL check every
         story)."""
+        database = connections[self.db]
+        # Inside a caller's transaction this is a savepoint, and the limit
+        # would outlast it: it is lifted again before the savepoint ends.
+        nested = database.in_atomic_block
         with replica.atomic(self.db):  # the time limit's scope
             reading = every_language_reading(query, using=self.db)
-            if not reading:
-                return []
-            candidates = (
-                self.filter(search_vector=ReadQuery(reading))
-                .order_by("-published_at", "-pk")
-                .annotate(
-                    rank=SearchRank(F("search_vector"), ReadQuery(rank_query(reading)))
+            rows = []
+            if reading:
+                candidates = (
+                    self.filter(search_vector=ReadQuery(reading))
+                    .order_by("-published_at", "-pk")
+                    .annotate(
+                        rank=SearchRank(
+                            F("search_vector"), ReadQuery(rank_query(reading))
+                        )
+                    )
+                    .values_list("pk", "rank")[:SEARCH_CANDIDATES]
                 )
-                .values_list("pk", "rank")[:SEARCH_CANDIDATES]
-            )
-            try:
-                rows = list(candidates)
-            except OperationalError as error:
-                if isinstance(error.__cause__, QueryCanceled):
-                    raise SearchTooSlow(query) from error
-                raise
+                try:
+                    rows = list(candidates)
+                except OperationalError as error:
+                    if isinstance(error.__cause__, QueryCanceled):
+                        raise SearchTooSlow(query) from error
+                    raise
+            if nested:
+                with database.cursor() as cursor:
+                    cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
         # They come newest first, and a stable sort keeps that order among
         # equal ranks: best rank, then newest.
         return [pk for pk, _ in sorted(rows, key=lambda row: -row[1])]

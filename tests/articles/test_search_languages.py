@@ -225,3 +225,20 @@ def test_a_search_past_its_time_limit_asks_for_other_words(
     assert limit() == "0"
     assert found(client, "market") == ["Market report"]
     assert limit() == "0"  # not left on the connection after a search either
+
+
+@pytest.mark.django_db  # inside the test's transaction: the search's is a savepoint
+def test_a_search_in_a_callers_transaction_leaves_no_limit_behind():
+    """The search's time limit is set for the current transaction; in a
+    caller's transaction (a command's, a test's) it would outlast the search
+    and cancel the caller's own long statements."""
+    ArticleFactory(title="Market report", body="<p>market market</p>")
+
+    def limit():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            return cursor.fetchone()[0]
+
+    for query in ["market", "the"]:  # words, and stop words only
+        Article.objects.published().search_ranking(query)
+        assert limit() == "0", query
