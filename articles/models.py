@@ -631,6 +631,9 @@ class Article(models.Model):
         help_text="Thread frozen by an editor: comments closed, held ones "
         "hidden, nothing erased until the hold is lifted.",
     )
+    # Kept in the row, not out of line (storage MAIN, migration 0020): a
+    # search reads it story after story. A migration that adds this column
+    # again must set that again (tests/articles/test_query_plans.py checks).
     search_vector = models.GeneratedField(
         expression=SearchVector(
             _search_words("title"), weight="A", config=SEARCH_CONFIG

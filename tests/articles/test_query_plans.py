@@ -112,3 +112,25 @@ def test_reader_pages_and_queue_use_indexes(bulk):
     for p in problems:
         print("PROBLEM", p[0], p[1], p[2][:900])
     assert problems == []
+
+
+def test_search_words_are_kept_in_the_row():
+    """A search checks the words of story after story: kept in the row
+    (migration 0020), reading them touches no page beyond the row's own;
+    out of line in TOAST, three or four more per story."""
+    call_command("seed_bulk", articles=300, comments=0, stdout=None)
+
+    def pages(expression):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "
+                f"SELECT sum({expression}) FROM articles_article"
+            )
+            plan = cursor.fetchone()[0][0]["Plan"]
+        return plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+
+    row = pages("1")
+    # Rows long enough that something goes out of line (the body, here)...
+    assert pages("length(body) + length(search_vector)") > row
+    # ...and it is never the words.
+    assert pages("length(search_vector)") == row
