@@ -19,7 +19,7 @@ from articles.fragments import fragment_key, get_or_load
 
 from . import quiet
 from .models import BannedCommenter, Comment, CommentSurge, ModerationWord
-from .sql import fetch_one_prepared
+from .sql import fetch_one_prepared, run
 
 FLOOD_MESSAGE = _("You are posting comments too quickly. Slow down.")
 BANNED_MESSAGE = _(
@@ -172,14 +172,15 @@ def facts_sql() -> str:
     )
 
 
-def _facts(*, article_id, email, ip, now, is_moderator) -> dict:
+def _facts(*, article_id, email, ip, now, is_moderator, lock) -> dict:
     """Everything the rules ask the database, in one statement.
 
     Written as SQL on purpose: this runs on every comment posted, and the same
     five EXISTS built through the ORM cost more CPU than the rest of the
     request (profiled: about half of a post). The conditions are exactly the
     rules' (iexact is UPPER() = UPPER(), which the email indexes cover); the
-    tests of every rule run through this statement."""
+    tests of every rule run through this statement. `lock` runs first, in
+    the same round trip."""
     sql = facts_sql()
     params = {
         "email": email,
@@ -195,9 +196,26 @@ def _facts(*, article_id, email, ip, now, is_moderator) -> dict:
         # Counting stops past the threshold: a surge costs no more to check.
         "surge_cap": max(settings.COMMENTS_SURGE_THRESHOLD, 1),
     }
-    row = fetch_one_prepared(sql, params)
+    row = fetch_one_prepared(sql, params, after=lock)
     names = ("banned", "trusted", "flood", "rate_limited", "recent", "surging")
     return dict(zip(names, row, strict=True))
+
+
+def _bot(honeypot: str, form_age: float | None, form_age_measured: bool):
+    """1. Bots: the hidden field is filled, or the form came back too fast
+    (None: neither)."""
+    if honeypot:
+        return Decision(rule="honeypot", status=Comment.Status.SPAM)
+    minimum = settings.COMMENTS_MIN_SUBMIT_SECONDS
+    if form_age is None or form_age < minimum:
+        # Maybe a bot, maybe a fast typist or a form kept open elsewhere: a
+        # moderator decides (the rule says why it waits), it is never binned.
+        return Decision(rule="too-fast", status=Comment.Status.PENDING)
+    if minimum > 0 and not form_age_measured:
+        # The form's time came from a page a cache may have served to many
+        # (no JavaScript fetched this visitor's own): no fill time to judge.
+        return Decision(rule="form-time-unknown", status=Comment.Status.PENDING)
+    return None
 
 
 def decide(
@@ -211,28 +229,23 @@ def decide(
     form_age: float | None,
     form_age_measured: bool = True,
     is_moderator: bool = False,
+    lock: tuple,
 ) -> Decision:
-    """Apply the policy to a comment about to be stored."""
+    """Apply the policy to a comment about to be stored. `lock` (sql,
+    params) serializes the sender's submissions: it is taken before anything
+    is read, and held until the caller's transaction ends."""
     now = timezone.now()
-    # 1. Bots: the hidden field is filled, or the form came back too fast.
-    if honeypot:
-        return Decision(rule="honeypot", status=Comment.Status.SPAM)
-    minimum = settings.COMMENTS_MIN_SUBMIT_SECONDS
-    if form_age is None or form_age < minimum:
-        # Maybe a bot, maybe a fast typist or a form kept open elsewhere: a
-        # moderator decides (the rule says why it waits), it is never binned.
-        return Decision(rule="too-fast", status=Comment.Status.PENDING)
-    if minimum > 0 and not form_age_measured:
-        # The form's time came from a page a cache may have served to many
-        # (no JavaScript fetched this visitor's own): no fill time to judge.
-        return Decision(rule="form-time-unknown", status=Comment.Status.PENDING)
-
+    bot = _bot(honeypot, form_age, form_age_measured)
+    if bot is not None:
+        run(lock)
+        return bot
     facts = _facts(
         article_id=article_id,
         email=email,
         ip=ip,
         now=now,
         is_moderator=is_moderator,
+        lock=lock,
     )
     # 2. Banned email or IP.
     if facts["banned"]:

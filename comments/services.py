@@ -44,13 +44,13 @@ class Submission:
     earlier: int = 0
 
 
-def _lock(*keys: str) -> None:
-    """Serialize submissions per sender (IP, email) across every app server:
-    one statement taking the locks in a fixed (sorted) order."""
+def _lock(*keys: str) -> tuple[str, list]:
+    """The statement that serializes submissions per sender (IP, email)
+    across every app server, taking the locks in a fixed (sorted) order.
+    moderation.decide runs it before reading anything the rules ask."""
     keys = sorted(k for k in keys if k)
     locks = ", ".join(["pg_advisory_xact_lock(hashtextextended(%s, 0))"] * len(keys))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {locks}", keys)
+    return f"SELECT {locks}", keys
 
 
 # How many top-level comments a reader sees before `before` on an article:
@@ -156,8 +156,10 @@ def comment_submit(
     is_moderator = bool(user and user.has_perm("comments.can_moderate"))
     try:
         with transaction.atomic():
-            _lock(f"comment-ip:{ip}" if ip else "", f"comment-email:{email.lower()}")
             decision = moderation.decide(
+                lock=_lock(
+                    f"comment-ip:{ip}" if ip else "", f"comment-email:{email.lower()}"
+                ),
                 article_id=article.pk,
                 name=name,
                 email=email,

@@ -19,7 +19,7 @@ import psycopg
 from django.db import connection
 
 
-def fetch_one_prepared(sql: str, params: dict) -> tuple:
+def fetch_one_prepared(sql: str, params, *, after: tuple | None = None) -> tuple:
     """Run fixed SQL on a hot path as a prepared statement and return its row.
 
     Bound on the server and prepared once per connection, so PostgreSQL stops
@@ -28,13 +28,32 @@ def fetch_one_prepared(sql: str, params: dict) -> tuple:
     queries are being logged (DEBUG, tests counting or EXPLAINing queries) it
     goes through Django's own cursor, so the logged SQL is runnable as is.
     Behind pgbouncer in transaction mode, use version 1.21 or newer (which
-    tracks prepared statements)."""
+    tracks prepared statements).
+
+    `after`: a statement (sql, params) to run first, sent in the same round
+    trip (psycopg's pipeline mode), with the transaction's BEGIN if one is
+    due. PostgreSQL still runs them one after the other, and this one's
+    snapshot is taken when it starts: after a lock taken by `after` is held."""
     if connection.queries_logged:
         with connection.cursor() as cursor:
+            if after is not None:
+                cursor.execute(*after)
             cursor.execute(sql, params)
             return cursor.fetchone()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params, prepare=True)
+        conn = connection.connection
+        with psycopg.Cursor(conn) as cursor:
+            if after is None:
+                cursor.execute(sql, params, prepare=True)
+            else:
+                with conn.pipeline(), psycopg.Cursor(conn) as first:
+                    first.execute(*after, prepare=True)
+                    cursor.execute(sql, params, prepare=True)
             return cursor.fetchone()
+
+
+def run(statement: tuple) -> None:
+    """Run one statement (sql, params) for its effect (a lock)."""
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)

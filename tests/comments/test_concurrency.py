@@ -60,3 +60,32 @@ def test_concurrent_duplicates_store_one(live_server, settings):
         thread.join(timeout=60)
     assert sorted(results.values()) == [303] + [409] * 9
     assert Comment.objects.count() == 1
+
+
+def test_one_sender_posting_at_once_is_held_to_the_flood_rule(live_server, settings):
+    """Sixteen different comments from one sender (IP and e-mail) at the same
+    moment: the sender's lock is held before the rules read anything, so
+    each post sees the ones before it and only the first gets through."""
+    settings.NEWSROOM_TRUSTED_PROXIES = ["127.0.0.1"]
+    settings.COMMENTS_FLOOD_SECONDS = 60
+    article = ArticleFactory()
+    results = {}
+
+    def sender(n):
+        status, _text = CommentClient(live_server.url).post_comment(
+            article.get_absolute_url(),
+            f"/comments/post/{article.pk}/",
+            ip="10.30.0.1",
+            name="Same Reader",
+            email="same@example.com",
+            body=f"A different comment, number {n}",
+        )
+        results[n] = status
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results.values()) == [303] + [429] * 15, results
+    assert Comment.objects.count() == 1
