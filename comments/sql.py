@@ -33,8 +33,10 @@ def fetch_one_prepared(sql: str, params, *, after: tuple | None = None) -> tuple
     `after`: a statement (sql, params) to run first, sent in the same round
     trip (psycopg's pipeline mode), with the transaction's BEGIN if one is
     due. PostgreSQL still runs them one after the other, and this one's
-    snapshot is taken when it starts: after a lock taken by `after` is held."""
-    if connection.queries_logged:
+    snapshot is taken when it starts: after a lock taken by `after` is held.
+    (With a libpq older than 14, which has no pipeline mode, one round trip
+    each.)"""
+    if connection.queries_logged or (after and not psycopg.Pipeline.is_supported()):
         with connection.cursor() as cursor:
             if after is not None:
                 cursor.execute(*after)
