@@ -720,9 +720,13 @@ def report(rows, lone, rss_mb: float):
         f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
         f"wrk -t2 -c16 -d{SECONDS}s, median of {RUNS}. "
         f"Largest server process RSS: {rss_mb:.0f} MB.\n\n"
-        "| target | requests/s | p50 ms | p99 ms | errors | SQL queries/request |\n"
-        "|---|---|---|---|---|---|\n"
+        "| target | requests/s | × trivial view | p50 ms | p99 ms | errors "
+        "| SQL queries/request |\n"
+        "|---|---|---|---|---|---|---|\n"
     )
+    # Each row's rate against the trivial view of the same run: what a
+    # target means on a faster or slower machine (issue 17 judges by it).
+    trivial = next((r["rps"] for name, r in rows if name.startswith("trivial")), 0)
     lines = []
     for name, r in rows:
         errors = r["socket"] or "0"
@@ -733,9 +737,10 @@ def report(rows, lone, rss_mb: float):
             )
         elif r["non2xx"]:
             errors = f"{r['non2xx']} non-2xx; {errors}"
+        share = f"{r['rps'] / trivial:.3f}" if trivial else "-"
         lines.append(
-            f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {errors} | "
-            f"{r['queries']} |\n"
+            f"| {name} | {r['rps']:.0f} | {share} | {r['p50']:.1f} | {r['p99']:.1f} "
+            f"| {errors} | {r['queries']} |\n"
         )
     lines.append(
         "\nOne client (wrk -t1 -c1 -d10s), page cache off unless said:\n\n"
