@@ -195,6 +195,13 @@ def test_results_are_in_the_order_the_whole_reading_ranks_them(client):
         assert found(client, query) == expected, query
 
 
+def statement_timeout() -> str:
+    """The time limit on the test's database connection."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)  # autocommit, as a request runs
 def test_a_search_past_its_time_limit_asks_for_other_words(
     client, settings, monkeypatch
@@ -217,14 +224,11 @@ def test_a_search_past_its_time_limit_asks_for_other_words(
     assert 'value="market"' in html  # what was typed is kept
     monkeypatch.undo()
 
-    def limit():
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW statement_timeout")
-            return cursor.fetchone()[0]
-
-    assert limit() == "0"
+    assert statement_timeout() == "0"
     assert found(client, "market") == ["Market report"]
-    assert limit() == "0"  # not left on the connection after a search either
+    assert (
+        statement_timeout() == "0"
+    )  # not left on the connection after a search either
 
 
 @pytest.mark.django_db  # inside the test's transaction: the search's is a savepoint
@@ -234,11 +238,6 @@ def test_a_search_in_a_callers_transaction_leaves_no_limit_behind():
     and cancel the caller's own long statements."""
     ArticleFactory(title="Market report", body="<p>market market</p>")
 
-    def limit():
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW statement_timeout")
-            return cursor.fetchone()[0]
-
     for query in ["market", "the"]:  # words, and stop words only
         Article.objects.published().search_ranking(query)
-        assert limit() == "0", query
+        assert statement_timeout() == "0", query
