@@ -617,11 +617,16 @@ def test_database_down_cached_pages_from_grace_others_the_sites_503(cluster, sto
             conn.execute(f'ALTER DATABASE "{cluster.dbname}" ALLOW_CONNECTIONS true')
     # Back by itself: each app server's pool reconnects (its retries back
     # off while the database is away), then the probes mark it healthy.
+    # Both app servers (the next tests ask them directly), and the edge.
+    checks = [(port, "/healthz") for port in cluster.app_ports]
+    checks.append((cluster.edge_port, author))
     back, deadline = time.monotonic(), time.monotonic() + 20
-    while (status := get(cluster.edge_port, author)[0]) != 200:
-        assert time.monotonic() < deadline, f"still {status} 20 s after the database"
+    while failing := [
+        (port, path) for port, path in checks if get(port, path)[0] != 200
+    ]:
+        assert time.monotonic() < deadline, f"{failing} 20 s after the database"
         time.sleep(0.25)
-    print(f"the site answered again {time.monotonic() - back:.1f} s after the database")
+    print(f"every server answered {time.monotonic() - back:.1f} s after the database")
 
 
 ARTICLE_READS = '%FROM "articles_article"%'
