@@ -71,13 +71,13 @@ def fragment_key(name: str, tags, *vary) -> str:
     return "fragment:" + "|".join(parts)
 
 
-def _enabled() -> bool:
+def enabled() -> bool:
     return getattr(settings, "NEWSROOM_FRAGMENT_CACHE", True)
 
 
 def get_or_render(key: str, render: Callable[[], str], timeout=None) -> str:
     """The fragment under `key` (from fragment_key), rendered on a miss."""
-    if not _enabled():
+    if not enabled():
         return mark_safe(str(render()))
     html = _local.get(key)
     if html is None:
@@ -98,7 +98,7 @@ def get_or_load(key: str, load: Callable[[], object]):
     """A model instance kept under a versioned `key`, loaded on a miss (None
     is returned, never kept: unknown ids must not fill the cache). Stored
     pickled, so every request gets its own copy."""
-    if not _enabled():
+    if not enabled():
         return load()
     value = recall(key)
     if value is None:
@@ -112,7 +112,7 @@ def recall(key: str):
     """The value remembered under `key` (None if unknown), from this process's
     copy or the shared cache. Under a versioned key it is current; under a
     hint's key it can be out of date, and the caller checks it."""
-    if not _enabled():
+    if not enabled():
         return None
     data = _local_objects.get(key)
     if data is None:

@@ -20,7 +20,10 @@ from django.utils.translation import get_language_info
 from django_prose_editor.fields import ProseEditorField
 from psycopg.errors import QueryCanceled
 
-from newsroom import replica
+from newsroom import (
+    compiled,  # noqa: F401 (registers the __any lookup)
+    replica,
+)
 
 from .html import EDITOR_EXTENSIONS, html_to_text, sanitize_html
 from .validators import article_image_path, author_photo_path, validate_image
@@ -322,13 +325,15 @@ CARD_FIELDS = [
 
 
 class ArticleQuerySet(models.QuerySet):
-    def published(self):
-        """Visible to readers: status published and publication time reached.
+    def published(self, at=None):
+        """Visible to readers: status published and publication time reached
+        (now, or `at`: a compiled QuerySet's Slot, newsroom/compiled.py).
 
         A future `published_at` makes a story appear on time with no cron job.
         """
         return self.filter(
-            status=Article.Status.PUBLISHED, published_at__lte=timezone.now()
+            status=Article.Status.PUBLISHED,
+            published_at__lte=timezone.now() if at is None else at,
         )
 
     def scheduled(self):
@@ -376,15 +381,15 @@ class ArticleQuerySet(models.QuerySet):
             return self.none()
         return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
-    def neighbours_of(self, article, *, tag_ids, related: int):
-        """In one query: the article before and after `article` in
-        publication order and `related` others of its section or tags, each
-        row annotated with `kind` ("previous", "next", "related") and its
-        section's name and slug."""
+    def neighbours_of(self, *, at, pk, section_id, tag_ids, related: int):
+        """In one query: the article before and after article `pk`
+        (published `at`, in `section_id`, tagged `tag_ids`) in publication
+        order and `related` others of its section or tags, each row annotated
+        with `kind` ("previous", "next", "related") and its section's name and
+        slug."""
         base = self.cards().annotate(
             section_name=F("section__name"), section_slug=F("section__slug")
         )
-        at, pk = article.published_at, article.pk
         previous = (
             # The plain range lets the index bound the scan; the OR breaks ties.
             base.filter(published_at__lte=at)
@@ -400,12 +405,12 @@ class ArticleQuerySet(models.QuerySet):
         )
         shares_tag = Exists(
             Article.tags.through.objects.filter(
-                article_id=OuterRef("pk"), tag_id__in=tag_ids
+                article_id=OuterRef("pk"), tag_id__any=tag_ids
             )
         )
         related_rows = (
             base.exclude(pk=pk)
-            .filter(Q(section_id=article.section_id) | shares_tag)
+            .filter(Q(section_id=section_id) | shares_tag)
             .annotate(kind=Value("related"))
             .order_by("-published_at", "-pk")[:related]
         )

@@ -55,12 +55,12 @@ def mark_per_visitor(request) -> None:
     request.page_cache_per_visitor = True
 
 
-def _enabled() -> bool:
+def enabled() -> bool:
     return getattr(settings, "NEWSROOM_PAGE_CACHE", True)
 
 
-def _eligible(request) -> bool:
-    return _enabled() and anonymous_read(request)
+def eligible(request) -> bool:
+    return enabled() and anonymous_read(request)
 
 
 def _keep_private(response) -> None:
@@ -124,7 +124,7 @@ class PageCacheMiddleware:
             return self._respond(request)
 
     def _respond(self, request):
-        if not _eligible(request):
+        if not eligible(request):
             response = self.get_response(request)
             if has_visitor_cookie(request):
                 _keep_private(response)

@@ -7,6 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import escape
@@ -15,11 +16,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from . import fragments
+from newsroom import compiled
+
+from . import fragments, pagecache
 from .invalidation import CORRECTIONS_TAG, article_tag
 from .models import (
     SEARCH_CANDIDATES,
     Article,
+    ArticleAuthor,
     AuthorProfile,
     Correction,
     SearchTooSlow,
@@ -106,6 +110,14 @@ def section_blocks(sections) -> list[tuple[Section, list[Article]]]:
     return blocks
 
 
+def _bylines(*, article):
+    return ArticleAuthor.objects.filter(article=article).select_related("author")
+
+
+def _tags(*, article):
+    return Tag.objects.filter(articles=article)
+
+
 class ArticleParts:
     """What the article page shows besides the article row: bylines, tags,
     neighbours, JSON-LD. Each part is queried only when a template fragment
@@ -124,12 +136,12 @@ class ArticleParts:
 
     @cached_property
     def authors(self) -> list:
-        bylines = self.article.bylines.select_related("author")
+        bylines = compiled.fetch(_bylines, model=ArticleAuthor, article=self.article.pk)
         return [byline.author for byline in bylines]
 
     @cached_property
     def tags(self) -> list:
-        return list(self.article.tags.all())
+        return compiled.fetch(_tags, model=Tag, article=self.article.pk)
 
     @cached_property
     def neighbours(self) -> dict:
@@ -160,25 +172,36 @@ class ArticleParts:
         return news_article_jsonld(self.article, self.authors, self.request)
 
 
+def _article_row(by_address: bool, *, now, **where):
+    """The published article at `where` (its pk, or its day and slug), with
+    its section and whether it has corrections (the page's first query)."""
+    return (
+        Article.objects.published(at=now)
+        .select_related("section")
+        .annotate(
+            has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk")))
+        )
+        .filter(**where)
+    )
+
+
+def _first_article(by_address: bool, **where) -> Article | None:
+    rows = compiled.fetch(
+        _article_row,
+        shape=(by_address,),
+        model=Article,
+        now=timezone.now(),
+        **where,
+    )
+    return rows[0] if rows else None
+
+
 def published_article(pk: int) -> Article | None:
     """The published article `pk` with its section, or None. Kept in the
     cache under the article's version: publishing, editing, unpublishing and
     deleting all bump it, so a warm read runs no query."""
     key = fragments.fragment_key("article-row", [article_tag(pk)], pk)
-    return fragments.get_or_load(
-        key,
-        lambda: (
-            Article.objects.published()
-            .select_related("section")
-            .annotate(
-                has_corrections=Exists(
-                    Correction.objects.filter(article=OuterRef("pk"))
-                )
-            )
-            .filter(pk=pk)
-            .first()
-        ),
-    )
+    return fragments.get_or_load(key, lambda: _first_article(False, pk=pk))
 
 
 class ArticleDetailView(DetailView):
@@ -206,9 +229,6 @@ class ArticleDetailView(DetailView):
         except ValueError:
             raise Http404("No such article") from None
         slug = kwargs["slug"]
-        at_address = self.get_queryset().filter(
-            pub_date__year=year, pub_date__month=month, pub_date__day=day, slug=slug
-        )
         # The row is kept under the article's version, found through an
         # address → id hint that is checked against the row. (Previews have
         # their own get_object and never come here.)
@@ -220,12 +240,17 @@ class ArticleDetailView(DetailView):
             day_published,
             slug,
         ):
-            pk = at_address.values_list("pk", flat=True).first()
-            article = self._row(pk) if pk is not None else None
-            if article is not None:
-                fragments.remember(address_key, pk)
-        if article is None:
-            raise Http404("No such article")
+            # One query: the row at the address. When something will be kept
+            # under the article's version (a fragment, the page), it is read
+            # again by _row, after that version: never older than it.
+            article = _first_article(True, pub_date=day_published, slug=slug)
+            if article is None:
+                raise Http404("No such article")
+            fragments.remember(address_key, article.pk)
+            if fragments.enabled() or pagecache.eligible(self.request):
+                article = self._row(article.pk)
+                if article is None:
+                    raise Http404("No such article")
         return article
 
     def _row(self, pk):
@@ -279,13 +304,25 @@ class ArticlePreviewView(ArticleDetailView):
         return context
 
 
+def _neighbours(*, now, at, pk, section_id, tag_ids):
+    return Article.objects.published(at=now).neighbours_of(
+        at=at, pk=pk, section_id=section_id, tag_ids=tag_ids, related=RELATED_COUNT
+    )
+
+
 def neighbours(article: Article, *, tag_ids: list[int]) -> dict:
     """Previous/next articles (publication order) and related ones, one query."""
     if article.published_at is None:
         return {"previous": None, "next": None, "related": []}
     result = {"previous": None, "next": None, "related": []}
-    rows = Article.objects.published().neighbours_of(
-        article, tag_ids=tag_ids, related=RELATED_COUNT
+    rows = compiled.fetch(
+        _neighbours,
+        model=Article,
+        now=timezone.now(),
+        at=article.published_at,
+        pk=article.pk,
+        section_id=article.section_id,
+        tag_ids=tag_ids,
     )
     for item in rows:
         if item.kind == "related":

@@ -20,6 +20,7 @@ from comments.forms import FORM_MAX_AGE, CommentForm, sign_timestamp
 from comments.models import MAX_DEPTH, Comment
 from comments.render import comment_body, comment_items
 from comments.visitor import own_comment_ids, remembered_author
+from newsroom import compiled
 
 register = template.Library()
 
@@ -34,11 +35,11 @@ register.filter("comment_body", comment_body)
 THREAD_FIELDS = ("parent", "thread", "depth", "name", "body", "status", "created_at")
 
 
-def _thread(article, *, own_ids, page_number):
-    """One page of top-level comments with their replies and the thread's
-    counts, in one query (two for a page number past the end)."""
-    per_page = settings.COMMENTS_PER_PAGE
-    visible = Comment.objects.on(article).visible_to(own_ids=own_ids)
+def _page_rows(own: bool, start: int, per_page: int, *, article, own_ids=()):
+    """One page of the thread (`per_page` top-level comments from `start`,
+    and their replies) as the reader sees it, each row with the thread's
+    counts."""
+    visible = Comment.objects.on(article).visible_to(own_ids=own_ids if own else ())
     approved = Comment.objects.on(article).approved()
     top = visible.top_level()
 
@@ -46,19 +47,34 @@ def _thread(article, *, own_ids, page_number):
         counted = queryset.order_by().values("article").annotate(n=Count("pk"))
         return Coalesce(Subquery(counted.values("n")[:1]), 0)
 
+    page_roots = top.order_by("created_at", "pk")[start : start + per_page]
+    return (
+        visible.filter(
+            Q(pk__in=page_roots.values("pk")) | Q(thread__in=page_roots.values("pk"))
+        )
+        .only(*THREAD_FIELDS)
+        .annotate(approved_total=total(approved), top_total=total(top))
+        .order_by("created_at", "pk")
+    )
+
+
+def _thread(article, *, own_ids, page_number):
+    """One page of top-level comments with their replies and the thread's
+    counts, in one query (two for a page number past the end)."""
+    per_page = settings.COMMENTS_PER_PAGE
+    own = bool(own_ids)
+    slots = {"own_ids": list(own_ids)} if own else {}
+
     def page_rows(number):
-        start = (number - 1) * per_page
-        page_roots = top.order_by("created_at", "pk")[start : start + per_page]
-        return list(
-            visible.filter(
-                Q(pk__in=page_roots.values("pk"))
-                | Q(thread__in=page_roots.values("pk"))
-            )
-            .only(*THREAD_FIELDS)
-            .annotate(approved_total=total(approved), top_total=total(top))
-            .order_by("created_at", "pk")
+        return compiled.fetch(
+            _page_rows,
+            shape=(own, (number - 1) * per_page, per_page),
+            model=Comment,
+            article=article.pk,
+            **slots,
         )
 
+    top = Comment.objects.on(article).visible_to(own_ids=own_ids).top_level()
     number = min(max(page_number, 1), 1_000_000)  # past the end: clamped below
     rows = page_rows(number)
     if rows:
