@@ -125,6 +125,8 @@ def recall(key: str):
 
 def remember(key: str, value):
     """Keep `value` under `key` (a versioned key, or a hint's); returns it."""
+    if not enabled():
+        return value
     data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
     cache.set(key, data, settings.NEWSROOM_FRAGMENT_CACHE_SECONDS)
     _local_objects.put(key, data)

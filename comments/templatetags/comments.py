@@ -74,12 +74,12 @@ def _thread(article, *, own_ids, page_number):
             **slots,
         )
 
-    top = Comment.objects.on(article).visible_to(own_ids=own_ids).top_level()
     number = min(max(page_number, 1), 1_000_000)  # past the end: clamped below
     rows = page_rows(number)
     if rows:
         counts = {"approved": rows[0].approved_total, "top": rows[0].top_total}
     else:
+        top = Comment.objects.on(article).visible_to(own_ids=own_ids).top_level()
         counts = Comment.objects.on(article).aggregate(
             approved=Count("pk", filter=Q(status=Comment.Status.APPROVED)),
             top=Count("pk", filter=Q(pk__in=top.values("pk"))),

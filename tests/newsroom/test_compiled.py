@@ -143,3 +143,37 @@ def test_shapes_kept_per_process_are_bounded(settings):
     for page in range(compiled.MAX_SHAPES + 20):
         thread._thread(story, own_ids=[], page_number=page + 1)
     assert len(compiled._compiled) <= compiled.MAX_SHAPES
+
+
+def test_a_run_is_prepared_on_the_server_and_seen_by_execute_wrappers(site):
+    """Prepared, so PostgreSQL parses and plans it once per connection; still
+    through Django's execute wrappers (the replica's failure watch is one)."""
+    from django.db import connection
+
+    seen = []
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        rows = compiled.fetch(views._tags, model=Tag, article=site[0].pk)
+    assert [t.pk for t in rows] == [t.pk for t in site[0].tags.all()]
+    assert len(seen) == 1 and "articles_tag" in seen[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("articles_tag" in statement for statement in prepared), prepared
+
+
+def test_a_failing_run_raises_djangos_error_and_leaves_the_connection_usable(site):
+    from django.db import DatabaseError, transaction
+
+    def build(*, article):
+        return Tag.objects.filter(articles=article)
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        compiled.fetch(build, model=Tag, article="not a number")
+    assert compiled.fetch(build, model=Tag, article=site[0].pk) == list(
+        site[0].tags.all()
+    )
