@@ -568,7 +568,10 @@ def comment_posts(urls: dict) -> dict:
     """wrk posting comments; every accepted post checked stored once."""
     script = post_script(urls)
     before, _ = count_bench_comments()
-    result = wrk(BASE + urls["post"], script)
+    try:
+        result = wrk(BASE + urls["post"], script)
+    finally:
+        os.unlink(script)
     after, duplicates = count_bench_comments()
     accepted = result["all_requests"] - result["all_non2xx"]
     result.update(
@@ -718,8 +721,10 @@ def report(rows, lone, rss_mb: float):
         f"{WORKERS} workers × {THREADS} threads, Redis cache, "
         f"{'bulk data (100k articles, 1M comments)' if BULK else 'demo data'}\n\n"
         f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-        f"wrk -t2 -c16 -d{SECONDS}s, median of {RUNS}. "
-        f"Largest server process RSS: {rss_mb:.0f} MB.\n\n"
+        f"wrk -t2 -c16 -d{SECONDS}s, median of {RUNS}."
+        # (BENCH_ONLY runs do not measure it.)
+        + (f" Largest server process RSS: {rss_mb:.0f} MB." if rss_mb else "")
+        + "\n\n"
         "| target | requests/s | × trivial view | p50 ms | p99 ms | errors "
         "| SQL queries/request |\n"
         "|---|---|---|---|---|---|---|\n"
