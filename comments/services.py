@@ -47,10 +47,25 @@ class Submission:
 def _lock(*keys: str) -> tuple[str, list]:
     """The statement that serializes submissions per sender (IP, email)
     across every app server, taking the locks in a fixed (sorted) order.
-    moderation.decide runs it before reading anything the rules ask."""
+    moderation.decide runs it before reading anything the rules ask.
+
+    It also turns sequential scans off for the rest of the post's
+    transaction. The rules statement and the insert are prepared once per
+    connection, and a plan made while the comments table was nearly empty (a
+    new site, a test) scans it whole; PostgreSQL keeps that plan until it
+    analyzes the table again (autovacuum: a minute or more), while a burst of
+    comments grows it: every post then read the whole table four times
+    (docs/benchmarks.md). Every question they ask has its index. JIT goes
+    off with it: the cost that turning sequential scans off gives a plan
+    would otherwise make PostgreSQL compile every statement (180 ms a post,
+    measured), and these few-row statements never gain from it."""
     keys = sorted(k for k in keys if k)
     locks = ", ".join(["pg_advisory_xact_lock(hashtextextended(%s, 0))"] * len(keys))
-    return f"SELECT {locks}", keys
+    return (
+        "SELECT set_config('enable_seqscan', 'off', true), "
+        f"set_config('jit', 'off', true), {locks}",
+        keys,
+    )
 
 
 # How many top-level comments a reader sees before `before` on an article:
