@@ -172,7 +172,7 @@ class ArticleParts:
         return news_article_jsonld(self.article, self.authors, self.request)
 
 
-def _article_row(by_address: bool, *, now, **where):
+def _article_row(*, now, **where):
     """The published article at `where` (its pk, or its day and slug), with
     its section and whether it has corrections (the page's first query)."""
     return (
@@ -185,14 +185,8 @@ def _article_row(by_address: bool, *, now, **where):
     )
 
 
-def _first_article(by_address: bool, **where) -> Article | None:
-    rows = compiled.fetch(
-        _article_row,
-        shape=(by_address,),
-        model=Article,
-        now=timezone.now(),
-        **where,
-    )
+def _first_article(**where) -> Article | None:
+    rows = compiled.fetch(_article_row, model=Article, now=timezone.now(), **where)
     return rows[0] if rows else None
 
 
@@ -201,7 +195,7 @@ def published_article(pk: int) -> Article | None:
     cache under the article's version: publishing, editing, unpublishing and
     deleting all bump it, so a warm read runs no query."""
     key = fragments.fragment_key("article-row", [article_tag(pk)], pk)
-    return fragments.get_or_load(key, lambda: _first_article(False, pk=pk))
+    return fragments.get_or_load(key, lambda: _first_article(pk=pk))
 
 
 class ArticleDetailView(DetailView):
@@ -210,12 +204,6 @@ class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
     cacheable_fragments = True
-
-    def base_queryset(self):
-        return Article.objects.published()
-
-    def get_queryset(self):
-        return self.base_queryset().select_related("section")
 
     def get_object(self, queryset=None):
         kwargs = self.kwargs
@@ -243,7 +231,7 @@ class ArticleDetailView(DetailView):
             # One query: the row at the address. When something will be kept
             # under the article's version (a fragment, the page), it is read
             # again by _row, after that version: never older than it.
-            article = _first_article(True, pub_date=day_published, slug=slug)
+            article = _first_article(pub_date=day_published, slug=slug)
             if article is None:
                 raise Http404("No such article")
             fragments.remember(address_key, article.pk)
@@ -286,11 +274,11 @@ class ArticlePreviewView(ArticleDetailView):
     template_name = "articles/article_detail.html"
     cacheable_fragments = False  # drafts change without a version bump
 
-    def base_queryset(self):
+    def get_queryset(self):
         user = self.request.user
         if not (user.is_authenticated and user.is_staff):
             return Article.objects.none()
-        return Article.objects.editable_by(user)
+        return Article.objects.editable_by(user).select_related("section")
 
     def get(self, request, *args, **kwargs):
         return DetailView.get(self, request, *args, **kwargs)  # never cached

@@ -8,8 +8,9 @@ its SQL is kept, and each run fills the slots and turns the rows into model
 instances the way Django's own iterator does.
 
 A builder is a module-level function of `shape` (values that change the SQL:
-a page's offset, whether a list is empty) and of one `Slot` per value; it must
-depend on nothing else, since what it returns is kept under its name and shape.
+a page's offset and size) and of one `Slot` per value given (which values are
+given is part of the key too); it must depend on nothing else, since what it
+returns is kept under its name, shape and value names.
 
 Each run is a prepared statement bound on the server (psycopg's `prepare`),
 so PostgreSQL parses and plans it once per connection: on 100,000 stories the
@@ -173,10 +174,12 @@ _compiled: OrderedDict = OrderedDict()
 
 def fetch(build, *, shape: tuple = (), model, **values) -> list:
     """The model instances `build(*shape, **slots)` returns for `values`, run
-    from the SQL compiled the first time this process met that shape (on the
-    database the router picks for reading `model` now)."""
+    from the SQL compiled the first time this process met that shape with
+    values of those names (on the database the router picks for reading
+    `model` now): a builder may leave out what a value it was not given
+    would add."""
     db = router.db_for_read(model)
-    key = (build.__module__, build.__qualname__, shape, db)
+    key = (build.__module__, build.__qualname__, shape, tuple(sorted(values)), db)
     entry = _compiled.get(key)
     if entry is None:
         slots = {name: Slot(name) for name in values}

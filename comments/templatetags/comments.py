@@ -35,11 +35,11 @@ register.filter("comment_body", comment_body)
 THREAD_FIELDS = ("parent", "thread", "depth", "name", "body", "status", "created_at")
 
 
-def _page_rows(own: bool, start: int, per_page: int, *, article, own_ids=()):
+def _page_rows(start: int, per_page: int, *, article, own_ids=()):
     """One page of the thread (`per_page` top-level comments from `start`,
     and their replies) as the reader sees it, each row with the thread's
     counts."""
-    visible = Comment.objects.on(article).visible_to(own_ids=own_ids if own else ())
+    visible = Comment.objects.on(article).visible_to(own_ids=own_ids)
     approved = Comment.objects.on(article).approved()
     top = visible.top_level()
 
@@ -62,13 +62,12 @@ def _thread(article, *, own_ids, page_number):
     """One page of top-level comments with their replies and the thread's
     counts, in one query (two for a page number past the end)."""
     per_page = settings.COMMENTS_PER_PAGE
-    own = bool(own_ids)
-    slots = {"own_ids": list(own_ids)} if own else {}
+    slots = {"own_ids": list(own_ids)} if own_ids else {}
 
     def page_rows(number):
         return compiled.fetch(
             _page_rows,
-            shape=(own, (number - 1) * per_page, per_page),
+            shape=((number - 1) * per_page, per_page),
             model=Comment,
             article=article.pk,
             **slots,
