@@ -49,42 +49,46 @@ def _lock(*keys: str) -> tuple[str, list]:
     across every app server, taking the locks in a fixed (sorted) order.
     moderation.decide runs it before reading anything the rules ask.
 
-    It also turns sequential scans off for the rest of the post's
+    It also turns sequential and bitmap scans off for the rest of the post's
     transaction. The rules statement and the insert are prepared once per
     connection, and a plan made while the comments table was nearly empty (a
     new site, a test) scans it whole; PostgreSQL keeps that plan until it
     analyzes the table again (autovacuum: a minute or more), while a burst of
     comments grows it: every post then read the whole table four times
-    (docs/benchmarks.md). Every question they ask has its index. JIT goes
-    off with it: the cost that turning sequential scans off gives a plan
-    would otherwise make PostgreSQL compile every statement (180 ms a post,
-    measured), and these few-row statements never gain from it."""
+    (docs/benchmarks.md). Bitmap scans likewise: on a table purged of most
+    of its rows, whose b-tree indexes keep their size, the flood rule read
+    every recent comment through the small BRIN index on created_at. Every
+    question they ask has its ordered b-tree index. JIT goes off with it:
+    the cost that turning these scans off gives a plan would otherwise make
+    PostgreSQL compile every statement (180 ms a post, measured), and
+    these few-row statements never gain from it."""
     keys = sorted(k for k in keys if k)
     locks = ", ".join(["pg_advisory_xact_lock(hashtextextended(%s, 0))"] * len(keys))
     return (
         "SELECT set_config('enable_seqscan', 'off', true), "
+        "set_config('enable_bitmapscan', 'off', true), "
         f"set_config('jit', 'off', true), {locks}",
         keys,
     )
 
 
-# How many top-level comments a reader sees before `before` on an article:
-# the approved ones, and their own pending ones (`mine`). It decides the
-# thread page a new comment lands on. Two index range reads on (article,
-# status, created_at).
-EARLIER_TOP_LEVEL_SQL = """
-  (SELECT COUNT(*) FROM {comment} WHERE article_id = %(article)s
-     AND status = 'approved' AND created_at < %(before)s AND parent_id IS NULL)
-  + (SELECT COUNT(*) FROM {comment} WHERE id = ANY(%(mine)s)
-     -- "+ 0": a handful of ids by primary key, never the article's index
-     -- (a prepared statement's generic plan would otherwise read every
-     -- pending comment on the story)
-     AND article_id + 0 = %(article)s
-     AND status = 'pending' AND created_at < %(before)s AND parent_id IS NULL)
-"""
-
-_INSERT_SQL = (
-    """
+# The new comment and the decision that placed it; and how many top-level
+# comments the reader sees before `before` on the article (the approved ones
+# and their own pending ones, `mine`), which decides the thread page the new
+# comment lands on.
+#
+# The statement is prepared once per connection and may keep a plan made on
+# statistics from before a burst of comments (a new site's first breaking
+# story, a purged table): each read is written so that only its right index
+# can answer it. The approved count reads the story's range of (article,
+# status, created_at): "parent_id IS NULL" is written as COALESCE, which no
+# index answers (planned on old statistics, the parent index looked the
+# better read, and each post walked every top-level comment of the site).
+# The reader's own comments are fetched by primary key alone, in a CTE of
+# their own (MATERIALIZED: planned apart from the other conditions), since
+# with the story or status beside it a plan made while no comment was pending
+# walked the whole pending index on every post.
+_INSERT_SQL = """
 WITH new AS (
   INSERT INTO {comment} (article_id, parent_id, thread_id, depth, user_id, name,
                          email, body, status, rule, ip, user_agent, created_at,
@@ -96,18 +100,26 @@ WITH new AS (
 ), decision AS (
   INSERT INTO {decision} (comment_id, status, rule, created_at)
   SELECT id, %(status)s, %(rule)s, %(created_at)s FROM new
+), mine AS MATERIALIZED (
+  SELECT article_id, status, created_at, parent_id FROM {comment}
+  WHERE id = ANY(%(mine)s)
 )
-SELECT (SELECT id FROM new), """
-    + EARLIER_TOP_LEVEL_SQL
-)
+SELECT
+  (SELECT id FROM new),
+  (SELECT COUNT(*) FROM {comment} WHERE article_id = %(article)s
+     AND status = 'approved' AND created_at < %(before)s
+     AND COALESCE(parent_id, 0) = 0)
+  + (SELECT COUNT(*) FROM mine WHERE article_id = %(article)s
+     AND status = 'pending' AND created_at < %(before)s AND parent_id IS NULL)
+"""
 
 
 def _insert_with_decision(comment: Comment, *, root_created_at, mine) -> int:
     """Store a new comment and the decision that placed it, in one prepared
     statement (the two ORM inserts were a third of a post's CPU), which also
     answers how many top-level comments this reader sees before the new
-    comment's thread (EARLIER_TOP_LEVEL_SQL; its snapshot is from before the
-    insert): one round trip instead of two. The unique index on live
+    comment's thread (its snapshot is from before the insert): one round
+    trip instead of two. The unique index on live
     comments still raises IntegrityError for a duplicate."""
     params = {
         "article": comment.article_id,
