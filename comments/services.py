@@ -1,5 +1,6 @@
 """Writes for comments: submission, moderation, bans and privacy requests."""
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -73,9 +74,9 @@ def _lock(*keys: str) -> tuple[str, list]:
 
 
 # The new comment and the decision that placed it; and how many top-level
-# comments the reader sees before `before` on the article (the approved ones
-# and their own pending ones, `mine`), which decides the thread page the new
-# comment lands on.
+# comments the reader sees before `before` on the article (the approved ones,
+# and their own pending ones when they have some: `mine`), which decides the
+# thread page the new comment lands on.
 #
 # The statement is prepared once per connection and may keep a plan made on
 # statistics from before a burst of comments (a new site's first breaking
@@ -87,7 +88,9 @@ def _lock(*keys: str) -> tuple[str, list]:
 # The reader's own comments are fetched by primary key alone, in a CTE of
 # their own (MATERIALIZED: planned apart from the other conditions), since
 # with the story or status beside it a plan made while no comment was pending
-# walked the whole pending index on every post.
+# walked the whole pending index on every post. A reader with none gets the
+# statement without that part (`id = ANY('{}')` is false, and PostgreSQL
+# takes a false condition to allow any partial index: the same walk).
 _INSERT_SQL = """
 WITH new AS (
   INSERT INTO {comment} (article_id, parent_id, thread_id, depth, user_id, name,
@@ -100,18 +103,32 @@ WITH new AS (
 ), decision AS (
   INSERT INTO {decision} (comment_id, status, rule, created_at)
   SELECT id, %(status)s, %(rule)s, %(created_at)s FROM new
-), mine AS MATERIALIZED (
-  SELECT article_id, status, created_at, parent_id FROM {comment}
-  WHERE id = ANY(%(mine)s)
-)
+){mine_cte}
 SELECT
   (SELECT id FROM new),
   (SELECT COUNT(*) FROM {comment} WHERE article_id = %(article)s
      AND status = 'approved' AND created_at < %(before)s
-     AND COALESCE(parent_id, 0) = 0)
-  + (SELECT COUNT(*) FROM mine WHERE article_id = %(article)s
-     AND status = 'pending' AND created_at < %(before)s AND parent_id IS NULL)
+     AND COALESCE(parent_id, 0) = 0){mine_count}
 """
+_MINE_CTE = """, mine AS MATERIALIZED (
+  SELECT article_id, status, created_at, parent_id FROM {comment}
+  WHERE id = ANY(%(mine)s)
+)"""
+_MINE_COUNT = """
+  + (SELECT COUNT(*) FROM mine WHERE article_id = %(article)s
+     AND status = 'pending' AND created_at < %(before)s AND parent_id IS NULL)"""
+
+
+@functools.cache
+def insert_sql(*, mine: bool) -> str:
+    """The insert statement, with the reader's own comments counted or not."""
+    comment = Comment._meta.db_table
+    return _INSERT_SQL.format(
+        comment=comment,
+        decision=CommentDecision._meta.db_table,
+        mine_cte=_MINE_CTE.format(comment=comment) if mine else "",
+        mine_count=_MINE_COUNT if mine else "",
+    )
 
 
 def _insert_with_decision(comment: Comment, *, root_created_at, mine) -> int:
@@ -119,8 +136,8 @@ def _insert_with_decision(comment: Comment, *, root_created_at, mine) -> int:
     statement (the two ORM inserts were a third of a post's CPU), which also
     answers how many top-level comments this reader sees before the new
     comment's thread (its snapshot is from before the insert): one round
-    trip instead of two. The unique index on live
-    comments still raises IntegrityError for a duplicate."""
+    trip instead of two. The unique index on live comments still raises
+    IntegrityError for a duplicate."""
     params = {
         "article": comment.article_id,
         "parent": comment.parent_id,
@@ -137,12 +154,10 @@ def _insert_with_decision(comment: Comment, *, root_created_at, mine) -> int:
         "created_at": comment.created_at,
         "notify": comment.notify_decision,
         "before": root_created_at,
-        "mine": list(mine),
     }
-    sql = _INSERT_SQL.format(
-        comment=Comment._meta.db_table, decision=CommentDecision._meta.db_table
-    )
-    comment.pk, earlier = fetch_one_prepared(sql, params)
+    if mine:
+        params["mine"] = list(mine)
+    comment.pk, earlier = fetch_one_prepared(insert_sql(mine=bool(mine)), params)
     comment._state.adding = False
     comment._state.db = "default"
     return earlier

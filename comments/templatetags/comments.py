@@ -78,10 +78,15 @@ def _thread(article, *, own_ids, page_number):
     if rows:
         counts = {"approved": rows[0].approved_total, "top": rows[0].top_total}
     else:
-        top = Comment.objects.on(article).visible_to(own_ids=own_ids).top_level()
-        counts = Comment.objects.on(article).aggregate(
-            approved=Count("pk", filter=Q(status=Comment.Status.APPROVED)),
-            top=Count("pk", filter=Q(pk__in=top.values("pk"))),
+        # Only what the reader may see: a story's held or spam comments
+        # (thousands, in an attack) are never read to count a page.
+        counts = (
+            Comment.objects.on(article)
+            .visible_to(own_ids=own_ids)
+            .aggregate(
+                approved=Count("pk", filter=Q(status=Comment.Status.APPROVED)),
+                top=Count("pk", filter=Q(parent__isnull=True)),
+            )
         )
         last = max(1, -(-counts["top"] // per_page))
         if number > last:

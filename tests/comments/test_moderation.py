@@ -425,8 +425,6 @@ def test_the_thread_page_count_reads_the_storys_comments_whatever_the_statistics
     measured). Whatever the statistics, it must read the story's own range."""
     from django.db import connection, transaction
 
-    from comments.models import CommentDecision
-
     article, elsewhere = ArticleFactory(), ArticleFactory()
     for story in (article, elsewhere):
         CommentFactory.create_batch(50, article=story, approved=True)
@@ -438,27 +436,31 @@ def test_the_thread_page_count_reads_the_storys_comments_whatever_the_statistics
             " SELECT %s, 0, 'Burst', 'burst' || n || '@example.com', 'Burst ' || n,"
             " 'pending', 'surge', '10.9.0.0'::inet + n, '', now(), false"
             " FROM generate_series(1, 5000) AS n",
-            [elsewhere.pk],
+            [article.pk],  # the breaking story itself
         )
-    sql = services._INSERT_SQL.format(
-        comment=Comment._meta.db_table, decision=CommentDecision._meta.db_table
-    )
     now = timezone.now()
     params = {
         "article": article.pk, "parent": None, "thread": None, "depth": 0,
         "user": None, "name": "Ana", "email": "ana@example.com", "body": "Hi",
         "status": "pending", "rule": "surge", "ip": "10.0.0.1", "user_agent": "",
-        "created_at": now, "notify": False, "before": now, "mine": [],
+        "created_at": now, "notify": False, "before": now,
     }  # fmt: skip
-    for mode in ("force_custom_plan", "force_generic_plan"):
-        with transaction.atomic():
-            plan = generic_plan(sql, params, mode=mode, analyze=False)
-        reads = {
-            n["Index Name"]
-            for n in plan_nodes(plan)
-            if n.get("Relation Name") == "comments_comment" and "Index Name" in n
-        }
-        assert reads == {"comment_article_status_idx", "comments_comment_pkey"}, (
-            mode,
-            reads,
-        )
+    # A reader with none of their own comments pending, and one with some.
+    shapes = [
+        (services.insert_sql(mine=False), params, {"comment_article_status_idx"}),
+        (
+            services.insert_sql(mine=True),
+            {**params, "mine": [1, 2]},
+            {"comment_article_status_idx", "comments_comment_pkey"},
+        ),
+    ]
+    for sql, values, expected in shapes:
+        for mode in ("force_custom_plan", "force_generic_plan"):
+            with transaction.atomic():
+                plan = generic_plan(sql, values, mode=mode, analyze=False)
+            reads = {
+                n["Index Name"]
+                for n in plan_nodes(plan)
+                if n.get("Relation Name") == "comments_comment" and "Index Name" in n
+            }
+            assert reads == expected, (mode, reads)
