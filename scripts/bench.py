@@ -747,10 +747,11 @@ def report(rows, lone, rss_mb: float):
             f"| {name} | {r['rps']:.0f} | {share} | {r['p50']:.1f} | {r['p99']:.1f} "
             f"| {errors} | {r['queries']} |\n"
         )
-    lines.append(
-        "\nOne client (wrk -t1 -c1 -d10s), page cache off unless said:\n\n"
-        "| page | p50 ms | p99 ms | requests/s |\n|---|---|---|---|\n"
-    )
+    if lone:  # BENCH_ONLY=posts and =edge measure no lone client
+        lines.append(
+            "\nOne client (wrk -t1 -c1 -d10s), page cache off unless said:\n\n"
+            "| page | p50 ms | p99 ms | requests/s |\n|---|---|---|---|\n"
+        )
     for name, r in lone:
         lines.append(f"| {name} | {r['p50']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} |\n")
     table = header + "".join(lines)
