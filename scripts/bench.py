@@ -8,7 +8,8 @@ BENCH_BULK=1, on a bulk database (100k articles / 1M comments made by
 a trivial view, the article page with 50 approved comments with the page cache
 off (fragments on), with every cache off, and with the page cache on, the home
 page, search, and comment POSTs (distinct bodies, many client IPs through a
-proxy header enabled only here; every accepted post checked stored once);
+proxy header enabled only here; every accepted post checked stored once, by
+the id its 303 names);
 then one client (wrk -c1) on the article, the busiest story, home, section,
 author, search and the moderation queue. Prints a table and appends it, with
 machine details, to docs/benchmarks.md.
@@ -101,6 +102,17 @@ request = function()
     ["Sec-Fetch-Site"] = "same-origin",
     ["X-Forwarded-For"] = ip,
   }, body)
+end
+-- Each accepted post's id (its 303 says where: #comment-<id>), one file per
+-- thread, so the bench checks that exactly these posts were stored.
+local accepted = nil
+response = function(status, headers, body)
+  if status ~= 303 then return end
+  local location = headers["Location"] or headers["location"] or ""
+  local id = string.match(location, "#comment%-(%d+)")
+  if not accepted then accepted = io.open(ids_prefix .. (tid or 0), "a") end
+  accepted:write((id or "none") .. "\n")
+  accepted:flush()
 end
 """
 
@@ -397,7 +409,7 @@ def one_client(url: str, cookie: str = "") -> dict:
     }
 
 
-def post_script(urls: dict) -> str:
+def post_script(urls: dict, ids_prefix: str) -> str:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
     opener.open(BASE + urls["article"]).read()
     # Posted as a browser posts the page's form: no token (the page is
@@ -409,26 +421,29 @@ def post_script(urls: dict) -> str:
     time.sleep(3.5)  # the form must be older than the too-fast rule's 3 s
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     script.write(
-        f'ts = "{ts}"\norigin = "{BASE}"\n'
+        f'ts = "{ts}"\norigin = "{BASE}"\nids_prefix = "{ids_prefix}"\n'
         f'path = "{urls["post"]}"\nreferer = "{BASE}{urls["article"]}"\n' + POST_LUA
     )
     script.close()
     return script.name
 
 
-def count_bench_comments() -> tuple[int, int]:
+def check_bench_comments(ids_file: str) -> dict:
+    """Of the posts wrk saw accepted (their ids in `ids_file`): how many are
+    stored; and how many bench comments are stored more than once."""
     out = manage(
         "shell",
         "-c",
         (
             "from django.db.models import Count;from comments.models import Comment;"
+            f"ids=[int(i) for i in open({ids_file!r}).read().split() if i.isdigit()];"
             "qs=Comment.objects.filter(body__startswith='Bench comment ');"
             "dup=qs.values('body').annotate(n=Count('pk')).filter(n__gt=1).count();"
-            "print(qs.count(), dup)"
+            "print(qs.filter(pk__in=ids).count(), dup)"
         ),
     )
-    total, duplicates = out.split()[-2:]
-    return int(total), int(duplicates)
+    found, duplicates = out.split()[-2:]
+    return {"found": int(found), "duplicates": int(duplicates)}
 
 
 EDGE_PORT, APP_PORTS, STATIC_PORT = PORT + 10, (PORT + 11, PORT + 12), PORT + 13
@@ -565,20 +580,28 @@ def ensure_nginx() -> str:
 
 
 def comment_posts(urls: dict) -> dict:
-    """wrk posting comments; every accepted post checked stored once."""
-    script = post_script(urls)
-    before, _ = count_bench_comments()
+    """wrk posting comments; every post wrk saw accepted (303) must be stored,
+    exactly once. (Posts still in flight when wrk stops are stored too but
+    never counted as accepted: they are not counted as lost either.)"""
+    folder = Path(tempfile.mkdtemp(prefix="bench-posts-"))
+    script = post_script(urls, str(folder / "accepted-"))
     try:
         result = wrk(BASE + urls["post"], script)
+        lines = [
+            line for f in folder.glob("accepted-*") for line in f.read_text().split()
+        ]
+        ids_file = folder / "ids"
+        ids_file.write_text("\n".join(lines))
+        check = check_bench_comments(str(ids_file))
     finally:
         os.unlink(script)
-    after, duplicates = count_bench_comments()
+        shutil.rmtree(folder)
     accepted = result["all_requests"] - result["all_non2xx"]
     result.update(
-        stored=after - before,
         accepted=accepted,
-        lost=max(0, accepted - (after - before)),
-        duplicates=duplicates,
+        # An accepted post whose id the answer lacked, or not stored.
+        lost=len(lines) - check["found"] + max(0, accepted - len(lines)),
+        duplicates=check["duplicates"],
         queries="-",
     )
     return result
@@ -737,7 +760,7 @@ def report(rows, lone, rss_mb: float):
         errors = r["socket"] or "0"
         if name.startswith("comment POST"):
             errors = (
-                f"{r['accepted']} accepted, {r['stored']} stored, {r['lost']} lost, "
+                f"{r['accepted']} accepted, each checked by id: {r['lost']} lost, "
                 f"{r['duplicates']} duplicated ({RUNS} run(s))"
             )
         elif r["non2xx"]:
