@@ -281,6 +281,32 @@ def test_thread_paginates_top_level_and_keeps_replies_with_parent(
     assert "61 comments" in page1
 
 
+def test_a_page_past_the_end_shows_the_last_page_as_this_reader_sees_it(
+    client, article, settings
+):
+    """Counted from what the reader may see: the story's held and spam
+    comments (thousands, in an attack) count for nothing, the reader's own
+    pending comment counts as a top-level comment of their thread."""
+    from django.core import signing
+
+    from comments.visitor import PENDING_SALT
+
+    settings.COMMENTS_PER_PAGE = 5
+    base = timezone.now() - timedelta(days=1)
+    for i in range(7):
+        c = CommentFactory(article=article, body=f"root {i:02d}")
+        Comment.objects.filter(pk=c.pk).update(created_at=base + timedelta(minutes=i))
+    CommentFactory.create_batch(6, article=article, pending=True, body="held")
+    CommentFactory.create_batch(6, article=article, spam=True, body="spam")
+    own = CommentFactory(article=article, pending=True, body="my own words")
+    client.cookies[PENDING_COOKIE] = signing.dumps([own.pk], salt=PENDING_SALT)
+    page = client.get(article.get_absolute_url(), {"cpage": 999}).content.decode()
+    # 7 approved + 1 own = 8 top-level comments: the last page is page 2.
+    assert "root 05" in page and "root 06" in page and "my own words" in page
+    assert "root 04" not in page and "held" not in page and "spam" not in page
+    assert "7 comments" in page  # the approved ones
+
+
 @pytest.mark.parametrize("cpage", ["abc", "-5", "0", "999999"])
 def test_bad_comment_page_numbers_do_not_break_the_article(client, article, cpage):
     CommentFactory(article=article)
