@@ -386,6 +386,19 @@ def assert_indexes_used(plan):
     assert "comment_created_brin" not in json.dumps(plan)
 
 
+def insert_pending(cursor, article, count: int, *, name: str) -> None:
+    """`count` top-level pending comments on `article`, each from its own
+    address, written in one statement (the factories would take minutes)."""
+    cursor.execute(
+        "INSERT INTO comments_comment (article_id, depth, name, email, body,"
+        " status, rule, ip, user_agent, created_at, notify_decision)"
+        " SELECT %(article)s, 0, %(name)s, %(name)s || n || '@example.com',"
+        " %(name)s || ' ' || n, 'pending', 'surge', '10.9.0.0'::inet + n, '',"
+        " now(), false FROM generate_series(1, %(count)s) AS n",
+        {"article": article.pk, "name": name, "count": count},
+    )
+
+
 @pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
 def test_a_plan_made_after_many_comments_were_deleted_still_uses_the_indexes():
     """The table of a site whose comments were purged (or a bench that
@@ -401,14 +414,7 @@ def test_a_plan_made_after_many_comments_were_deleted_still_uses_the_indexes():
     article = ArticleFactory()
     CommentFactory.create_batch(20, article=article)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO comments_comment (article_id, depth, name, email, body,"
-            " status, rule, ip, user_agent, created_at, notify_decision)"
-            " SELECT %s, 0, 'Gone', 'gone' || n || '@example.com', 'Gone ' || n,"
-            " 'pending', 'first-comment', '10.9.0.0'::inet + n, '', now(), false"
-            " FROM generate_series(1, 30000) AS n",
-            [article.pk],
-        )
+        insert_pending(cursor, article, 30000, name="Gone")
         cursor.execute("DELETE FROM comments_comment WHERE name = 'Gone'")
         cursor.execute("VACUUM ANALYZE comments_comment")
     with transaction.atomic():
@@ -430,14 +436,7 @@ def test_the_thread_page_count_reads_the_storys_comments_whatever_the_statistics
         CommentFactory.create_batch(50, article=story, approved=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE comments_comment")  # before the burst
-        cursor.execute(
-            "INSERT INTO comments_comment (article_id, depth, name, email, body,"
-            " status, rule, ip, user_agent, created_at, notify_decision)"
-            " SELECT %s, 0, 'Burst', 'burst' || n || '@example.com', 'Burst ' || n,"
-            " 'pending', 'surge', '10.9.0.0'::inet + n, '', now(), false"
-            " FROM generate_series(1, 5000) AS n",
-            [article.pk],  # the breaking story itself
-        )
+        insert_pending(cursor, article, 5000, name="Burst")  # the story itself
     now = timezone.now()
     params = {
         "article": article.pk, "parent": None, "thread": None, "depth": 0,
