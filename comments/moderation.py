@@ -201,21 +201,19 @@ def _facts(*, article_id, email, ip, now, is_moderator, lock) -> dict:
     return dict(zip(names, row, strict=True))
 
 
-def _bot(honeypot: str, form_age: float | None, form_age_measured: bool):
-    """1. Bots: the hidden field is filled, or the form came back too fast
-    (None: neither)."""
-    if honeypot:
-        return Decision(rule="honeypot", status=Comment.Status.SPAM)
+def _unmeasured(form_age: float | None, form_age_measured: bool) -> str:
+    """The bot rule's hold, if any: the form came back too fast, or its fill
+    time cannot be measured (no JavaScript, a forged or missing time). Maybe
+    a bot, maybe a fast typist or a form kept open elsewhere: a moderator
+    decides (the rule says why it waits), it is never binned."""
     minimum = settings.COMMENTS_MIN_SUBMIT_SECONDS
     if form_age is None or form_age < minimum:
-        # Maybe a bot, maybe a fast typist or a form kept open elsewhere: a
-        # moderator decides (the rule says why it waits), it is never binned.
-        return Decision(rule="too-fast", status=Comment.Status.PENDING)
+        return "too-fast"
     if minimum > 0 and not form_age_measured:
         # The form's time came from a page a cache may have served to many
         # (no JavaScript fetched this visitor's own): no fill time to judge.
-        return Decision(rule="form-time-unknown", status=Comment.Status.PENDING)
-    return None
+        return "form-time-unknown"
+    return ""
 
 
 def decide(
@@ -235,10 +233,11 @@ def decide(
     params) serializes the sender's submissions: it is taken before anything
     is read, and held until the caller's transaction ends."""
     now = timezone.now()
-    bot = _bot(honeypot, form_age, form_age_measured)
-    if bot is not None:
+    # 1. The honeypot alone may short-cut: a filled hidden field is a bot,
+    # stored as spam without a word (it learns nothing).
+    if honeypot:
         run(lock)
-        return bot
+        return Decision(rule="honeypot", status=Comment.Status.SPAM)
     facts = _facts(
         article_id=article_id,
         email=email,
@@ -247,11 +246,14 @@ def decide(
         is_moderator=is_moderator,
         lock=lock,
     )
+    # Every refusal comes before any hold, for every post: a post without
+    # JavaScript (or too fast) is held below, but never skips these.
     # 2. Banned email or IP.
     if facts["banned"]:
         return Decision(rule="banned", refusal=BANNED_MESSAGE, http_status=403)
 
-    # 3. Flood and rate limits (moderators exempt).
+    # 3. Flood and rate limits (moderators exempt). Held and spam posts are
+    # stored, so they count here like any other.
     if facts["flood"]:
         return Decision(rule="flood", refusal=FLOOD_MESSAGE, http_status=429)
     if facts["rate_limited"]:
@@ -260,10 +262,14 @@ def decide(
     # 4. Duplicates of a live comment are refused by the unique index when
     # the comment is stored (comments.models.DUPLICATE_KEY): see DUPLICATE.
 
-    # 5. Words and links.
+    # 5. Words and links; a form whose fill time says "maybe a bot" waits.
+    surge = surge_state(facts)
     text = f"{name}\n{email}\n{body}".lower()
     if _contains_any(text, _words("block")):
         return Decision(rule="block-word", status=Comment.Status.SPAM)
+    unmeasured = _unmeasured(form_age, form_age_measured)
+    if unmeasured:
+        return Decision(rule=unmeasured, status=Comment.Status.PENDING, surge=surge)
     if _contains_any(text, _words("hold")):
         return Decision(rule="hold-word", status=Comment.Status.PENDING)
     if len(LINK_RE.findall(body)) >= settings.COMMENTS_HOLD_LINKS:
@@ -271,7 +277,6 @@ def decide(
 
     # 6. A surging story, or nobody on shift: everything waits for a
     # moderator (whose own comments do not).
-    surge = surge_state(facts)
     if surge.holding and not is_moderator:
         return Decision(rule="surge", status=Comment.Status.PENDING, surge=surge)
     if not is_moderator and quiet.quiet_until(now):

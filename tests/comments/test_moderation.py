@@ -463,3 +463,56 @@ def test_the_thread_page_count_reads_the_storys_comments_whatever_the_statistics
                 if n.get("Relation Name") == "comments_comment" and "Index Name" in n
             }
             assert reads == expected, (mode, reads)
+
+
+UNTIMED = {
+    "no-time": {"form_age": None},
+    "too-fast": {"form_age": 0.5},
+    "shared-time": {"form_age": 30.0, "form_age_measured": False},
+}
+
+
+@pytest.mark.parametrize("timing", UNTIMED.values(), ids=UNTIMED.keys())
+@pytest.mark.parametrize(
+    "ban", [{"email": "ana@EXAMPLE.com"}, {"ip": "198.51.100.9"}], ids=["email", "ip"]
+)
+def test_a_ban_refuses_posts_the_bot_rule_would_hold(article, settings, timing, ban):
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 3
+    BannedCommenter.objects.create(**ban)
+    result = submit(article, **timing)
+    assert (result.decision.rule, result.decision.http_status) == ("banned", 403)
+    assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize("timing", UNTIMED.values(), ids=UNTIMED.keys())
+def test_a_held_post_counts_toward_flood_and_rate(article, settings, timing):
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 3
+    held = submit(article, **timing)
+    assert held.comment.status == "pending"
+    assert held.comment.rule in {"too-fast", "form-time-unknown"}
+    flood = submit(article, body="Second", email="b@example.com", **timing)
+    assert (flood.decision.rule, flood.decision.http_status) == ("flood", 429)
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    settings.COMMENTS_RATE_PER_MINUTE = 2
+    assert submit(article, body="Third", email="c@example.com", **timing).comment
+    rate = submit(article, body="Fourth", email="d@example.com", **timing)
+    assert (rate.decision.rule, rate.decision.http_status) == ("rate-limit", 429)
+    assert Comment.objects.count() == 2
+
+
+@pytest.mark.parametrize("timing", UNTIMED.values(), ids=UNTIMED.keys())
+def test_a_post_the_bot_rule_would_hold_is_refused_as_a_duplicate(
+    article, settings, timing
+):
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 3
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    submit(article, **timing)
+    again = submit(article, ip="198.51.100.50", **timing)
+    assert again.decision.http_status == 409
+    assert Comment.objects.count() == 1
+
+
+def test_the_honeypot_alone_decides_before_the_refusals(article):
+    BannedCommenter.objects.create(email="ana@example.com")
+    result = submit(article, honeypot="http://spam.example", form_age=None)
+    assert (result.comment.status, result.comment.rule) == ("spam", "honeypot")

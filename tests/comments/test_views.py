@@ -7,7 +7,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
 
-from comments.models import Comment
+from comments.models import BannedCommenter, Comment
 from tests.factories import ArticleFactory, CommentFactory
 
 AUTHOR_COOKIE = django_settings.COMMENTS_AUTHOR_COOKIE
@@ -421,3 +421,48 @@ def test_the_visitors_own_form_time_measures_the_fill_time(article, settings):
         data["body"] = "Thought it over"
         reader.post(f"/comments/post/{article.pk}/", data, REMOTE_ADDR="198.51.100.8")
     assert Comment.objects.get(body="Thought it over").rule == "default"
+
+
+def test_posts_without_javascript_are_refused_by_flood_and_rate_rules(
+    article, settings
+):
+    """Twelve posts from one address within seconds, from a page without its
+    visitor's own form time (no JavaScript, a bot): the first waits for a
+    moderator, every other is refused; none skips the rules by being held."""
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 3
+    url = article.get_absolute_url()
+    bot = Client()
+    fields = form_fields(bot.get(url).content.decode())
+    codes = []
+    for i in range(12):
+        data = {
+            "name": "Bot",
+            "email": f"bot{i}@example.com",
+            "body": f"Buy now {i}",
+            **fields,
+        }
+        response = bot.post(
+            f"/comments/post/{article.pk}/", data, REMOTE_ADDR="203.0.113.70"
+        )
+        codes.append(response.status_code)
+    assert codes == [303] + [429] * 11
+    held = Comment.objects.get()
+    assert held.status == "pending"
+    assert held.rule in {"too-fast", "form-time-unknown"}
+
+
+@pytest.mark.parametrize(
+    "ban", [{"email": "BOT@example.com"}, {"ip": "203.0.113.71"}], ids=["email", "ip"]
+)
+def test_a_banned_sender_without_javascript_is_refused(article, settings, ban):
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 3
+    BannedCommenter.objects.create(**ban)
+    bot = Client()
+    fields = form_fields(bot.get(article.get_absolute_url()).content.decode())
+    data = {"name": "Bot", "email": "bot@example.com", "body": "Hello", **fields}
+    response = bot.post(
+        f"/comments/post/{article.pk}/", data, REMOTE_ADDR="203.0.113.71"
+    )
+    assert response.status_code == 403
+    assert "not published" in response.content.decode()
+    assert not Comment.objects.exists()
