@@ -11,6 +11,8 @@ from django.utils.functional import cached_property, lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from newsroom.text import hidden_characters
+
 from .models import Comment
 
 TIMESTAMP_SALT = "comments.form-rendered"
@@ -21,6 +23,14 @@ MESSAGES = {
     "name_required": _("Please enter your name here"),
     "email_required": _("Please enter your email address here"),
     "email_invalid": _("You have entered an incorrect email address!"),
+    "name_hidden": _(
+        "Your name contains invisible or control characters (%(characters)s), "
+        "such as line breaks or direction marks: please type it again without them."
+    ),
+    "email_hidden": _(
+        "Your email address contains invisible or control characters "
+        "(%(characters)s): please type it again."
+    ),
 }
 
 
@@ -170,6 +180,26 @@ class CommentForm(forms.Form):
             if first:
                 self.fields[first].widget.attrs["autofocus"] = True
                 self.focus_field = first
+
+    def _refuse_hidden(self, field: str, *, in_words: bool) -> str:
+        value = self.cleaned_data[field]
+        hidden = hidden_characters(value, in_words=in_words)
+        if hidden:
+            raise forms.ValidationError(
+                MESSAGES[f"{field}_hidden"],
+                code="hidden_characters",
+                params={"characters": ", ".join(dict.fromkeys(hidden))},
+            )
+        return value
+
+    def clean_name(self) -> str:
+        """A name shows as typed to every reader and moderator: nothing in
+        it may hide letters, reverse them, or break a line (a joiner inside
+        a word of a script that uses one is kept)."""
+        return self._refuse_hidden("name", in_words=True)
+
+    def clean_email(self) -> str:
+        return self._refuse_hidden("email", in_words=False)
 
     def timing(self) -> FormTiming:
         return form_timing(self.cleaned_data.get("ts") or "")

@@ -1,17 +1,19 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import IntegrityError, models
-from django.db.models import Q
+from django.db.models import F, Func, Q, TextField, Value
 from django.db.models.functions import MD5, Coalesce, Lower, Upper
 from django.utils import timezone
 from django.utils.text import Truncator
 
 from articles.models import Article
+from newsroom.text import INVISIBLE_PATTERN, SPACE_PATTERN
 
 MAX_DEPTH = 2  # 0 = top level; replies nest up to three levels in all
 LIVE_STATUSES = ("pending", "approved")  # shown, or waiting to be
 IMPORTED_RULE = "wordpress-import"  # the rule of every comment an import brings
 UNDO_RULE = "moderator:undo"  # the decision that undid a moderator's last one
+
 
 # Rule 4, duplicates, defined once: a new comment may not repeat a live one on
 # the same article, under the same parent, from the same e-mail (in any case),
@@ -19,7 +21,35 @@ UNDO_RULE = "moderator:undo"  # the decision that undid a moderator's last one
 # submission that breaks it is refused with 409, under any concurrency, and a
 # moderator's approval that would break it leaves the comment as it was). It
 # is a rule for new submissions: imported comments keep WordPress's repeats.
-DUPLICATE_KEY = (Coalesce("parent", 0), Lower("email"), MD5("body"))
+#
+# The text is compared as a reader sees it (newsroom.text): NFKC-normalized
+# (full-width letters, ligatures and odd spaces as their plain forms),
+# without invisible characters, runs of whitespace as one space, trimmed. So
+# a zero-width space does not make a repeat new. What is stored and shown
+# stays exactly as typed.
+def _seen_text(field: str) -> Func:
+    text = {"output_field": TextField()}
+    normalized = Func(F(field), template="normalize(%(expressions)s, NFKC)", **text)
+    visible = Func(
+        normalized,
+        Value(INVISIBLE_PATTERN),
+        Value(""),
+        Value("g"),
+        function="regexp_replace",
+        **text,
+    )
+    spaced = Func(
+        visible,
+        Value(SPACE_PATTERN),
+        Value(" "),
+        Value("g"),
+        function="regexp_replace",
+        **text,
+    )
+    return Func(spaced, Value(" "), function="btrim", **text)
+
+
+DUPLICATE_KEY = (Coalesce("parent", 0), Lower("email"), MD5(_seen_text("body")))
 DUPLICATE_CONSTRAINT = "comment_no_duplicates"
 
 
@@ -165,6 +195,15 @@ class Comment(models.Model):
         help_text="Why a moderator rejected it (told to the commenter).",
     )
 
+    is_legacy_twin = models.BooleanField(
+        "kept repeat",
+        default=False,
+        db_default=False,
+        help_text="Repeats a live comment as readers see it, but was stored "
+        "before the duplicate rule looked through invisible characters: kept "
+        "as it was, outside that rule.",
+    )
+
     objects = CommentQuerySet.as_manager()
 
     class Meta:
@@ -195,7 +234,9 @@ class Comment(models.Model):
             models.UniqueConstraint(
                 "article",
                 *DUPLICATE_KEY,
-                condition=Q(status__in=LIVE_STATUSES) & ~Q(rule=IMPORTED_RULE),
+                condition=Q(status__in=LIVE_STATUSES)
+                & ~Q(rule=IMPORTED_RULE)
+                & Q(is_legacy_twin=False),
                 name=DUPLICATE_CONSTRAINT,
             ),
         ]

@@ -13,11 +13,19 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
+from newsroom.text import one_line
+
 
 def site_url(path: str) -> str:
     """`path` as an address outside the site (e-mails): NEWSROOM_BASE_URL +
     path (the path alone when the base is not set, in development)."""
     return settings.NEWSROOM_BASE_URL.rstrip("/") + path
+
+
+def quoted(text: str) -> str:
+    """A reader's text in a plain-text e-mail, each line behind "> ", so no
+    line of it can pass for one of the e-mail's own (a fake "Author:")."""
+    return "\n".join(f"> {line}" for line in text.splitlines() or [""])
 
 
 def moderator_emails() -> list[str]:
@@ -87,8 +95,8 @@ def notify_moderators() -> int:
         f"{count} new comment{pluralize(count)} waiting for moderation."
         + (" The newest 20:" if count > 20 else ""),
         *(
-            f"On “{c.article.title}”\nAuthor: {c.name} <{c.email}>\n"
-            f"Rule: {c.rule}\n\n{c.body[:2000]}"
+            f"On “{c.article.title}”\nAuthor: {one_line(c.name)} "
+            f"<{one_line(c.email)}>\nRule: {c.rule}\n\n{quoted(c.body[:2000])}"
             for c in newest
         ),
         f"Moderation queue: {queue}",
