@@ -10,6 +10,8 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from newsroom.siteurl import site_request
+
 from .invalidation import CORRECTIONS_TAG
 from .models import Article, AuthorProfile, Section
 from .pagecache import cache_page_tags
@@ -34,7 +36,16 @@ class StoryLanguageAtomFeed(Atom1Feed):
         return {**super().item_attributes(item), "xml:lang": item["language"]}
 
 
-class LatestArticlesFeed(Feed):
+class SiteFeed(Feed):
+    """A feed whose absolute links are the site's configured address."""
+
+    def get_feed(self, obj, request):
+        # Django makes a feed's absolute links from the request's host; the
+        # feed is cached for every reader (newsroom/siteurl.py).
+        return super().get_feed(obj, site_request(request))
+
+
+class LatestArticlesFeed(SiteFeed):
     """Newest published articles of the whole site."""
 
     description_template = None
@@ -136,7 +147,7 @@ class AuthorAtomFeed(AuthorFeed):
     subtitle = AuthorFeed.description
 
 
-class CorrectionsFeed(Feed):
+class CorrectionsFeed(SiteFeed):
     """The corrections log as RSS."""
 
     feed_type = StoryLanguageRssFeed

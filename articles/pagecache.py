@@ -23,7 +23,6 @@ newsroom/crossorigin.py, and no reader page uses a nonce).
 
 import hashlib
 import time
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -32,6 +31,7 @@ from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from newsroom.middleware import anonymous_read, has_visitor_cookie, request_language
+from newsroom.siteurl import keyed_query
 
 from .edge import edge_max_age, xkey
 from .fragments import LocalCopies
@@ -74,15 +74,7 @@ def _key(request) -> str:
     parameters (others, such as `?utm_source=`, share the entry, so they
     cannot fill the cache with copies) and the language the page is in.
     Raises DisallowedHost for a host outside ALLOWED_HOSTS (never cached)."""
-    query = ""
-    if request.META.get("QUERY_STRING"):
-        query = urlencode(
-            sorted(
-                (name, value)
-                for name in settings.NEWSROOM_PAGE_QUERY_PARAMS
-                for value in request.GET.getlist(name)
-            )
-        )
+    query = keyed_query(request)
     language = request_language(request)
     raw = f"{request.scheme}|{request.get_host()}|{request.path}|{query}|{language}"
     return ENTRY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()

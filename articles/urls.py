@@ -2,17 +2,20 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 from django.views.decorators.cache import cache_page
 
+from newsroom.siteurl import site_request
+
 from . import feeds, views
 from .pagecache import cache_page_tags
 from .sitemaps import SITEMAPS
 
 
 def lists_page(view):
-    """A function view whose output depends on the article listings."""
+    """A function view whose output depends on the article listings (and
+    whose absolute links are made at the site's address)."""
 
     def wrapped(request, *args, **kwargs):
         cache_page_tags(request, "lists")
-        return view(request, *args, **kwargs)
+        return view(site_request(request), *args, **kwargs)
 
     return wrapped
 

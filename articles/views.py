@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from newsroom import compiled
+from newsroom.siteurl import site_request, site_url
 
 from . import fragments, pagecache
 from .invalidation import CORRECTIONS_TAG, article_tag
@@ -257,9 +258,7 @@ class ArticleDetailView(DetailView):
         context["page"] = ArticleParts(
             article, self.request, cacheable=self.cacheable_fragments
         )
-        context["canonical_url"] = self.request.build_absolute_uri(
-            article.get_absolute_url()
-        )
+        context["canonical_url"] = site_url(article.get_absolute_url(), self.request)
         return context
 
 
@@ -330,7 +329,10 @@ def _json_ld(data: dict) -> str:
 
 def news_article_jsonld(article, authors, request) -> str:
     """schema.org NewsArticle for search engines."""
-    absolute = request.build_absolute_uri
+
+    def absolute(path):
+        return site_url(path, request)
+
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -465,8 +467,8 @@ def robots_txt(request):
         "User-agent: *",
         "Disallow: /admin/",
         "Disallow: /preview/",
-        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
-        f"Sitemap: {request.build_absolute_uri('/news-sitemap.xml')}",
+        f"Sitemap: {site_url('/sitemap.xml', request)}",
+        f"Sitemap: {site_url('/news-sitemap.xml', request)}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
@@ -476,7 +478,7 @@ def news_sitemap(request):
     """Google News sitemap: published articles of the last 48 hours."""
     cache_page_tags(request, "lists")
     return render(
-        request,
+        site_request(request),
         "articles/news_sitemap.xml",
         {"articles": news_sitemap_articles()},
         content_type="application/xml",

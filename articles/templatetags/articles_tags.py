@@ -2,6 +2,7 @@ import functools
 from html import escape as html_escape
 
 from django import template
+from django.http import QueryDict
 from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
@@ -11,6 +12,7 @@ from django.utils.translation import gettext, pgettext_lazy
 
 from articles import fragments
 from articles.images import public_url
+from newsroom.siteurl import keyed_query, site_url
 
 register = template.Library()
 
@@ -135,14 +137,29 @@ def responsive_image(article, sizes=DEFAULT_SIZES, css_class="img-fluid", lazy=T
 
 @register.simple_tag(takes_context=True)
 def absolute(context, url):
-    """`url` as a full address (media may already be on another origin)."""
-    return context["request"].build_absolute_uri(url)
+    """`url` as a full address at the site's own (media may already be on
+    another origin)."""
+    return site_url(url, context["request"])
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """This listing's own address: the site's, its path and page number,
+    nothing else a visitor put in the query (the page may be cached)."""
+    request = context["request"]
+    return site_url(request.path, request, query=keyed_query(request, ["page"]))
 
 
 @register.simple_tag(takes_context=True)
 def page_url(context, number):
-    """The current URL with ?page=number, other query parameters kept."""
-    query = context["request"].GET.copy()
+    """The current listing's URL with ?page=number. Only the parameters the
+    page cache keys on are kept (anything else a visitor added would be
+    stored in the cached page for every reader), and on a page never cached
+    those named in `page_params` (the search's "q")."""
+    request = context["request"]
+    query = QueryDict(keyed_query(request), mutable=True)
+    for name in context.get("page_params", "").split():
+        query.setlist(name, request.GET.getlist(name))
     query["page"] = number
     return "?" + query.urlencode()
 
