@@ -33,6 +33,13 @@ EDITOR_EXTENSIONS = {
     "Image": True,
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# The classes the editor itself writes: its Figure node's own, always
+# "figure" (a `class` attribute defaulting to it in django-prose-editor's
+# editor.js; tests/articles/test_models.py checks the shipped script). Every
+# figure gets exactly that and nothing else: the page's CSS framework has
+# classes that cover the whole page (position-fixed w-100 h-100), which a
+# body (a journalist's, an import's) must not reach.
+EDITOR_CLASSES = {"figure": "figure"}
 # Tags older HTML (WordPress) writes for what the editor calls otherwise.
 _RENAMED = re.compile(r"<(/?)(b|i)(?=[\s>/])", re.I)
 _NEW_NAME = {"b": "strong", "i": "em"}
@@ -43,9 +50,14 @@ def _cleaner() -> nh3.Cleaner:
     policy = allowlist_from_extensions(EDITOR_EXTENSIONS)
     attributes = {tag: set(names) for tag, names in policy["attributes"].items()}
     attributes.get("a", set()).discard("rel")  # set below, for every link
+    for tag in EDITOR_CLASSES:
+        attributes.get(tag, set()).discard("class")  # only the editor's own
     return nh3.Cleaner(
         tags=set(policy["tags"]),
         attributes=attributes,
+        set_tag_attribute_values={
+            tag: {"class": value} for tag, value in EDITOR_CLASSES.items()
+        },
         url_schemes=URL_SCHEMES,
         link_rel="noopener",
         strip_comments=True,

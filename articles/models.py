@@ -26,7 +26,13 @@ from newsroom import (
 )
 
 from .html import EDITOR_EXTENSIONS, html_to_text, sanitize_html
-from .validators import article_image_path, author_photo_path, validate_image
+from .validators import (
+    article_image_path,
+    author_photo_path,
+    validate_image,
+    validate_web_url,
+    web_url_only,
+)
 
 IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
 
@@ -273,9 +279,9 @@ class AuthorProfile(models.Model):
     # The photo readers see: a re-encoded square (no EXIF or GPS data) in
     # the public storage, made by a worker (articles.tasks); empty until then.
     photo_rendition = models.CharField(max_length=200, blank=True, editable=False)
-    website = models.URLField(blank=True)
-    twitter = models.URLField("X / Twitter", blank=True)
-    linkedin = models.URLField("LinkedIn", blank=True)
+    website = models.URLField(blank=True, validators=[validate_web_url])
+    twitter = models.URLField("X / Twitter", blank=True, validators=[validate_web_url])
+    linkedin = models.URLField("LinkedIn", blank=True, validators=[validate_web_url])
     is_active = models.BooleanField(
         default=True,
         help_text="Inactive authors have no public page; their bylines stay.",
@@ -285,6 +291,12 @@ class AuthorProfile(models.Model):
 
     class Meta:
         ordering = ["display_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=web_url_only(name), name=f"author_{name}_is_web"
+            )
+            for name in ("website", "twitter", "linkedin")
+        ]
 
     def __str__(self):
         return self.display_name
@@ -588,7 +600,9 @@ class Article(models.Model):
         help_text="The outlet the story is based on, shown under the story as "
         "“Source: ” followed by this name.",
     )
-    source_url = models.URLField(blank=True, max_length=500)
+    source_url = models.URLField(
+        blank=True, max_length=500, validators=[validate_web_url]
+    )
     status = models.CharField(
         max_length=12,
         choices=Status.choices,
@@ -660,6 +674,9 @@ class Article(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["pub_date", "slug"], name="article_slug_unique_per_date"
+            ),
+            models.CheckConstraint(
+                condition=web_url_only("source_url"), name="article_source_url_is_web"
             ),
         ]
         indexes = [

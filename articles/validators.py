@@ -6,6 +6,8 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db.models import Q
 from PIL import Image
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
@@ -65,3 +67,28 @@ def article_image_path(instance, filename: str) -> str:
 
 def author_photo_path(instance, filename: str) -> str:
     return _random_name("authors", filename)
+
+
+# Stored addresses (a story's source, an author's website) become links and
+# JSON-LD on public pages: only web addresses, never javascript: or data:.
+# The database holds the same rule (web_url_only, a check constraint).
+WEB_SCHEMES = ["http", "https"]
+validate_web_url = URLValidator(
+    schemes=WEB_SCHEMES,
+    message="Enter a web address starting with http:// or https://.",
+)
+
+
+def web_url_only(field: str) -> Q:
+    """The rule as a condition: empty, or http(s)://."""
+    return Q(**{field: ""}) | Q(**{f"{field}__iregex": r"^https?://"})
+
+
+def web_url_or_blank(value: str) -> str:
+    """`value` if it is a valid web address, else "" (imports: a bad URL is
+    dropped and reported, never stored)."""
+    try:
+        validate_web_url(value)
+    except ValidationError:
+        return ""
+    return value

@@ -24,6 +24,7 @@ from articles.models import (
     unique_slug,
 )
 from articles.services import article_refresh_renditions, article_set_authors
+from articles.validators import web_url_or_blank
 
 from . import wxr
 from .content import post_body, wordpress_slug
@@ -70,6 +71,9 @@ def source_credit(meta: dict, *, item: str, report: Report) -> tuple[str, str]:
     if not name:  # a "via" alone still credits the outlet the story came from
         name = str(settings.get("td_via") or "").strip()
         url = str(settings.get("td_via_url") or "").strip()
+    if url and not web_url_or_blank(url):
+        report.warn(item, f"source link {url[:80]!r} is not a web address: dropped")
+        url = ""
     return fit(Article, "source_name", html.unescape(name)), fit(
         Article, "source_url", url
     )

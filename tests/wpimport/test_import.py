@@ -117,7 +117,8 @@ def test_comment_html_becomes_text_with_links(imported):
 
 def test_classic_and_block_content(imported):
     caption_post = Article.objects.get(title__startswith="How a space telescope")
-    assert "<figure>" in caption_post.body and "<figcaption>" in caption_post.body
+    assert '<figure class="figure">' in caption_post.body
+    assert "<figcaption>" in caption_post.body
     assert "[caption" not in caption_post.body
     for article in Article.objects.all():
         assert "<!-- wp:" not in article.body
