@@ -1,9 +1,9 @@
-import csv
 import secrets
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
@@ -12,6 +12,7 @@ from django.core.validators import FileExtensionValidator
 from django.http import (
     Http404,
     HttpResponse,
+    HttpResponseBadRequest,
     HttpResponseRedirect,
     JsonResponse,
     QueryDict,
@@ -22,6 +23,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
+
+from newsroom.spreadsheet import SafeWriter
 
 from . import audit, services
 from .html import html_to_text
@@ -831,10 +834,17 @@ class AuditEntryAdmin(admin.ModelAdmin):
         """The entries the list shows (same filters and search), as CSV."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest(
+                "The filters in this address are not valid: open the audit log, "
+                "filter it there and export again.",
+                content_type="text/plain; charset=utf-8",
+            )
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-        writer = csv.writer(response)
+        writer = SafeWriter(response)
         writer.writerow(
             ["at", "actor", "action", "object_type", "object_id", "summary"]
         )

