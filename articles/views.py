@@ -215,7 +215,7 @@ class ArticleDetailView(DetailView):
                 int(kwargs["day"]),
             )
             day_published = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # no such day in any calendar
             raise Http404("No such article") from None
         slug = kwargs["slug"]
         # The row is kept under the article's version, found through an

@@ -92,16 +92,24 @@ class ArticleFilter(admin.SimpleListFilter):
         ]
         chosen = self.value()
         if chosen and chosen not in {pk for pk, _ in choices}:
-            title = Article.objects.filter(pk=chosen).values_list("title", flat=True)
-            choices.insert(0, (chosen, next(iter(title), f"#{chosen}")))
+            pk = self.article_pk()
+            title = Article.objects.filter(pk=pk).values_list("title", flat=True)
+            choices.insert(0, (chosen, next(iter(title if pk else ()), f"#{chosen}")))
         return choices
+
+    def article_pk(self) -> int | None:
+        """The chosen article's id, None unless the value can be one."""
+        value = self.value() or ""
+        return (
+            int(value)
+            if value.isascii() and value.isdigit() and len(value) < 19
+            else None
+        )
 
     def queryset(self, request, queryset):
         if self.value():
-            try:
-                return queryset.filter(article_id=int(self.value()))
-            except ValueError:
-                return queryset.none()
+            pk = self.article_pk()
+            return queryset.filter(article_id=pk) if pk else queryset.none()
         return queryset
 
 
@@ -659,10 +667,14 @@ class CommentAdmin(admin.ModelAdmin):
         title = f"Reply to {comment.name}"
         return self._form_page(request, "reply", comment, form, title)
 
-    def history_view(self, request, pk):
+    def history_view(self, request, pk=None, object_id=None, extra_context=None):
         """The commenter's history (their latest comments and decisions):
-        the queue's side panel, or a page of its own without JavaScript."""
+        the queue's side panel, or a page of its own without JavaScript.
+        (The admin's own history address, `object_id`, comes here too.)"""
         self._moderator_only(request)
+        pk = pk if pk is not None else object_id
+        if not str(pk).isdigit():
+            raise Http404("No such comment")
         comment = get_object_or_404(Comment, pk=pk)
         theirs = Comment.objects.select_related("article").order_by("-created_at")
         if comment.email:
@@ -698,6 +710,8 @@ class CommentAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/comments/comment/desk.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not object_id.isdigit():  # no such comment: the admin says so
+            return super().change_view(request, object_id, form_url, extra_context)
         extra_context = {
             **(extra_context or {}),
             "ban_url": reverse("admin:comments_comment_ban", args=[object_id]),

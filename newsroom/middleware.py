@@ -4,14 +4,19 @@ become 503 pages in newsroom.views.server_error.)"""
 
 import base64
 import hashlib
+import logging
 import re
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.db import DataError
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.csp import CSP
+from psycopg.errors import NumericValueOutOfRange
+
+logger = logging.getLogger(__name__)
 
 DRAIN_BYTES = 16 * 1024 * 1024
 
@@ -46,6 +51,28 @@ class RequestSizeLimitMiddleware:
                     pass
             return HttpResponse(body, status=413)
         return self.get_response(request)
+
+
+class OddValueMiddleware:
+    """A value in the address beyond what the site can hold (a year past any
+    calendar, an id past the database's integers, in our views or in the
+    admin's own filters) is the visitor's error, answered 400, never 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        odd = isinstance(exception, OverflowError) or (
+            isinstance(exception, DataError)
+            and isinstance(exception.__cause__, NumericValueOutOfRange)
+        )
+        if not odd:
+            return None
+        logger.warning("Odd value in %s: %s", request.path, exception)
+        return HttpResponseBadRequest(render_to_string("400.html", request=request))
 
 
 _IMPORTMAP = re.compile(rb'<script type="importmap"[^>]*>(.*?)</script>', re.S)

@@ -163,6 +163,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "wpimport.middleware.LegacyRedirectMiddleware",
+    # A value past what the site can hold (in an address or a filter): 400.
+    "newsroom.middleware.OddValueMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so a lockout answers before any view runs.
     "axes.middleware.AxesMiddleware",
