@@ -53,6 +53,21 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
+class PermissionsPolicyMiddleware:
+    """Permissions-Policy on every response (NEWSROOM_PERMISSIONS_POLICY):
+    camera, microphone, geolocation and the rest are off."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault(
+            "Permissions-Policy", settings.NEWSROOM_PERMISSIONS_POLICY
+        )
+        return response
+
+
 class OddValueMiddleware:
     """A value in the address beyond what the site can hold (a year past any
     calendar, an id past the database's integers, in our views or in the

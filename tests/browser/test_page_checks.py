@@ -3,8 +3,6 @@ serious or critical accessibility finding (axe-core), on demo content with a
 menu of 30 sections; and the header fits a 1280 px and a 390 px screen."""
 
 import json
-import subprocess
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -12,12 +10,10 @@ from django.utils.text import slugify
 from playwright.sync_api import Page
 
 from articles.models import Article, Section, Tag
+from tests.pagecheck import AXE_JS, VNU_JAR, vnu_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-VALIDATORS = Path(__file__).resolve().parent / "validators" / "node_modules"
-VNU_JAR = VALIDATORS / "vnu-jar" / "build" / "dist" / "vnu.jar"
-AXE_JS = VALIDATORS / "axe-core" / "axe.min.js"
 
 # Real desks have many, long and accented section names.
 EXTRA_SECTIONS = [
@@ -54,30 +50,6 @@ def site(roles, media_root):
         "search": "/search/?q=leica",
         "search-empty": "/search/?q=",
     }
-
-
-def vnu_errors(pages: dict[str, str], tmp_path: Path) -> dict[str, list[str]]:
-    """Nu HTML Checker errors per page (warnings and info left out)."""
-    files = {}
-    for name, html in pages.items():
-        files[name] = tmp_path / f"{name}.html"
-        files[name].write_text(html)
-    result = subprocess.run(
-        ["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only",
-         "--exit-zero-always", *map(str, files.values())],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    messages = json.loads(result.stderr or result.stdout)["messages"]
-    found = {name: [] for name in pages}
-    by_path = {str(path): name for name, path in files.items()}
-    for message in messages:
-        path = message.get("url", "").removeprefix("file:")
-        name = by_path.get(path, path)
-        found.setdefault(name, []).append(
-            f"line {message.get('lastLine')}: {message['message']} "
-            f"[{message.get('extract', '').strip()[:120]}]"
-        )
-    return {name: errors for name, errors in found.items() if errors}
 
 
 def test_public_pages_are_valid_and_accessible(
