@@ -67,7 +67,7 @@ def test_the_lockout_page_is_a_valid_page_with_a_title(tmp_path):
     # No attribute written as text outside a tag (Django's login template
     # prints `nonce="…"` for a form the lockout page does not have).
     assert not re.search(r'>\s*nonce="', html)
-    assert "Too many failed sign-in attempts" in html
+    assert "Too many failed login attempts" in html
     assert_valid_html({"lockout": html}, tmp_path)
 
 
