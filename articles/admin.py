@@ -442,9 +442,13 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
+        """Only the stories this user may open (Article.openable_by): the
+        list, the search, the change, history and delete pages, and the
+        autocomplete all start here."""
         return (
             super()
             .get_queryset(request)
+            .openable_by(request.user)
             .prefetch_related("bylines__author")
             .defer("body", "body_text")
         )
@@ -497,6 +501,13 @@ class ArticleAdmin(admin.ModelAdmin):
         if not can_publish(request.user):
             fields.append("published_at")
         return fields
+
+    def has_view_permission(self, request, obj=None):
+        if not super().has_view_permission(request, obj):
+            return False
+        if obj is None or can_publish(request.user):
+            return True
+        return Article.objects.openable_by(request.user).filter(pk=obj.pk).exists()
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
@@ -819,6 +830,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        """Entries about a story this user may not open are left out (the
+        list, its search and the CSV export alike)."""
+        return super().get_queryset(request).visible_to(request.user)
 
     def get_urls(self):
         return [

@@ -13,6 +13,7 @@ from django.contrib.postgres.search import (
 from django.core.validators import FileExtensionValidator
 from django.db import OperationalError, connections, models
 from django.db.models import Exists, F, Func, OuterRef, Q, TextField, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -165,6 +166,13 @@ def site_language() -> str:
 # Publishing, scheduling and unpublishing: editors (the Editor role) only.
 PUBLISH_CODENAME = "publish_article"
 PUBLISH_PERMISSION = f"articles.{PUBLISH_CODENAME}"
+
+
+def _involving(user) -> Q:
+    """Created by `user`, or with `user` in the byline (a subquery: no
+    duplicate rows, no DISTINCT)."""
+    bylined = ArticleAuthor.objects.filter(author__user=user).values("article_id")
+    return Q(created_by=user) | Q(pk__in=bylined)
 
 
 def can_publish(user) -> bool:
@@ -501,7 +509,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def involving(self, user):
         """Articles `user` created or has a byline on."""
-        return self.filter(Q(created_by=user) | Q(authors__user=user)).distinct()
+        return self.filter(_involving(user))
 
     def desk(self, user, *, everyone: bool, limit: int = 10) -> dict:
         """The desk's lists for `user` (everyone's when `everyone`): drafts,
@@ -532,6 +540,20 @@ class ArticleQuerySet(models.QuerySet):
             return self
         return self.involving(user).filter(
             status__in=[Article.Status.DRAFT, Article.Status.IN_REVIEW]
+        )
+
+    def openable_by(self, user):
+        """Articles `user` may see in the back office (listed, searched,
+        read, their history, revisions and locks): every one for those who
+        may publish; for others, what readers already see and their own
+        stories in any state. An embargo holds inside the newsroom: as in
+        WordPress, a journalist never opens a colleague's draft, story in
+        review or scheduled story."""
+        if can_publish(user):
+            return self
+        return self.filter(
+            Q(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+            | _involving(user)
         )
 
 
@@ -906,6 +928,24 @@ class Correction(models.Model):
         return f"Correction to {self.article} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The entries `user` may read: all for those who may publish; for
+        others (moderators), none about a story they may not open, since an
+        entry names the story (an embargoed headline in "submit for review")."""
+        if can_publish(user):
+            return self
+        openable = (
+            Article.objects.openable_by(user)
+            .order_by()
+            .annotate(key=Cast("pk", models.CharField()))
+            .values("key")
+        )
+        return self.exclude(
+            Q(object_type=Article._meta.label_lower) & ~Q(object_id__in=openable)
+        )
+
+
 class AuditEntry(models.Model):
     """One editorial or moderation action (articles/audit.py): who, when,
     what, on which object. Written by the services, never edited."""
@@ -923,6 +963,8 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=40, blank=True)
     summary = models.CharField(max_length=300)
     detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
