@@ -66,21 +66,42 @@ class ImportRun(models.Model):
     """One import started from the admin; the task fills progress and report."""
 
     class Status(models.TextChoices):
+        AUTHORS = "authors", "Waiting for its authors to be matched"
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
+    # The uploaded files hold commenters' e-mails and addresses: they stay in
+    # the private storage and are deleted when the run ends (wpimport.tasks).
     export_file = models.FileField(
         "WXR export",
         upload_to="imports/",
-        help_text="The .xml file from WordPress: Tools → Export → All content.",
+        help_text="The .xml file from WordPress: Tools → Export → All content. "
+        "Deleted when the import ends (its report stays).",
     )
     uploads_zip = models.FileField(
         "uploads (zip)",
         upload_to="imports/",
         blank=True,
         help_text="Optional: a zip of wp-content/uploads, for featured images.",
+    )
+    export_name = models.CharField(
+        "file imported", max_length=255, blank=True, editable=False
+    )
+    authors = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The authors the export names (login, e-mail, name).",
+    )
+    author_map = models.JSONField(
+        "authors matched",
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="WordPress login → the existing account the person importing "
+        "chose; any other author becomes a new account.",
     )
     dry_run = models.BooleanField(
         default=False, help_text="Read and report only; change nothing."

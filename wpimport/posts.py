@@ -16,7 +16,6 @@ from articles.invalidation import article_tags, invalidate
 from articles.models import (
     Article,
     ArticleAuthor,
-    AuthorProfile,
     Section,
     fit,
     language_code,
@@ -32,6 +31,7 @@ from .models import ImportedObject, LegacyRedirect
 from .phpserial import PHPSerializeError
 from .phpserial import loads as php_loads
 from .report import Report
+from .terms import author_profile
 from .wxr import checksum, parse_gmt
 
 Kind = ImportedObject.Kind
@@ -101,21 +101,8 @@ class PostImport:
         if login in self.authors:
             return self.authors[login]
         if self.default_author:
-            profile = AuthorProfile.objects.filter(
-                user__username=self.default_author
-            ).first()
-            if profile is None:
-                user = (
-                    get_user_model()
-                    .objects.filter(username=self.default_author)
-                    .first()
-                )
-                if user is not None:
-                    profile = AuthorProfile.objects.create(
-                        user=user,
-                        display_name=user.get_full_name() or user.username,
-                        slug=unique_slug(AuthorProfile, user.username, max_length=120),
-                    )
+            user = get_user_model().objects.filter(username=self.default_author).first()
+            profile = author_profile(user, "") if user is not None else None
             if profile is not None:
                 self.report.warn(
                     label,

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from articles.invalidation import invalidate
@@ -38,6 +39,7 @@ class Importer(TermImport, PostImport, CommentImport):
         media_dir=None,
         dry_run: bool = False,
         default_author: str | None = None,
+        author_map: dict | None = None,
         progress: Callable[[str, int, int], None] | None = None,
     ):
         self.path = Path(path)
@@ -45,6 +47,9 @@ class Importer(TermImport, PostImport, CommentImport):
         self.report = Report(dry_run=dry_run)
         self.progress = progress or (lambda stage, done, total: None)
         self.default_author = default_author
+        # WordPress login → an existing account, as the person importing
+        # confirmed it (resolve_author_map); nothing else reaches one.
+        self.author_map = author_map or {}
         self.authors: dict[str, AuthorProfile] = {}
         self.sections: dict[str, Section] = {}  # by category name and slug
         self.tags: dict[str, Tag] = {}
@@ -156,14 +161,61 @@ class Importer(TermImport, PostImport, CommentImport):
         self.mapping[(kind, str(wp_id))] = record
 
 
+class UnknownAccount(ValueError):
+    """A mapping names an account that does not exist."""
+
+
+def resolve_author_map(author_map: dict[str, str] | None) -> dict:
+    """WordPress login → username, as the person importing gave it, with
+    each username's account. Raises UnknownAccount for a username that
+    matches no account (nothing is imported then)."""
+    User = get_user_model()
+    resolved = {}
+    for login, username in (author_map or {}).items():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise UnknownAccount(f"no account named {username!r} (for {login!r})")
+        resolved[login] = user
+    return resolved
+
+
+def wordpress_authors(path) -> list[dict]:
+    """The authors an export names (login, e-mail, display name), read
+    from its head without reading its posts."""
+    authors = []
+    for kind, value in wxr.read(path):
+        if kind == "author":
+            authors.append(
+                {
+                    "login": value.get("wp:author_login", ""),
+                    "email": value.get("wp:author_email", ""),
+                    "name": html.unescape(
+                        value.get("wp:author_display_name", "") or ""
+                    ),
+                }
+            )
+        elif kind == "item":
+            break  # WordPress writes its authors before the first item
+    return authors
+
+
 def wordpress_import(
-    *, path, media_dir=None, dry_run=False, default_author=None, progress=None
+    *,
+    path,
+    media_dir=None,
+    dry_run=False,
+    default_author=None,
+    author_map=None,
+    progress=None,
 ) -> Report:
-    """Import a WXR file. Raises wxr.NotWXR when the file is not an export."""
+    """Import a WXR file. Raises wxr.NotWXR when the file is not an export,
+    UnknownAccount when `author_map` (WordPress login → username) names an
+    account that does not exist."""
     return Importer(
         path=path,
         media_dir=media_dir,
         dry_run=dry_run,
         default_author=default_author,
+        author_map=resolve_author_map(author_map),
         progress=progress,
     ).run()

@@ -1,5 +1,6 @@
 """The admin's WordPress import, run in the background (django.tasks)."""
 
+import logging
 import shutil
 import tempfile
 import zipfile
@@ -8,6 +9,10 @@ from pathlib import Path
 from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
+
+from articles.images import STORAGE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 MAX_UNZIPPED_BYTES = 2 * 1024**3
 MAX_ZIP_MEMBERS = 100_000
@@ -40,11 +45,32 @@ def extract_uploads(zip_file, destination: Path) -> Path:
     return root
 
 
+def import_files_delete(run) -> None:
+    """Delete a run's uploaded files (the export holds commenters' e-mails
+    and addresses): called when the run ends, is cancelled or is deleted.
+    The report, which names no address, stays on the run."""
+    from .models import ImportRun
+
+    for field in ("export_file", "uploads_zip"):
+        file = getattr(run, field)
+        if file:
+            try:
+                file.storage.delete(file.name)
+            except STORAGE_ERRORS:
+                logger.warning("could not delete %s of import #%s", file.name, run.pk)
+                continue
+            setattr(run, field, "")
+    ImportRun.objects.filter(pk=run.pk).update(
+        export_file=run.export_file.name or "", uploads_zip=run.uploads_zip.name or ""
+    )
+
+
 @task
 def run_import(run_id: int) -> str:
-    """Run an ImportRun; its progress and report are saved on the row."""
+    """Run an ImportRun; its progress and report are saved on the row, and
+    its uploaded files are deleted when it ends."""
     from .models import ImportRun
-    from .services import wordpress_import
+    from .services import UnknownAccount, wordpress_import
     from .wxr import NotWXR
 
     run = ImportRun.objects.get(pk=run_id)
@@ -71,13 +97,15 @@ def run_import(run_id: int) -> str:
                 path=export,
                 media_dir=media_dir,
                 dry_run=run.dry_run,
+                author_map=run.author_map,
                 progress=progress,
             ).as_dict()
-    except (NotWXR, UnsafeZip, zipfile.BadZipFile) as exc:
+    except (NotWXR, UnsafeZip, zipfile.BadZipFile, UnknownAccount) as exc:
         status, error = ImportRun.Status.FAILED, str(exc)
     except Exception as exc:  # reported on the run, not lost in a worker log
         status, error = ImportRun.Status.FAILED, f"unexpected error: {exc!r}"
     ImportRun.objects.filter(pk=run_id).update(
         status=status, error=error, report=report, finished_at=timezone.now()
     )
+    import_files_delete(run)
     return status

@@ -1,6 +1,7 @@
 """The WordPress import, first part: authors, categories and tags."""
 
 import html
+import re
 
 from django.contrib.auth import get_user_model
 
@@ -18,6 +19,50 @@ from .models import ImportedObject
 from .wxr import checksum
 
 Kind = ImportedObject.Kind
+_USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
+
+
+def author_profile(user, display: str) -> AuthorProfile:
+    """`user`'s author profile, as it is; a new one only if they have none
+    (an existing profile is never changed by an import)."""
+    profile = AuthorProfile.objects.filter(user=user).first()
+    if profile is None:
+        profile = AuthorProfile.objects.create(
+            user=user,
+            display_name=display or user.get_full_name() or user.username,
+            slug=unique_slug(AuthorProfile, user.username, max_length=120),
+        )
+    return profile
+
+
+def _new_account(data: dict, wanted: str):
+    """A new account for an exported author: active, no staff rights, no
+    usable password (an editor may send it a set-password link), under
+    `wanted` or, when that username is taken, a free variant of it."""
+    User = get_user_model()
+    # What Django's username rules allow (a WordPress login may hold spaces).
+    base = fit(User, "username", _USERNAME_UNSAFE.sub("-", wanted)) or "author"
+    limit = User._meta.get_field("username").max_length
+    username, n = base, 1
+    while User.objects.filter(username__iexact=username).exists():
+        suffix = "-wp" if n == 1 else f"-wp{n}"
+        username = base[: limit - len(suffix)] + suffix
+        n += 1
+    user = User(
+        username=username,
+        email=fit(User, "email", data.get("wp:author_email", "")),
+        first_name=fit(
+            User, "first_name", html.unescape(data.get("wp:author_first_name", ""))
+        ),
+        last_name=fit(
+            User, "last_name", html.unescape(data.get("wp:author_last_name", ""))
+        ),
+        is_staff=False,
+        is_superuser=False,
+    )
+    user.set_unusable_password()
+    user.save()
+    return user
 
 
 class TermImport:
@@ -25,46 +70,62 @@ class TermImport:
     the Importer (wpimport.services), whose state it shares."""
 
     def _import_authors(self, authors):
-        User = get_user_model()
+        """Each author of the export becomes a byline. An import never
+        changes an existing account (its e-mail, names, password, rights or
+        profile): an author is credited to an existing account only when the
+        person importing named it (`author_map`), to the account an earlier
+        import of this site made for it, or else to a new account with no
+        staff rights and no usable password, whose username is never one
+        already taken. The report lists every match."""
         for data in authors:
             login = data.get("wp:author_login", "")
             display = html.unescape(data.get("wp:author_display_name", "") or login)
-            digest = checksum(data)
+            display = fit(AuthorProfile, "display_name", display or "Author")
+            mapped = self.author_map.get(login)
+            if mapped is not None:
+                self.authors[login] = author_profile(mapped, display)
+                self._author_match(login, f"existing account {mapped.username!r}")
+                self.report.count("authors", "mapped")
+                continue
             known = self._known(Kind.AUTHOR, login)
-            if known and known.checksum == digest:
-                profile = (
-                    AuthorProfile.objects.select_related("user")
-                    .filter(pk=known.object_id)
-                    .first()
+            profile = (
+                AuthorProfile.objects.select_related("user")
+                .filter(pk=known.object_id)
+                .first()
+                if known
+                else None
+            )
+            if profile is not None:
+                self.authors[login] = profile
+                self._author_match(
+                    login,
+                    f"account {profile.user.username!r} made by an earlier "
+                    "import of this site (not changed)",
                 )
-                if profile:
-                    self.authors[login] = profile
-                    self.report.count("authors", "unchanged")
-                    continue
-            user = User.objects.filter(username=fit(User, "username", login)).first()
-            created = user is None
-            if created:
-                user = User(username=fit(User, "username", login))
-                user.set_unusable_password()
-            user.email = fit(User, "email", data.get("wp:author_email", ""))
-            first = html.unescape(data.get("wp:author_first_name", ""))
-            user.first_name = fit(User, "first_name", first)
-            last = html.unescape(data.get("wp:author_last_name", ""))
-            user.last_name = fit(User, "last_name", last)
-            user.save()
-            profile = AuthorProfile.objects.filter(user=user).first()
-            if profile is None:
-                profile = AuthorProfile(
-                    user=user,
-                    slug=unique_slug(AuthorProfile, login or display, max_length=120),
-                )
-            profile.display_name = fit(AuthorProfile, "display_name", display)
-            if data.get("wp:author_description"):
-                profile.bio = html.unescape(data["wp:author_description"])
-            profile.save()
+                self.report.count("authors", "unchanged")
+                continue
+            user = _new_account(data, login or display)
+            profile = AuthorProfile.objects.create(
+                user=user,
+                display_name=display,
+                slug=unique_slug(AuthorProfile, login or display, max_length=120),
+                bio=html.unescape(data.get("wp:author_description", "")),
+            )
             self.authors[login] = profile
-            self._remember(Kind.AUTHOR, login, profile.pk, digest)
-            self.report.count("authors", "created" if created else "updated")
+            self._remember(Kind.AUTHOR, login, profile.pk, checksum(data))
+            taken = (
+                ""
+                if user.username == login
+                else (f" (the username {login!r} is taken)")
+            )
+            self._author_match(
+                login,
+                f"new account {user.username!r}{taken}: no staff rights, no password",
+            )
+            self.report.count("authors", "created")
+
+    def _author_match(self, login: str, outcome: str) -> None:
+        self.report.warn(f"author {login!r}", f"credited to {outcome}")
 
     def _import_categories(self, categories):
         for position, data in enumerate(categories):

@@ -100,12 +100,14 @@ def _flat(element) -> dict:
 
 def read(path) -> Iterator[tuple[str, object]]:
     """Yield ("site", dict), ("author", dict), ("category", dict), ("tag", dict)
-    and ("item", Item) in file order. Raises NotWXR for other files."""
+    and ("item", Item) in file order from a path or an open binary file.
+    Raises NotWXR for other files."""
     seen_rss = False
     site = {}
     site_sent = False
+    source = path if hasattr(path, "read") else str(path)
     try:
-        events = ElementTree.iterparse(str(path), events=("start", "end"))
+        events = ElementTree.iterparse(source, events=("start", "end"))
         for event, element in events:
             name = _name(element.tag)
             if event == "start":

@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wpimport.services import wordpress_import
+from wpimport.services import UnknownAccount, wordpress_import
 from wpimport.wxr import NotWXR
 
 
@@ -26,8 +26,26 @@ class Command(BaseCommand):
             "--default-author",
             help="username credited for posts whose author is not in the export",
         )
+        parser.add_argument(
+            "--map-author",
+            action="append",
+            default=[],
+            metavar="WP_LOGIN=USERNAME",
+            help="credit the export's author WP_LOGIN to the existing account "
+            "USERNAME (repeat for each). Without it an author becomes a new "
+            "account with no staff rights and no password: an import never "
+            "matches, nor changes, an existing account by itself",
+        )
 
-    def handle(self, *args, export, media_dir, dry_run, default_author, **options):
+    def handle(
+        self, *args, export, media_dir, dry_run, default_author, map_author, **options
+    ):
+        author_map = {}
+        for pair in map_author:
+            login, sep, username = pair.partition("=")
+            if not sep or not login or not username:
+                raise CommandError(f"--map-author {pair!r}: write WP_LOGIN=USERNAME")
+            author_map[login] = username
         stderr = sys.stderr
         interactive = stderr.isatty()
 
@@ -48,8 +66,11 @@ class Command(BaseCommand):
                 media_dir=media_dir,
                 dry_run=dry_run,
                 default_author=default_author,
+                author_map=author_map,
                 progress=progress,
             )
+        except UnknownAccount as error:
+            raise CommandError(f"--map-author: {error}; nothing imported") from None
         except NotWXR as error:
             raise CommandError(f"{export} is not a WordPress export: {error}") from None
         except OSError as error:
