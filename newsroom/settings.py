@@ -451,8 +451,13 @@ if NEWSROOM_S3_ENDPOINT_URL:
         "public": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _public},
     }
 else:
+    # One folder on disk; only the public folders are served at MEDIA_URL
+    # (newsroom.urls), and uploads' own addresses are the staff-only view's.
     _media_storages = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"base_url": "/admin/private-media/"},
+        },
         "public": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"allow_overwrite": True},

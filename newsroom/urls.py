@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
+from django.http import Http404
 from django.urls import include, path, re_path
 from django.views.static import serve
+
+from articles.images import PUBLIC_FOLDERS
 
 from . import views
 
@@ -9,6 +12,10 @@ handler500 = "newsroom.views.server_error"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Uploads kept on this server's disk (originals with their EXIF data,
+    # WordPress exports): staff only, never cached (object storage signs
+    # its own links instead).
+    path("admin/private-media/<path:path>", views.private_media, name="private_media"),
     path("admin/", admin.site.urls),
     path("", include("comments.urls")),
     path("", include("articles.urls")),
@@ -16,7 +23,11 @@ urlpatterns = [
 
 
 def serve_media(request, path):
-    """Uploaded files, for the dev runner and `make serve` (not production)."""
+    """The public media (renditions, body images, author squares) for the
+    dev runner, `make serve` and app servers without an object store: only
+    the public folders; an upload itself is never served here."""
+    if path.split("/", 1)[0] not in PUBLIC_FOLDERS:
+        raise Http404("Not a public file")
     return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 

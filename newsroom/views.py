@@ -3,7 +3,10 @@
 import logging
 import sys
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import caches
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import (
     DatabaseError,
     InterfaceError,
@@ -11,11 +14,34 @@ from django.db import (
     connection,
     connections,
 )
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
+from django.views.static import serve
 
 logger = logging.getLogger(__name__)
+
+
+@never_cache
+def private_media(request, path):
+    """An upload kept on this server's disk (an original image with its EXIF
+    and GPS data, a WordPress export with commenters' addresses), for staff
+    only: imports for superusers alone. Sent as a download, never cached,
+    never run as a page."""
+    user = request.user
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return redirect_to_login(request.get_full_path())
+    if path.startswith("imports/") and not user.is_superuser:
+        raise PermissionDenied
+    storage = storages["default"]
+    if not isinstance(storage, FileSystemStorage):
+        raise Http404("Media are in object storage")
+    response = serve(request, path, document_root=storage.location)
+    response["Content-Disposition"] = "attachment"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @never_cache
