@@ -9,12 +9,17 @@ import re
 
 from django.conf import settings
 from django.db import DataError
+from django.db.models import Sum
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.csp import CSP
 from psycopg.errors import NumericValueOutOfRange
+
+from .clientip import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +56,44 @@ class RequestSizeLimitMiddleware:
                     pass
             return HttpResponse(body, status=413)
         return self.get_response(request)
+
+
+class LoginSprayMiddleware:
+    """One address trying a password on many usernames: once the failures
+    from it (any usernames, counted in django-axes' own records within its
+    cool-off) reach NEWSROOM_LOGIN_ADDRESS_FAILURE_LIMIT, its sign-in posts
+    answer the lockout page until the cool-off has passed. Axes' limit per
+    (username, address) stays the lower one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.path == reverse("admin:login"):
+            if self._failures(client_ip(request)) >= (
+                settings.NEWSROOM_LOGIN_ADDRESS_FAILURE_LIMIT
+            ):
+                logger.warning("Login refused: too many failures from one address")
+                return render(
+                    request,
+                    "lockout.html",
+                    {
+                        "address_wide": True,
+                        "cooloff_timedelta": settings.AXES_COOLOFF_TIME,
+                    },
+                    status=429,
+                )
+        return self.get_response(request)
+
+    @staticmethod
+    def _failures(address) -> int:
+        from axes.models import AccessAttempt
+
+        since = timezone.now() - settings.AXES_COOLOFF_TIME
+        total = AccessAttempt.objects.filter(
+            ip_address=address, attempt_time__gte=since
+        ).aggregate(n=Sum("failures_since_start"))["n"]
+        return total or 0
 
 
 class PermissionsPolicyMiddleware:

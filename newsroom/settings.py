@@ -168,6 +168,7 @@ MIDDLEWARE = [
     "newsroom.middleware.OddValueMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so a lockout answers before any view runs.
+    "newsroom.middleware.LoginSprayMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -338,7 +339,14 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Admin login lockout: 5 failures for one username from one IP → 15 minutes.
+# And one address trying passwords across usernames (spraying): 30 failures
+# from it, whatever the usernames, pause its logins for the same time
+# (newsroom.middleware.LoginSprayMiddleware). Higher than the first, so five
+# typos behind an office's shared address lock nobody else out.
 AXES_FAILURE_LIMIT = env_int("NEWSROOM_LOGIN_FAILURE_LIMIT", 5)
+NEWSROOM_LOGIN_ADDRESS_FAILURE_LIMIT = env_int(
+    "NEWSROOM_LOGIN_ADDRESS_FAILURE_LIMIT", 30
+)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("NEWSROOM_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -522,6 +530,12 @@ NEWSROOM_PERMISSIONS_POLICY = ", ".join(
         "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
     )
 )  # fmt: skip
+# Staff password resets (articles/accounts.py): Django's one-use tokens, a
+# day long; at most 3 e-mails an hour to one address, 10 requests an hour
+# from one client address.
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+NEWSROOM_PASSWORD_RESETS_PER_EMAIL = 3
+NEWSROOM_PASSWORD_RESETS_PER_IP = 10
 # Where a signed-in user lands when a login names no (or an unsafe) next page.
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"

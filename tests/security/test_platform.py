@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.db import connection
+from django.test import Client
 
 from tests.factories import ArticleFactory, UserFactory
 from tests.http_client import oversized_post_then_get
@@ -222,3 +223,40 @@ def test_10mb_comment_body_gets_413_from_the_dev_server(live_server):
     assert status == 413
     assert "connection" not in headers or headers["connection"] == "close"
     assert after in (None, 200)
+
+
+def test_one_address_spraying_a_password_over_many_usernames_is_paused(
+    client, settings
+):
+    """The per-(username, address) lockout let one address try a password
+    on every username; the address is paused after its own, higher limit."""
+    settings.NEWSROOM_LOGIN_ADDRESS_FAILURE_LIMIT = 12
+    UserFactory(username="target", groups="admin")
+    for n in range(12):  # 12 usernames, one guess each: no pair reaches 5
+        response = client.post(
+            "/admin/login/", {"username": f"staff{n}", "password": "Winter2026!"}
+        )
+        assert response.status_code == 200
+    refused = client.post(
+        "/admin/login/", {"username": "target", "password": "correct-horse-battery"}
+    )
+    assert refused.status_code == 429
+    assert "across several accounts" in refused.content.decode()
+    other_address = Client(REMOTE_ADDR="198.51.100.77")
+    ok = other_address.post(
+        "/admin/login/", {"username": "target", "password": "correct-horse-battery"}
+    )
+    assert ok.status_code == 302
+
+
+def test_a_few_typos_behind_a_shared_address_lock_nobody_else_out(client):
+    """Five typos for one account lock that account from the address; a
+    colleague behind the same address still signs in."""
+    UserFactory(username="typist", groups="admin")
+    UserFactory(username="colleague", groups="admin")
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "typist", "password": "typo"})
+    ok = Client().post(
+        "/admin/login/", {"username": "colleague", "password": "correct-horse-battery"}
+    )
+    assert ok.status_code == 302
