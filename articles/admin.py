@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
@@ -26,7 +28,7 @@ from django.views.decorators.http import require_POST
 
 from newsroom.spreadsheet import SafeWriter
 
-from . import audit, services
+from . import accounts, audit, services
 from .html import html_to_text
 from .images import STORAGE_ERRORS, make_renditions, public_url
 from .models import (
@@ -42,6 +44,8 @@ from .models import (
     person_name,
 )
 from .validators import validate_image
+
+User = get_user_model()
 
 
 @admin.register(Section)
@@ -876,3 +880,55 @@ class AuditEntryAdmin(admin.ModelAdmin):
                 ]
             )
         return response
+
+
+# Staff accounts: Django's user admin, with the button an editor uses to
+# send someone a link to set their password (articles.accounts).
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    change_form_template = "admin/auth/user/change_form_with_link.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<id>/password-link/",
+                self.admin_site.admin_view(require_POST(self.password_link_view)),
+                name="auth_user_password_link",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["can_send_password_link"] = obj is not None and (
+            accounts.may_send_password_link(request.user, obj)
+        )
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def password_link_view(self, request, id):
+        """POST: e-mail this account a link to set its password."""
+        user = self.get_object(request, id)
+        if user is None or not self.has_view_permission(request, user):
+            raise Http404("No such account")
+        change = reverse("admin:auth_user_change", args=[user.pk])
+        try:
+            accounts.password_link_send(user=user, sender=request.user, request=request)
+        except accounts.SetPasswordLinkRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return HttpResponseRedirect(change)
+        note = (
+            ""
+            if user.is_staff
+            else (
+                " This account has no staff rights yet: it can set a password but "
+                "not sign in to the back office until an administrator gives it a role."
+            )
+        )
+        self.message_user(
+            request,
+            f"A link to set a password was sent to {user.email}.{note}",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(change)

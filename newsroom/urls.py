@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.http import Http404
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from articles.accounts import StaffPasswordResetView
 from articles.images import PUBLIC_FOLDERS
 
 from . import views
@@ -16,6 +18,28 @@ urlpatterns = [
     # WordPress exports): staff only, never cached (object storage signs
     # its own links instead).
     path("admin/private-media/<path:path>", views.private_media, name="private_media"),
+    # Staff password reset (Django's views; links at NEWSROOM_BASE_URL, rate
+    # limited: articles/accounts.py). The admin's login page links to it.
+    path(
+        "admin/password_reset/",
+        StaffPasswordResetView.as_view(),
+        name="admin_password_reset",
+    ),
+    path(
+        "admin/password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "admin/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "admin/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     path("", include("comments.urls")),
     path("", include("articles.urls")),

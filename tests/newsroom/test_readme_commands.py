@@ -74,6 +74,7 @@ def filled(command: str, tmp_path: Path) -> str:
         "export.xml": str(FIXTURES / "export-small.xml"),
         "/path/to/wp-content/uploads": str(FIXTURES / "uploads"),
         "USERNAME": "admin",
+        "axes_reset_ip IP": "axes_reset_ip 203.0.113.9",
         "data.json": str(tmp_path / "data.json"),
         "big.xml": str(tmp_path / "big.xml"),
         "--articles 100000": "--articles 30",
