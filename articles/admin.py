@@ -506,19 +506,22 @@ class ArticleAdmin(admin.ModelAdmin):
             fields.append("published_at")
         return fields
 
-    def has_view_permission(self, request, obj=None):
-        if not super().has_view_permission(request, obj):
-            return False
+    @staticmethod
+    def _within(request, obj, rule) -> bool:
+        """Whether `obj` is among the articles `rule(user)` gives."""
         if obj is None or can_publish(request.user):
             return True
-        return Article.objects.openable_by(request.user).filter(pk=obj.pk).exists()
+        return rule(request.user).filter(pk=obj.pk).exists()
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._within(
+            request, obj, Article.objects.openable_by
+        )
 
     def has_change_permission(self, request, obj=None):
-        if not super().has_change_permission(request, obj):
-            return False
-        if obj is None or can_publish(request.user):
-            return True
-        return Article.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+        return super().has_change_permission(request, obj) and self._within(
+            request, obj, Article.objects.editable_by
+        )
 
     def has_delete_permission(self, request, obj=None):
         if not super().has_delete_permission(request, obj):

@@ -27,26 +27,26 @@ UNDO_RULE = "moderator:undo"  # the decision that undid a moderator's last one
 # without invisible characters, runs of whitespace as one space, trimmed. So
 # a zero-width space does not make a repeat new. What is stored and shown
 # stays exactly as typed.
+def _replace_all(expression, pattern: str, replacement: str) -> Func:
+    return Func(
+        expression,
+        Value(pattern),
+        Value(replacement),
+        Value("g"),
+        function="regexp_replace",
+        output_field=TextField(),
+    )
+
+
 def _seen_text(field: str) -> Func:
-    text = {"output_field": TextField()}
-    normalized = Func(F(field), template="normalize(%(expressions)s, NFKC)", **text)
-    visible = Func(
-        normalized,
-        Value(INVISIBLE_PATTERN),
-        Value(""),
-        Value("g"),
-        function="regexp_replace",
-        **text,
+    normalized = Func(
+        F(field),
+        template="normalize(%(expressions)s, NFKC)",
+        output_field=TextField(),
     )
-    spaced = Func(
-        visible,
-        Value(SPACE_PATTERN),
-        Value(" "),
-        Value("g"),
-        function="regexp_replace",
-        **text,
-    )
-    return Func(spaced, Value(" "), function="btrim", **text)
+    visible = _replace_all(normalized, INVISIBLE_PATTERN, "")
+    spaced = _replace_all(visible, SPACE_PATTERN, " ")
+    return Func(spaced, Value(" "), function="btrim", output_field=TextField())
 
 
 DUPLICATE_KEY = (Coalesce("parent", 0), Lower("email"), MD5(_seen_text("body")))
