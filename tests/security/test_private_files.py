@@ -104,3 +104,21 @@ def test_a_cancelled_or_deleted_import_leaves_no_file(admin_client, media_root):
     assert not ImportRun.objects.filter(pk=deleted.pk).exists()
     assert not files[1].exists()
     assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../../../../etc/passwd",
+        "..%2f..%2f..%2fetc%2fpasswd",
+        "%2e%2e/%2e%2e/etc/passwd",
+        "/etc/passwd",
+        "imports/../../../etc/passwd",
+    ],
+)
+def test_the_staff_view_serves_nothing_outside_the_media_folder(path, media_root):
+    staff = Client()
+    staff.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    response = staff.get(f"/admin/private-media/{path}")
+    assert response.status_code in (400, 404)  # a suspicious path, or none
+    assert b"root:" not in b"".join(getattr(response, "streaming_content", [b""]))
