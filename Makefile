@@ -141,14 +141,18 @@ format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# The production topology on this machine (scripts/cluster): Varnish with
-# xkey at http://127.0.0.1:$(NEWSROOM_EDGE_PORT) in front of two app servers,
-# Redis, PostgreSQL and its replica, the object store, two workers; then the
-# demo content, into an empty database only (an existing site is untouched).
-cluster: $(VENV)/.runtime-installed locale/.compiled db
+# The production topology on this machine (scripts/cluster), every process
+# under supervisord: Varnish with xkey at http://127.0.0.1:$(NEWSROOM_EDGE_PORT)
+# in front of two app servers, Redis, PostgreSQL and its replica, the object
+# store, two workers, the scheduler; then the demo content, into an empty
+# database only (an existing site is untouched). Without DATABASE_URL the
+# cluster runs this checkout's PostgreSQL itself.
+cluster: export NEWSROOM_CLUSTER_LOCAL_DB := $(LOCAL_DB)
+cluster: $(VENV)/.runtime-installed locale/.compiled
 	@scripts/cluster start
 	@scripts/cluster demo
 
+# Stops everything `make cluster` started (read from var/cluster/cluster.env).
 cluster-stop:
 	@scripts/cluster stop
 
@@ -170,5 +174,14 @@ backup: db
 restore: db
 	@scripts/restore "$(BACKUP)"
 
+# Stops what would otherwise be orphaned (the cluster, this checkout's
+# PostgreSQL, replica, Redis and object store), then removes every runtime
+# folder, those outside the checkout too (README, "Runtime folders").
 clean:
-	rm -rf $(VENV) var test-output
+	-@scripts/cluster stop 2>/dev/null
+	-@scripts/db replica-remove >/dev/null 2>&1
+	-@scripts/db stop >/dev/null 2>&1
+	-@scripts/redis stop 2>/dev/null
+	-@scripts/objectstore stop 2>/dev/null
+	rm -rf "$$(scripts/db datadir)" "$$(scripts/db datadir)-replica" $(VENV) var test-output .pgdata .pgdata-replica
+	rm -rf $${TMPDIR:-/tmp}/newsroom-edge-$(NEWSROOM_EDGE_PORT)

@@ -475,6 +475,28 @@ STORAGES.update(_media_storages)
 # A media job that met the storage unreachable runs again this much later.
 NEWSROOM_MEDIA_RETRY_SECONDS = env_float("NEWSROOM_MEDIA_RETRY_SECONDS", 30)
 
+# Periodic jobs, run by `manage.py run_schedule` (scripts/cluster supervises
+# one; or a systemd timer per job: `run_schedule --job NAME`). Each job's last
+# run and result are kept in NEWSROOM_SCHEDULE_STATE.
+NEWSROOM_SCHEDULE = {
+    # Decision e-mails due after the undo window; surges gone quiet.
+    "desk-tick": {"every": 60, "command": ["comments_desk_tick"]},
+    # Commenters' IP addresses blanked after COMMENTS_IP_RETENTION_DAYS.
+    "purge-ips": {"every": 24 * 3600, "command": ["comments_purge_ips"]},
+}
+# A backup (scripts/backup: database and media) every N hours, the newest
+# NEWSROOM_BACKUP_KEEP kept in var/backups; 0: none scheduled.
+NEWSROOM_BACKUP_EVERY_HOURS = env_int("NEWSROOM_BACKUP_EVERY_HOURS", 0)
+if NEWSROOM_BACKUP_EVERY_HOURS > 0:
+    NEWSROOM_SCHEDULE["backup"] = {
+        "every": NEWSROOM_BACKUP_EVERY_HOURS * 3600,
+        "script": ["scripts/backup", "--keep", str(env_int("NEWSROOM_BACKUP_KEEP", 7))],
+        "timeout": 6 * 3600,
+    }
+NEWSROOM_SCHEDULE_STATE = os.environ.get(
+    "NEWSROOM_SCHEDULE_STATE", str(BASE_DIR / "var" / "schedule.json")
+)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

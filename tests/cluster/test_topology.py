@@ -15,7 +15,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -38,26 +37,35 @@ def free_port() -> int:
 
 
 class Cluster:
+    """`make cluster` as an operator runs it: scripts/cluster starts every
+    server itself (its own PostgreSQL, replica, Redis and object store)
+    under its supervisor; this test reads what it recorded."""
+
     def __init__(self, tmp: Path):
-        base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-        self.dbname = f"newsroom_cluster_{secrets.token_hex(4)}"
-        self.admin_url = base + "/postgres"
-        self.database_url = f"{base}/{self.dbname}"
+        self.pgport = free_port()
+        self.dbname = "newsroom"
+        self.database_url = f"postgres://newsroom@127.0.0.1:{self.pgport}/newsroom"
+        self.admin_url = self.database_url.rsplit("/", 1)[0] + "/postgres"
         self.edge_port, admin = free_port(), free_port()
         self.app_ports = [free_port(), free_port()]
         self.redis_port = free_port()
         self.replica_port = free_port()
-        self.replica_url = self.database_url.replace(
-            f":{urllib.parse.urlsplit(base).port}/", f":{self.replica_port}/"
-        )
         self.dir = tmp / "cluster"
+        # Data folders where the servers' own OS user can reach (not
+        # pytest's folder).
+        token = secrets.token_hex(4)
+        self.pgdata = f"/tmp/newsroom-cluster-{token}"
         self.env = child_env(
-            DATABASE_URL=self.database_url,
+            DATABASE_URL="",
+            NEWSROOM_PGPORT=str(self.pgport),
+            NEWSROOM_PGDATA=self.pgdata,
+            NEWSROOM_REPLICA_DATA=f"{self.pgdata}-replica",
+            NEWSROOM_REPLICA_PORT=str(self.replica_port),
             NEWSROOM_CLUSTER_DIR=str(self.dir),
             NEWSROOM_EDGE_PORT=str(self.edge_port),
             NEWSROOM_EDGE_ADMIN_PORT=str(admin),
             NEWSROOM_APP_PORTS=" ".join(map(str, self.app_ports)),
-            NEWSROOM_CACHE_URL=f"redis://127.0.0.1:{self.redis_port}/0",
+            NEWSROOM_REDIS_PORT=str(self.redis_port),
             DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
             DEMO_PASSWORD="cluster-test-password",
             COMMENTS_MIN_SUBMIT_SECONDS="0",
@@ -65,93 +73,68 @@ class Cluster:
             COMMENTS_RATE_PER_MINUTE="1000000",
             COMMENTS_HOLD_LINKS="2",
             NEWSROOM_CACHE_RETRY_SECONDS="0.5",
-            NEWSROOM_TASKS_BACKEND="database",
             DJANGO_MEDIA_ROOT=str(self.dir / "media"),
             DJANGO_STATIC_ROOT=str(self.dir / "static"),
-            NEWSROOM_REPLICA_PORT=str(self.replica_port),
-            # Where the server's own OS user can reach (not pytest's folder).
-            NEWSROOM_REPLICA_DATA=f"/tmp/newsroom-replica-{secrets.token_hex(4)}",
-            # Outside the primary's checkout-relative defaults: the replica
-            # commands find the primary by port.
-            NEWSROOM_PGPORT=str(urllib.parse.urlsplit(base).port),
             NEWSROOM_S3_PORT=str(free_port()),
             NEWSROOM_OBJECTSTORE_DIR=str(self.dir / "objectstore"),
             NEWSROOM_MEDIA_RETRY_SECONDS="1",
         )
         self.url = f"http://127.0.0.1:{self.edge_port}"
-        # What scripts/cluster gives the app servers, for this test's own
-        # manage.py commands (an edit made here purges the edge too).
-        self.env.update(
-            DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-            NEWSROOM_BASE_URL=self.url,
-            NEWSROOM_EDGE_PURGE_URLS=self.url + "/",
-            NEWSROOM_TRUSTED_PROXIES="127.0.0.1",
-            NEWSROOM_VERSION_SECONDS="0",
-            NEWSROOM_CDN_MAX_AGE="3600",
-        )
-        # scripts/cluster starts the replica itself (NEWSROOM_REPLICA_URL
-        # would say it runs elsewhere); this test's commands record the
-        # replica's fence as the app servers do.
-        self.manage_env = {**self.env, "NEWSROOM_REPLICA_URL": self.replica_url}
-        self.redis = None
+        # Commands of the cluster's own (scripts/cluster manage, ctl, status,
+        # stop) find it by its folder alone.
+        self.cluster_env = child_env(NEWSROOM_CLUSTER_DIR=str(self.dir))
+        for name in ("DATABASE_URL", "NEWSROOM_PGPORT", "NEWSROOM_PGDATA"):
+            self.cluster_env.pop(name, None)
 
-    def start_redis(self):
-        binary = os.environ.get("REDIS_SERVER") or shutil.which("redis-server")
-        self.redis = subprocess.Popen(
-            [binary, "--port", str(self.redis_port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
-            stdout=subprocess.DEVNULL,
+    def cluster(self, *args: str, timeout: float = 300, check: bool = True):
+        out = subprocess.run(
+            ["scripts/cluster", *args], cwd=ROOT, env=self.cluster_env,
+            capture_output=True, text=True, timeout=timeout,
         )  # fmt: skip
-        wait_port(self.redis_port)
+        if check:
+            assert out.returncode == 0, out.stdout + out.stderr
+        return out
+
+    def ctl(self, *args: str) -> str:
+        """supervisorctl for this cluster, as an operator stops a part."""
+        return self.cluster("ctl", *args, check=False).stdout
+
+    def pid(self, program: str) -> int:
+        return int(self.ctl("pid", program).strip())
 
     def start(self):
         self.dir.mkdir(parents=True)
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{self.dbname}"')
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            # Query counts per server (scripts/db preloads the module).
-            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-        self.start_redis()
         out = subprocess.run(
             ["scripts/cluster", "start"], cwd=ROOT, env=self.env,
             capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert out.returncode == 0, out.stdout + out.stderr
         assert out.stdout.strip().endswith(self.url)
-        # What scripts/cluster gives the app servers about the object store.
-        store = subprocess.run(
-            ["scripts/objectstore", "env"], cwd=ROOT, env=self.env,
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-        self.s3 = dict(line.split("=", 1) for line in store.split())
-        self.manage_env.update(
-            self.s3,
-            NEWSROOM_MEDIA_PUBLIC_URL=self.url + "/media/",
-            NEWSROOM_SERVE_MEDIA="false",
-        )
+        settings = self.cluster("env").stdout
+        self.manage_env = {
+            **child_env(),
+            **dict(line.split("=", 1) for line in settings.splitlines() if line),
+        }
+        self.replica_url = self.manage_env["NEWSROOM_REPLICA_URL"]
+        self.s3 = {
+            k: v for k, v in self.manage_env.items() if k.startswith("NEWSROOM_S3_")
+        }
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            # Query counts per server (scripts/db preloads the module).
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         self.manage("load_demo")
         # The workers make the demo's image renditions, each one a change
         # that purges pages: the tests start once they are done.
         self.settle()
 
     def stop(self):
-        subprocess.run(["scripts/cluster", "stop"], cwd=ROOT, env=self.env, timeout=60)
-        subprocess.run(
-            ["scripts/db", "replica-remove"], cwd=ROOT, env=self.env, timeout=60
-        )
-        if self.redis:
-            self.redis.terminate()
-            self.redis.wait(timeout=10)
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
+        self.cluster("stop", timeout=120, check=False)
+        shutil.rmtree(self.pgdata, ignore_errors=True)
+        shutil.rmtree(f"{self.pgdata}-replica", ignore_errors=True)
 
     def manage(self, *args: str) -> str:
-        out = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.manage_env,
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert out.returncode == 0, out.stdout + out.stderr
-        return out.stdout
+        """A management command the documented way: scripts/cluster manage."""
+        return self.cluster("manage", *args, timeout=120).stdout
 
     def shell(self, code: str) -> str:
         return self.manage("shell", "-v", "0", "-c", code)
@@ -216,7 +199,7 @@ class Cluster:
         return int(calls)
 
     def app_pid(self, port: int) -> int:
-        return int((self.dir / f"app-{port}.pid").read_text())
+        return self.pid(f"app-{port}")
 
 
 def wait_port(port: int, timeout: float = 20):
@@ -448,48 +431,102 @@ def test_killing_an_app_server_under_load(cluster, story):
             assert bodies.count(body) == 1, body
         assert len(bodies) == len(set(bodies))  # nothing stored twice
     finally:
-        out = subprocess.run(["scripts/cluster", "start"], cwd=ROOT, env=cluster.env,
-                             capture_output=True, text=True, timeout=300)  # fmt: skip
-        assert out.returncode == 0, out.stderr
+        cluster.cluster("start")
 
 
 def test_stopping_the_edge(cluster, story):
-    """The edge stops: nothing answers on its port, the app servers still do
-    on theirs; `scripts/cluster start` brings it back, pages flow again."""
+    """The operator stops the edge through the supervisor: nothing answers on
+    its port, the app servers still do on theirs, status says so; started
+    again, pages flow. Killed instead, the supervisor starts it by itself."""
     pk, url = story
-    pid = int((cluster.dir / "varnish.pid").read_text())
     try:
-        os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", cluster.edge_port), 0.2).close()
-                time.sleep(0.1)
-            except OSError:
-                break
-        else:
-            raise AssertionError("the edge still answers")
+        assert "stopped" in cluster.ctl("stop", "edge")
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", cluster.edge_port), 0.5).close()
         for port in cluster.app_ports:
             assert get(port, "/healthz")[0] == 200
             assert get(port, url)[0] == 200
-        status = subprocess.run(
-            ["scripts/cluster", "status"],
-            cwd=ROOT,
-            env=cluster.env,
-            capture_output=True,
-            text=True,
-        )
-        assert "edge     stopped" in status.stdout, status.stdout
+        status = cluster.cluster("status", check=False).stdout
+        assert re.search(r"^edge\s+STOPPED", status, re.M), status
     finally:
-        out = subprocess.run(["scripts/cluster", "start"], cwd=ROOT, env=cluster.env,
-                             capture_output=True, text=True, timeout=300)  # fmt: skip
-        assert out.returncode == 0, out.stderr
+        cluster.ctl("start", "edge")
     wait_port(cluster.edge_port)
     assert get(cluster.edge_port, url)[0] == 200
+    victim = cluster.pid("edge")
+    os.killpg(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while (pid := cluster.pid("edge")) in (victim, 0):
+        assert time.monotonic() < deadline, "the supervisor did not restart the edge"
+        time.sleep(0.2)
+    wait_port(cluster.edge_port)
+    assert get(cluster.edge_port, url)[0] == 200, pid
 
 
 def _lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
+
+
+def test_a_database_restart_leaves_every_process_running(cluster, story, tmp_path):
+    """PostgreSQL stopped for 10 s through the supervisor, then started: the
+    workers waited for it (the same processes, nobody ran a command), take
+    a job queued afterwards and run it; the app servers answer again; a
+    job running through the restart is not run twice."""
+    pk, url = story
+    before = {f"worker-{n}": cluster.pid(f"worker-{n}") for n in (1, 2)}
+    marks = tmp_path / "through"
+    cluster.shell(
+        "from tests.cluster.jobs import slow_job; "
+        f"slow_job.enqueue({str(marks)!r}, seconds=14)"
+    )
+    deadline = time.monotonic() + 20
+    while not _lines(marks):
+        assert time.monotonic() < deadline, "the job never started"
+        time.sleep(0.1)
+    assert "stopped" in cluster.ctl("stop", "db")
+    try:
+        time.sleep(10)
+    finally:
+        assert "started" in cluster.ctl("start", "db")
+    wait_port(cluster.pgport)
+    after = cluster.shell(
+        "from tests.cluster.jobs import slow_job; "
+        f"print(slow_job.enqueue({str(tmp_path / 'after')!r}, seconds=0).id)"
+    ).split()[-1]
+    deadline = time.monotonic() + 60
+    while cluster.sql(
+        "SELECT status FROM django_tasks_database_dbtaskresult WHERE id = %s", after
+    ) != [("SUCCESSFUL",)]:
+        assert time.monotonic() < deadline, "no worker took the new job"
+        time.sleep(0.3)
+    assert {name: cluster.pid(name) for name in before} == before
+    status = cluster.cluster("status", check=False).stdout
+    assert re.search(r"^worker-1\s+RUNNING", status, re.M), status
+    assert re.search(r"^worker-2\s+RUNNING", status, re.M), status
+    for port in cluster.app_ports:
+        deadline = time.monotonic() + 20
+        while get(port, "/healthz")[0] != 200:
+            assert time.monotonic() < deadline, f"app server {port} never came back"
+            time.sleep(0.25)
+    deadline = time.monotonic() + 30
+    while "done" not in " ".join(_lines(marks)):
+        assert time.monotonic() < deadline, _lines(marks)
+        time.sleep(0.3)
+    time.sleep(6)  # a reaper's two looks: the job must not start again
+    assert [line.split()[0] for line in _lines(marks)] == ["start", "done"]
+
+
+def test_the_periodic_jobs_run_and_status_shows_them(cluster):
+    """The scheduler (supervised) ran the desk tick and the IP purge at
+    start; status shows each job's last run and its result."""
+    deadline = time.monotonic() + 30
+    while True:
+        status = cluster.cluster("status", check=False).stdout
+        ran = re.findall(r"^job (\S+) .*: ok$", status, re.M)
+        if {"desk-tick", "purge-ips"} <= set(ran):
+            break
+        assert time.monotonic() < deadline, status
+        time.sleep(0.5)
+    assert re.search(r"^scheduler\s+RUNNING", status, re.M), status
 
 
 def test_a_job_whose_worker_dies_runs_again_on_the_other(cluster, tmp_path):
@@ -525,24 +562,22 @@ def test_a_job_whose_worker_dies_runs_again_on_the_other(cluster, tmp_path):
         )
         assert status == "SUCCESSFUL" and len(workers) == 2
     finally:
-        out = subprocess.run(["scripts/cluster", "start"], cwd=ROOT, env=cluster.env,
-                             capture_output=True, text=True, timeout=300)  # fmt: skip
-        assert out.returncode == 0, out.stderr
+        cluster.cluster("start")
 
 
 def test_stopping_redis_under_load(cluster, story):
     load = Load(cluster, story, seconds=12)
 
     def stop_redis():
-        cluster.redis.terminate()
-        cluster.redis.wait(timeout=10)
+        assert "stopped" in cluster.ctl("stop", "redis")
 
     try:
         load.run(stop_redis)
         assert [s for s in load.reads if s != 200] == []
         assert [s for s in load.posts if s != 303] == []
     finally:
-        cluster.start_redis()
+        cluster.ctl("start", "redis")
+        wait_port(cluster.redis_port)
 
 
 @pytest.mark.browser
@@ -774,9 +809,7 @@ def test_stopping_the_replica_under_load(cluster, story):
         t.start()
     try:
         time.sleep(2)
-        out = subprocess.run(["scripts/db", "replica-stop"], cwd=ROOT, env=cluster.env,
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
-        assert out.returncode == 0, out.stderr
+        assert "stopped" in cluster.ctl("stop", "replica")
         before = len(statuses)
         time.sleep(3)
         assert len(statuses) > before + 20
@@ -792,11 +825,10 @@ def test_stopping_the_replica_under_load(cluster, story):
         for t in threads:
             t.join(timeout=60)
         # Running again before any verdict: the tests after this one need it.
-        out = subprocess.run(["scripts/cluster", "start"], cwd=ROOT, env=cluster.env,
-                             capture_output=True, text=True, timeout=300)  # fmt: skip
+        started = cluster.ctl("start", "replica")
     print(f"reads {len(statuses)}, failed {[s for s in statuses if s != 200][:5]}")
     assert [s for s in statuses if s != 200] == []
-    assert out.returncode == 0, out.stderr
+    assert "started" in started, started
     deadline = time.monotonic() + 15
     while True:
         cluster.reset_query_counts()
@@ -1055,7 +1087,7 @@ def worker_pid(cluster, worker_id: str) -> int:
     """The process of a worker, by the id it logged when it started."""
     for log in cluster.dir.glob("worker-*.log"):
         if f"worker_id={worker_id} " in log.read_text():
-            return int(log.with_suffix(".pid").read_text())
+            return cluster.pid(log.stem)
     raise AssertionError(f"no worker logged {worker_id}")
 
 
@@ -1109,9 +1141,7 @@ def test_a_rendition_whose_worker_dies_is_finished_by_the_other(cluster, story):
         rendition = re.search(r'srcset="(\S+) 320w', html)[1]
         assert fetch(rendition)[0] == 200
     finally:
-        out = subprocess.run(["scripts/cluster", "start"], cwd=ROOT, env=cluster.env,
-                             capture_output=True, text=True, timeout=300)  # fmt: skip
-        assert out.returncode == 0, out.stderr
+        cluster.cluster("start")
 
 
 def test_stopping_the_object_store(cluster, story):
@@ -1126,9 +1156,7 @@ def test_stopping_the_object_store(cluster, story):
     fetch(kept)
     assert fetch(kept)[1]["X-Edge-Cache"] == "hit"
     other = re.search(r'srcset="\S+ 320w, (\S+) 640w', html)[1]
-    out = subprocess.run(["scripts/objectstore", "stop"], cwd=ROOT, env=cluster.env,
-                         capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert out.returncode == 0, out.stderr
+    assert "stopped" in cluster.ctl("stop", "objectstore")
     try:
         for port in cluster.app_ports:
             assert get(port, url)[0] == 200
@@ -1151,9 +1179,7 @@ def test_stopping_the_object_store(cluster, story):
             assert time.monotonic() < deadline, "the job was not queued again"
             time.sleep(0.2)
     finally:
-        out = subprocess.run(["scripts/cluster", "start"], cwd=ROOT, env=cluster.env,
-                             capture_output=True, text=True, timeout=300)  # fmt: skip
-        assert out.returncode == 0, out.stderr
+        cluster.cluster("start")
     deadline = time.monotonic() + 30
     while cluster.sql(
         "SELECT 1 FROM django_tasks_database_dbtaskresult WHERE task_path "

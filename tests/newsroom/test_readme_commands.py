@@ -26,7 +26,7 @@ COMMAND = re.compile(
     r"^(?:[A-Z_]+=\S+ )*\.venv/bin/python (?:manage\.py|scripts/\S+\.py)\b.*"
 )
 # Long-running services: started, checked alive after a few seconds, stopped.
-SERVICES = ("run_worker",)
+SERVICES = ("run_worker", "run_schedule")
 
 
 def readme_commands() -> list[str]:
