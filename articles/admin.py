@@ -30,7 +30,13 @@ from newsroom.spreadsheet import SafeWriter
 
 from . import accounts, audit, services
 from .html import html_to_text
-from .images import STORAGE_ERRORS, make_renditions, public_url
+from .images import (
+    STORAGE_DOWN_MESSAGE,
+    STORAGE_ERRORS,
+    make_renditions,
+    public_url,
+    refuse_uploads_while_storage_is_down,
+)
 from .models import (
     IMAGE_EXTENSIONS,
     Article,
@@ -63,14 +69,11 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-def _storage_answers() -> bool:
-    """Whether the uploads' storage (the object store's private bucket)
-    can be reached: one cheap request, made only when a file is uploaded."""
-    try:
-        default_storage.exists("pending/.probe")
-    except STORAGE_ERRORS:
-        return False
-    return True
+class AuthorProfileForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        refuse_uploads_while_storage_is_down(self)
+        return cleaned
 
 
 @admin.register(AuthorProfile)
@@ -83,6 +86,7 @@ class AuthorProfileAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "user__username", "user__email"]
     prepopulated_fields = {"slug": ["display_name"]}
     autocomplete_fields = ["user"]
+    form = AuthorProfileForm
 
     def manages_all(self, request) -> bool:
         return request.user.has_perm("articles.add_authorprofile")
@@ -297,13 +301,7 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.files.get("featured_image") and not _storage_answers():
-            self.add_error(
-                "featured_image",
-                "The media storage does not answer just now, so the image cannot "
-                "be saved. Your other changes are kept below: choose the image "
-                "again and save in a moment.",
-            )
+        refuse_uploads_while_storage_is_down(self)
         self._refuse_a_stale_save(cleaned)
         self._apply_workflow(cleaned)
         if cleaned.get("featured_image") and not cleaned.get("featured_image_alt"):
@@ -718,7 +716,10 @@ class ArticleAdmin(admin.ModelAdmin):
         form = BodyImageForm(request.POST, request.FILES)
         if not form.is_valid():
             return JsonResponse({"error": " ".join(form.errors["image"])}, status=400)
-        renditions = make_renditions(form.cleaned_data["image"], folder="body")
+        try:
+            renditions = make_renditions(form.cleaned_data["image"], folder="body")
+        except STORAGE_ERRORS:
+            return JsonResponse({"error": STORAGE_DOWN_MESSAGE}, status=503)
         name, width = body_rendition(renditions)
         height = round(renditions["height"] * width / renditions["width"])
         return JsonResponse({"url": public_url(name), "width": width, "height": height})

@@ -29,14 +29,19 @@ def xkey(tags) -> str:
     return " ".join(sorted(tags))
 
 
+# What `purge` sends for every object of the edge, tagged or not.
+EVERYTHING = "*"
+
+
 def purge(tags) -> None:
-    """Drop every edge-cached page carrying one of `tags`. An edge that does
-    not answer is logged, never raised: the save that caused it stands, and
-    the page's bounded lifetime ends its staleness."""
+    """Drop every edge-cached page carrying one of `tags` (EVERYTHING: every
+    object, media and cached errors included). An edge that does not answer
+    is logged, never raised: the save that caused it stands, and the page's
+    bounded lifetime ends its staleness."""
     urls = settings.NEWSROOM_EDGE_PURGE_URLS
     if not urls or not tags:
         return
-    header = xkey(tags)
+    header = EVERYTHING if EVERYTHING in tags else xkey(tags)
     for url in urls:
         parts = urlsplit(url)
         connection = http.client.HTTPConnection(

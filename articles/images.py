@@ -49,6 +49,33 @@ def _storage_errors() -> tuple:
 # What a storage that cannot be reached raises (the object store restarting).
 STORAGE_ERRORS = _storage_errors()
 
+STORAGE_DOWN_MESSAGE = (
+    "The media storage does not answer just now, so this file cannot be "
+    "saved. Your other changes are kept below: choose the file again and save "
+    "in a moment."
+)
+
+
+def storage_answers(storage=None) -> bool:
+    """Whether a storage (the uploads' one, the object store's private
+    bucket, by default) can be reached: one cheap request, made only when
+    a file is uploaded."""
+    try:
+        (storage or storages["default"]).exists("pending/.probe")
+    except STORAGE_ERRORS:
+        return False
+    return True
+
+
+def refuse_uploads_while_storage_is_down(form) -> None:
+    """A form error on each uploaded file while the storage is down, so the
+    save is refused before anything is written and the form comes back with
+    everything else that was typed (never a 500 halfway through the save)."""
+    uploaded = [name for name in form.files if name in form.fields]
+    if uploaded and not storage_answers():
+        for name in uploaded:
+            form.add_error(name, STORAGE_DOWN_MESSAGE)
+
 
 def _load(field_file) -> tuple[bytes, Image.Image, str]:
     """An upload's bytes, its image upright (EXIF orientation applied) in RGB

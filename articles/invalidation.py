@@ -21,7 +21,7 @@ from django.dispatch import receiver
 from newsroom import replica
 from newsroom.cache import cache_reconnected
 
-from .edge import purge
+from .edge import EVERYTHING, purge
 from .models import Article, ArticleAuthor, AuthorProfile, Correction, Section, Tag
 from .tagversions import EPOCH, bump
 
@@ -52,6 +52,15 @@ def changed(*tags: str) -> None:
     replica.record_change()
     bump(*tags)
     purge(tags)
+
+
+def everything() -> None:
+    """Every cached page, fragment and edge object is out of date: after a
+    restore, or a change made outside the application (bulk SQL). Moves
+    every version on (a new epoch) and empties the edges."""
+    replica.record_change()
+    bump(EPOCH)
+    purge([EVERYTHING])
 
 
 @receiver(cache_reconnected)

@@ -7,9 +7,12 @@ today (the approach of Go 1.25's http.CrossOriginProtection):
 
 - `Sec-Fetch-Site` (sent by every current browser): only `same-origin` or
   `none` (typed by the user) pass; `same-site` and `cross-site` are refused;
-- `Origin` (sent by browsers on every POST): when present it must be the
-  site's configured origin (NEWSROOM_BASE_URL, or one of
-  CSRF_TRUSTED_ORIGINS), never compared with whatever Host arrived;
+- `Origin` (sent by browsers on every POST): when present it must be one of
+  the origins the site is served at: NEWSROOM_BASE_URL, each exact name of
+  ALLOWED_HOSTS with the base URL's scheme and port (a reader at
+  http://localhost:8080 of a cluster at http://127.0.0.1:8080), or one of
+  CSRF_TRUSTED_ORIGINS; never compared with whatever Host arrived, and a
+  wildcard (`*`, `.example.com`) never widens it;
 - a request with neither header does not come from a browser, so it cannot
   be a cross-site request forgery (scripts and tools may post).
 
@@ -35,7 +38,12 @@ def site_origins(request) -> set[str]:
     """The origins the site's own pages are served from."""
     origins = {_origin(o) for o in settings.CSRF_TRUSTED_ORIGINS if "*" not in o}
     if settings.NEWSROOM_BASE_URL:
+        base = urlsplit(settings.NEWSROOM_BASE_URL)
         origins.add(_origin(settings.NEWSROOM_BASE_URL))
+        port = f":{base.port}" if base.port else ""
+        for host in settings.ALLOWED_HOSTS:
+            if host and "*" not in host and not host.startswith("."):
+                origins.add(f"{base.scheme}://{host}{port}".lower())
     else:
         # Development and tests only (check --deploy requires the setting):
         # the host was validated against ALLOWED_HOSTS.

@@ -58,6 +58,22 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
+class HealthzMiddleware:
+    """/healthz for load balancers and the edge's probes, answered before any
+    other middleware: whatever Host the probe carries (it names the app
+    server, not the site), never redirected to HTTPS, no session, no cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz" and request.method in ("GET", "HEAD"):
+            from .views import healthz
+
+            return healthz(request)
+        return self.get_response(request)
+
+
 class LoginSprayMiddleware:
     """One address trying a password on many usernames: once the failures
     from it (any usernames, counted in django-axes' own records within its

@@ -145,6 +145,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The probes' health check, before anything that checks the Host or
+    # redirects to HTTPS.
+    "newsroom.middleware.HealthzMiddleware",
     # Marks anonymous reads, which a replica may answer (newsroom/replica.py).
     "newsroom.replica.ReplicaMiddleware",
     # First: a hit is answered before the rest of the stack runs; the stored

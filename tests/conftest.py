@@ -191,3 +191,31 @@ def redis_cache(settings, redis_url):
     tagversions.forget_local_versions()  # they came from the other backend
     settings.CACHES = {"default": cache_from_url(redis_url)}
     return redis_url
+
+
+@pytest.fixture
+def storage_down(settings):
+    """The uploads' bucket does not answer: a real S3 client against a port
+    nothing listens on (the object store stopped)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "endpoint_url": f"http://127.0.0.1:{port}",
+                "access_key": "key",
+                "secret_key": "secret",
+                "bucket_name": "newsroom-private",
+                "region_name": "us-east-1",
+                "addressing_style": "path",
+            },
+        },
+    }
+    settings.STORAGES["public"] = {
+        **settings.STORAGES["default"],
+        "OPTIONS": {**settings.STORAGES["default"]["OPTIONS"], "bucket_name": "pub"},
+    }
+    return port

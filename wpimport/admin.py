@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from articles import audit
+from articles.images import refuse_uploads_while_storage_is_down
 
 from .models import ImportRun
 from .services import wordpress_authors
@@ -21,6 +22,11 @@ class ImportRunForm(forms.ModelForm):
     class Meta:
         model = ImportRun
         fields = ["export_file", "uploads_zip", "dry_run"]
+
+    def clean(self):
+        cleaned = super().clean()
+        refuse_uploads_while_storage_is_down(self)
+        return cleaned
 
     def clean_export_file(self):
         """The export must be one WordPress wrote; its authors are read now,

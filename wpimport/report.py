@@ -9,12 +9,26 @@ class Report:
     counts: dict = field(default_factory=lambda: defaultdict(Counter))
     warnings: list = field(default_factory=list)
     dry_run: bool = False
+    # While an interrupted run is resumed, what its committed part already
+    # counted is gone through again without being counted twice.
+    muted: bool = False
+
+    @classmethod
+    def resumed(cls, saved: dict) -> "Report":
+        """The report an interrupted run saved with its last commit."""
+        report = cls(dry_run=saved.get("dry_run", False))
+        for kind, counts in saved.get("counts", {}).items():
+            report.counts[kind].update(counts)
+        report.warnings = list(saved.get("warnings", []))
+        return report
 
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
-        self.counts[kind][outcome] += n
+        if not self.muted:
+            self.counts[kind][outcome] += n
 
     def warn(self, item: str, message: str) -> None:
-        self.warnings.append({"item": item, "message": message})
+        if not self.muted:
+            self.warnings.append({"item": item, "message": message})
 
     def as_dict(self) -> dict:
         return {

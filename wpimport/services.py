@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -26,7 +27,7 @@ from .terms import TermImport
 
 Kind = ImportedObject.Kind
 
-COMMIT_EVERY = 100
+COMMIT_EVERY = 100  # posts a transaction (settings.WPIMPORT_COMMIT_EVERY)
 
 
 class Importer(TermImport, PostImport, CommentImport):
@@ -41,10 +42,21 @@ class Importer(TermImport, PostImport, CommentImport):
         default_author: str | None = None,
         author_map: dict | None = None,
         progress: Callable[[str, int, int], None] | None = None,
+        resume: dict | None = None,
+        checkpoint: Callable[[Report, int], None] | None = None,
     ):
         self.path = Path(path)
         self.media_dir = Path(media_dir) if media_dir else None
         self.report = Report(dry_run=dry_run)
+        # An interrupted run goes again from the start of the file (every
+        # item is matched, so nothing is made twice) without counting twice
+        # what its committed part counted: its report, saved with each
+        # commit by `checkpoint(report, posts_done)`, goes on from there.
+        self.resume_done = 0
+        if resume:
+            self.report = Report.resumed(resume)
+            self.resume_done = resume.get("done", 0)
+        self.checkpoint = checkpoint or (lambda report, done: None)
         self.progress = progress or (lambda stage, done, total: None)
         self.default_author = default_author
         # WordPress login → an existing account, as the person importing
@@ -71,6 +83,8 @@ class Importer(TermImport, PostImport, CommentImport):
         return self.report
 
     def _run(self):
+        resuming = self.resume_done > 0 or bool(self.report.counts)
+        self.report.muted = resuming
         authors, categories, tags = [], [], []
         for kind, value in wxr.read(self.path):
             if kind == "site":
@@ -100,17 +114,24 @@ class Importer(TermImport, PostImport, CommentImport):
             self._import_tags(tags)
             if self.report.total("created") + self.report.total("updated") != before:
                 invalidate("site")  # every page shows sections, authors
+            if not resuming:
+                self.checkpoint(self.report, 0)
         done = 0
+        every = getattr(settings, "WPIMPORT_COMMIT_EVERY", COMMIT_EVERY)
         batch = transaction.atomic()
         batch.__enter__()
         try:
             for kind, value in wxr.read(self.path):
                 if kind != "item" or value.post_type != "post":
                     continue
+                self.report.muted = done < self.resume_done
                 self._import_post(value)  # its own savepoint
                 done += 1
-                if done % COMMIT_EVERY == 0:
-                    # Commit in batches: one fsync per batch, not per post.
+                if done % every == 0:
+                    # Commit in batches: one fsync per batch, not per post;
+                    # the report so far is saved in the same transaction.
+                    if done > self.resume_done:
+                        self.checkpoint(self.report, done)
                     batch.__exit__(None, None, None)
                     batch = transaction.atomic()
                     batch.__enter__()
@@ -118,6 +139,8 @@ class Importer(TermImport, PostImport, CommentImport):
         except BaseException:
             batch.__exit__(*sys.exc_info())
             raise
+        finally:
+            self.report.muted = False
         batch.__exit__(None, None, None)
 
     def _collect(self, item: wxr.Item):
@@ -207,6 +230,8 @@ def wordpress_import(
     default_author=None,
     author_map=None,
     progress=None,
+    resume=None,
+    checkpoint=None,
 ) -> Report:
     """Import a WXR file. Raises wxr.NotWXR when the file is not an export,
     UnknownAccount when `author_map` (WordPress login → username) names an
@@ -218,4 +243,6 @@ def wordpress_import(
         default_author=default_author,
         author_map=resolve_author_map(author_map),
         progress=progress,
+        resume=resume,
+        checkpoint=checkpoint,
     ).run()

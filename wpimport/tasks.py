@@ -82,6 +82,13 @@ def run_import(run_id: int) -> str:
                 progress={"stage": stage, "done": done, "total": total}
             )
 
+    def checkpoint(report, done):
+        # Inside the batch's transaction: the saved report and the committed
+        # items always match, so a re-run of a killed job counts exactly.
+        ImportRun.objects.filter(pk=run_id).update(
+            report={**report.as_dict(), "partial": True, "done": done}
+        )
+
     status, error, report = ImportRun.Status.DONE, "", {}
     try:
         with tempfile.TemporaryDirectory(prefix="wpimport-") as tmp:
@@ -99,6 +106,8 @@ def run_import(run_id: int) -> str:
                 dry_run=run.dry_run,
                 author_map=run.author_map,
                 progress=progress,
+                resume=run.report if run.report.get("partial") else None,
+                checkpoint=checkpoint,
             ).as_dict()
     except (NotWXR, UnsafeZip, zipfile.BadZipFile, UnknownAccount) as exc:
         status, error = ImportRun.Status.FAILED, str(exc)

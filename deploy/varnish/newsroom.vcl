@@ -13,7 +13,9 @@
 # session, messages, a reader's pending comments or remembered name). Host,
 # Origin and Sec-Fetch-* reach the app unchanged (the comment endpoint
 # checks them). PURGE with an `xkey-purge: tag tag…` header, from the
-# purgers ACL only, drops every page carrying one of the tags.
+# purgers ACL only, drops every page carrying one of the tags; with
+# `xkey-purge: *` it drops every object, tagged or not (a restore: media
+# and cached 404s carry no tag).
 vcl 4.1;
 
 import std;
@@ -31,6 +33,10 @@ sub vcl_recv {
         }
         if (!req.http.xkey-purge) {
             return (synth(400, "xkey-purge header required"));
+        }
+        if (req.http.xkey-purge == "*") {
+            ban("obj.status != 0");
+            return (synth(200, "Banned every object"));
         }
         set req.http.n-gone = xkey.purge(req.http.xkey-purge);
         return (synth(200, "Purged " + req.http.n-gone));

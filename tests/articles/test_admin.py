@@ -532,32 +532,12 @@ def test_a_chosen_image_survives_another_fields_error(client, people, media_root
 
 
 def test_an_upload_while_the_object_store_is_down_keeps_the_rest(
-    client, people, settings
+    client, people, storage_down
 ):
-    """The uploads' bucket does not answer (a real S3 client against a port
-    nothing listens on): the editor gets a clear error at the image field,
-    every other field as typed, and nothing is saved."""
-    import socket
-
+    """The uploads' bucket does not answer: the editor gets a clear error at
+    the image field, every other field as typed, and nothing is saved."""
     from tests.factories import SectionFactory
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again: nothing listens there
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "endpoint_url": f"http://127.0.0.1:{port}",
-                "access_key": "key",
-                "secret_key": "secret",
-                "bucket_name": "newsroom-private",
-                "region_name": "us-east-1",
-                "addressing_style": "path",
-            },
-        },
-    }
     client.force_login(people["Editor"])
     section = SectionFactory()
     data = form_data(

@@ -94,3 +94,26 @@ def test_production_must_name_the_sites_origin(settings):
     assert [e.id for e in site_origin_is_configured()] == ["newsroom.E001"]
     settings.NEWSROOM_BASE_URL = "https://news.example.com"
     assert site_origin_is_configured() == []
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("http://127.0.0.1:8080", True),  # the base URL
+        ("http://localhost:8080", True),  # an allowed host, as served
+        ("http://LOCALHOST:8080", True),
+        ("http://localhost:9999", False),  # not where the site is served
+        ("https://localhost:8080", False),
+        ("http://news.example.com:8080", False),  # only by a wildcard
+        ("http://evil.example:8080", False),  # only by "*"
+    ],
+)
+def test_every_origin_the_site_is_served_at_and_only_those(
+    client, article, settings, origin, allowed
+):
+    settings.NEWSROOM_BASE_URL = "http://127.0.0.1:8080"
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", ".example.com", "*"]
+    response = post(
+        client, article, headers={"origin": origin, "sec-fetch-site": "same-origin"}
+    )
+    assert (response.status_code == 303) is allowed, response.status_code
