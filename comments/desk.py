@@ -15,7 +15,14 @@ from django.utils import timezone
 
 from articles.models import Article, person_name
 
-from .models import UNDO_RULE, Comment, CommentClaim, CommentDecision, CommentSurge
+from .models import (
+    UNDO_RULE,
+    Comment,
+    CommentClaim,
+    CommentDecision,
+    CommentSurge,
+    MailFailure,
+)
 
 CHART_HOURS = 48
 # What a commenter's history counts (in the queue's rows).
@@ -167,6 +174,10 @@ def dashboard(now=None) -> dict:
     decided_day = sum(n for _, n in per_moderator)
     return {
         "now": now,
+        # E-mails given up on in the last week (the newest few).
+        "mail_failures": list(
+            MailFailure.objects.filter(failed_at__gte=now - timedelta(days=7))[:5]
+        ),
         "pending": summary["pending"],
         "oldest": summary["oldest"],
         "decided_day": decided_day,

@@ -401,6 +401,8 @@ class DecisionMail(models.Model):
     due_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, blank=True)
+    # Tries the mail server refused (it is sent again later, then given up).
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         indexes = [
@@ -464,3 +466,21 @@ class CommentSurge(models.Model):
 
     def __str__(self):
         return f"Surge on {self.article} since {self.started_at:%H:%M}"
+
+
+class MailFailure(models.Model):
+    """An e-mail the site gave up on after its last try (the mail server
+    refused it or could not be reached): shown on the moderation desk, so a
+    moderators' notice or a commenter's decision that never went out is
+    known (comments.tasks.retry_or_alert)."""
+
+    what = models.CharField(max_length=200)
+    error = models.TextField()
+    attempts = models.PositiveSmallIntegerField(default=1)
+    failed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-failed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.what}: {self.error[:80]}"

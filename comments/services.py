@@ -653,8 +653,11 @@ def surges_lift_quiet() -> int:
 def send_due_decision_mails(*, now=None) -> int:
     """Send the decision e-mails whose undo window has passed. Each is
     marked sent before it goes (at most once, even with two workers); an
-    address gets at most one a day and none after unsubscribing."""
+    address gets at most one a day and none after unsubscribing. One the
+    mail server does not take is due again after a pause (MAIL_RETRY_SECONDS),
+    then given up and shown on the desk."""
     from .mail import decision_message  # the e-mail's words and links
+    from .tasks import MAIL_ERRORS
 
     now = now or timezone.now()
     sent = 0
@@ -674,9 +677,42 @@ def send_due_decision_mails(*, now=None) -> int:
             mail.outcome = _mail_outcome(address, now)
             mail.save(update_fields=["sent_at", "outcome"])
         if mail.outcome == "sent":
-            decision_message(mail).send()
+            try:
+                decision_message(mail).send()
+            except MAIL_ERRORS as error:
+                _decision_mail_failed(mail, address, error, now)
+                continue
             sent += 1
     return sent
+
+
+def _decision_mail_failed(mail, address: str, error, now) -> None:
+    """Not sent: due again after the next pause (the address's daily
+    allowance given back), or given up after the last."""
+    from .models import MailFailure
+    from .tasks import MAIL_RETRY_SECONDS
+
+    attempts = mail.attempts + 1
+    with transaction.atomic():
+        DecisionMailDay.objects.filter(
+            email=address, day=timezone.localdate(now)
+        ).delete()
+        if attempts <= len(MAIL_RETRY_SECONDS):
+            DecisionMail.objects.filter(pk=mail.pk).update(
+                sent_at=None,
+                outcome="",
+                attempts=attempts,
+                due_at=now + timedelta(seconds=MAIL_RETRY_SECONDS[attempts - 1]),
+            )
+        else:
+            DecisionMail.objects.filter(pk=mail.pk).update(
+                outcome="failed", attempts=attempts
+            )
+            MailFailure.objects.create(
+                what=f"the decision e-mail for comment #{mail.comment_id}",
+                error=str(error)[:1000],
+                attempts=attempts,
+            )
 
 
 def _mail_outcome(address: str, now) -> str:

@@ -1,5 +1,12 @@
-"""Background work for comments (Django's tasks framework)."""
+"""Background work for comments (Django's tasks framework).
 
+Every e-mail is sent through the site's mail (in `make cluster` its own
+MTA). One the mail server refuses or cannot take is tried again later, with
+growing pauses (MAIL_RETRY_SECONDS); after the last try the moderation desk
+says so (MailFailure)."""
+
+import logging
+import smtplib
 import time
 from datetime import timedelta
 
@@ -14,6 +21,30 @@ from django.urls import reverse
 from django.utils import timezone
 
 from newsroom.text import one_line
+
+logger = logging.getLogger(__name__)
+
+# Pauses before each new try of an e-mail the mail server did not take;
+# after the last, the desk is told.
+MAIL_RETRY_SECONDS = (30, 120, 600, 1800)
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def retry_or_alert(*, what: str, error: Exception, attempt: int, again) -> None:
+    """A mail server refused `what` or could not be reached (try number
+    `attempt`): `again(next_attempt, run_after)` queues it once more after a
+    pause; past the last pause (or with no task backend that can wait) the
+    failure is recorded for the moderation desk."""
+    from .models import MailFailure
+
+    can_wait = notify_moderators.get_backend().supports_defer
+    if can_wait and attempt <= len(MAIL_RETRY_SECONDS):
+        pause = MAIL_RETRY_SECONDS[attempt - 1]
+        logger.warning("E-mail %s not sent (%s): again in %s s", what, error, pause)
+        again(attempt + 1, timezone.now() + timedelta(seconds=pause))
+        return
+    logger.error("E-mail %s not sent after %s tries: %s", what, attempt, error)
+    MailFailure.objects.create(what=what, error=str(error)[:1000], attempts=attempt)
 
 
 def site_url(path: str) -> str:
@@ -73,9 +104,10 @@ _known_open = {"until": 0.0}
 
 
 @task
-def notify_moderators() -> int:
+def notify_moderators(attempt: int = 1) -> int:
     """E-mail moderators the comments awaiting moderation that came in since
-    the previous e-mail; returns how many e-mails were sent."""
+    the previous e-mail; returns how many e-mails were sent. When the mail
+    server does not take it, the same comments go in the next try."""
     from .models import Comment
 
     since = cache.get(LAST_NOTICE_KEY)
@@ -86,7 +118,6 @@ def notify_moderators() -> int:
     recipients = moderator_emails()
     if not newest or not recipients:
         return 0
-    cache.set(LAST_NOTICE_KEY, newest[0].created_at, None)
     count = len(newest) if len(newest) < 20 else waiting.count()
     queue = site_url(
         reverse("admin:comments_comment_changelist") + "?status__exact=pending"
@@ -101,15 +132,27 @@ def notify_moderators() -> int:
         ),
         f"Moderation queue: {queue}",
     ]
-    send_mail(
-        subject=(
-            f"[{settings.NEWSROOM_SITE_NAME}] {count} comment{pluralize(count)} "
-            "awaiting moderation"
-        ),
-        message="\n\n---\n\n".join(parts) + "\n",
-        from_email=None,
-        recipient_list=recipients,
-    )
+    try:
+        send_mail(
+            subject=(
+                f"[{settings.NEWSROOM_SITE_NAME}] {count} comment{pluralize(count)} "
+                "awaiting moderation"
+            ),
+            message="\n\n---\n\n".join(parts) + "\n",
+            from_email=None,
+            recipient_list=recipients,
+        )
+    except MAIL_ERRORS as error:
+        retry_or_alert(
+            what="the moderators' notice of comments awaiting moderation",
+            error=error,
+            attempt=attempt,
+            again=lambda n, at: notify_moderators.using(run_after=at).enqueue(
+                attempt=n
+            ),
+        )
+        return 0
+    cache.set(LAST_NOTICE_KEY, newest[0].created_at, None)
     return 1
 
 
@@ -123,7 +166,7 @@ def send_decision_mails() -> int:
 
 
 @task
-def surge_alert(surge_pk: int) -> int:
+def surge_alert(surge_pk: int, attempt: int = 1) -> int:
     """One e-mail to the desk: a story's comments are now held (surge).
     Marked sent before it goes: run twice (a worker died), it goes once."""
     from .models import CommentSurge
@@ -136,6 +179,24 @@ def surge_alert(surge_pk: int) -> int:
     if not claimed or surge is None or not recipients:
         return 0
     article = surge.article
+    try:
+        _surge_mail(article, recipients)
+    except MAIL_ERRORS as error:
+        # Not sent: the next try may claim it again.
+        CommentSurge.objects.filter(pk=surge_pk).update(alerted_at=None)
+        retry_or_alert(
+            what=f"the surge alert for “{article.title}”",
+            error=error,
+            attempt=attempt,
+            again=lambda n, at: surge_alert.using(run_after=at).enqueue(
+                surge_pk, attempt=n
+            ),
+        )
+        return 0
+    return 1
+
+
+def _surge_mail(article, recipients) -> None:
     desk = site_url(reverse("admin:comments_comment_desk"))
     minutes = settings.COMMENTS_SURGE_WINDOW_SECONDS // 60
     send_mail(
@@ -150,4 +211,3 @@ def surge_alert(surge_pk: int) -> int:
         from_email=None,
         recipient_list=recipients,
     )
-    return 1

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.cluster
 
 PROGRAMS = {"db", "replica", "redis", "objectstore", "edge", "scheduler",
-            "worker-1", "worker-2"}  # fmt: skip
+            "worker-1", "worker-2", "mta", "mailsink"}  # fmt: skip
 
 
 def listening(port: int) -> bool:
@@ -46,8 +46,11 @@ def test_stop_stops_everything_start_started(tmp_path):
     pgdata = f"/tmp/newsroom-lifecycle-{token}"
     ports = {
         name: free_port()
-        for name in ("pg", "replica", "redis", "edge", "admin", "s3", "app1", "app2")
-    }
+        for name in (
+            "pg", "replica", "redis", "edge", "admin", "s3", "app1", "app2",
+            "mta", "sink",
+        )
+    }  # fmt: skip
     env = child_env(
         DATABASE_URL="",
         NEWSROOM_PGPORT=str(ports["pg"]),
@@ -60,6 +63,8 @@ def test_stop_stops_everything_start_started(tmp_path):
         NEWSROOM_APP_PORTS=f"{ports['app1']} {ports['app2']}",
         NEWSROOM_REDIS_PORT=str(ports["redis"]),
         NEWSROOM_S3_PORT=str(ports["s3"]),
+        NEWSROOM_MTA_PORT=str(ports["mta"]),
+        NEWSROOM_MAILSINK_PORT=str(ports["sink"]),
         NEWSROOM_OBJECTSTORE_DIR=str(folder / "objectstore"),
         DJANGO_MEDIA_ROOT=str(folder / "media"),
         DJANGO_STATIC_ROOT=str(folder / "static"),
@@ -75,6 +80,8 @@ def test_stop_stops_everything_start_started(tmp_path):
             capture_output=True, text=True, timeout=300,
         )  # fmt: skip
 
+    mta_dir = f"/tmp/newsroom-lifecycle-mta-{token}"
+    env["NEWSROOM_MTA_DIR"] = mta_dir
     try:
         started = cluster("start", environment=env)
         assert started.returncode == 0, started.stdout + started.stderr
@@ -92,8 +99,9 @@ def test_stop_stops_everything_start_started(tmp_path):
         assert cluster("status").returncode == 3
         open_ports = [key for key, port in ports.items() if listening(port)]
         assert open_ports == []
-        assert processes_mentioning(str(folder), pgdata) == []
+        assert processes_mentioning(str(folder), pgdata, mta_dir) == []
     finally:
         cluster("stop")
         shutil.rmtree(pgdata, ignore_errors=True)
         shutil.rmtree(f"{pgdata}-replica", ignore_errors=True)
+        shutil.rmtree(mta_dir, ignore_errors=True)

@@ -72,6 +72,11 @@ class Cluster:
             COMMENTS_FLOOD_SECONDS="0",
             COMMENTS_RATE_PER_MINUTE="1000000",
             COMMENTS_HOLD_LINKS="2",
+            # A moderators' notice for every comment held (none waits for the
+            # window of an earlier test).
+            COMMENTS_NOTIFY_SECONDS="1",
+            NEWSROOM_MTA_PORT=str(free_port()),
+            NEWSROOM_MAILSINK_PORT=str(free_port()),
             NEWSROOM_CACHE_RETRY_SECONDS="0.5",
             DJANGO_MEDIA_ROOT=str(self.dir / "media"),
             DJANGO_STATIC_ROOT=str(self.dir / "static"),
@@ -131,6 +136,9 @@ class Cluster:
         self.cluster("stop", timeout=120, check=False)
         shutil.rmtree(self.pgdata, ignore_errors=True)
         shutil.rmtree(f"{self.pgdata}-replica", ignore_errors=True)
+        mta = getattr(self, "manage_env", {}).get("NEWSROOM_MTA_DIR")
+        if mta:
+            shutil.rmtree(mta, ignore_errors=True)
 
     def manage(self, *args: str) -> str:
         """A management command the documented way: scripts/cluster manage."""
@@ -527,6 +535,29 @@ def test_the_periodic_jobs_run_and_status_shows_them(cluster):
         assert time.monotonic() < deadline, status
         time.sleep(0.5)
     assert re.search(r"^scheduler\s+RUNNING", status, re.M), status
+
+
+def test_mail_goes_through_the_clusters_mta_to_the_local_sink(cluster, story):
+    """A comment held for review: a worker sends the moderators' notice
+    through the cluster's Postfix, which relays it to the local sink (and
+    to nothing else: its only relay is the sink)."""
+    pk, url = story
+    body = f"Mail drill {secrets.token_hex(4)}"
+    post_pending(cluster, url, pk, body, ip="198.51.100.231")
+    sink = Path(cluster.manage_env["NEWSROOM_MAILSINK_DIR"])
+    deadline = time.monotonic() + 60
+    while not [m for m in sink.glob("*.eml") if body in m.read_text(errors="replace")]:
+        assert time.monotonic() < deadline, "the notice never reached the sink"
+        time.sleep(0.5)
+    mta = Path(cluster.manage_env["NEWSROOM_MTA_DIR"]) / "conf"
+    relay = subprocess.run(
+        ["postconf", "-c", str(mta), "-h", "relayhost", "mydestination"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split("\n")  # fmt: skip
+    port = cluster.manage_env["NEWSROOM_MAILSINK_PORT"]
+    assert relay[:2] == [f"[127.0.0.1]:{port}", ""]
+    log = (cluster.dir / "mta.log").read_text()
+    assert f"relay=127.0.0.1[127.0.0.1]:{port}" in log and "status=sent" in log
 
 
 def test_a_job_whose_worker_dies_runs_again_on_the_other(cluster, tmp_path):
