@@ -544,12 +544,13 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Browser features no page of ours uses, off for every page (and for any
-# script or frame that would reach one): newsroom.middleware.
+# script or frame that would reach one): newsroom.middleware. Only features
+# Chromium knows (an unknown one is logged as an error in every page's
+# console; tests/browser/test_page_checks.py checks there is none).
 NEWSROOM_PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
     for feature in (
-        "accelerometer", "ambient-light-sensor", "autoplay", "bluetooth",
-        "browsing-topics", "camera", "display-capture", "encrypted-media",
+        "accelerometer", "autoplay", "browsing-topics", "camera", "display-capture", "encrypted-media",
         "geolocation", "gyroscope", "hid", "idle-detection", "magnetometer",
         "microphone", "midi", "payment", "publickey-credentials-get",
         "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",

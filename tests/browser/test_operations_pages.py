@@ -25,3 +25,16 @@ def test_the_desk_shows_an_email_given_up_on(
     expect(alert).to_contain_text("after 5 tries")
     expect(alert).to_contain_text("Connection refused")
     page.screenshot(path=screenshot_dir / "desk-mail-failure.png")
+
+
+def test_a_readers_page_logs_no_error_in_the_browser(live_server, page: Page):
+    """No console error on an article page: no unknown Permissions-Policy
+    feature, no missing file (the icon included)."""
+    from tests.factories import ArticleFactory
+
+    article = ArticleFactory()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(live_server.url + article.get_absolute_url())
+    page.wait_for_load_state("networkidle")
+    assert errors == []
