@@ -197,9 +197,9 @@ def redis_cache(settings, redis_url):
 def storage_down(settings):
     """The uploads' bucket does not answer: a real S3 client against a port
     nothing listens on (the object store stopped)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again: nothing listens there
+    from tests.processes import free_port
+
+    port = free_port()  # closed again: nothing listens there
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {

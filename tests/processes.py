@@ -1,6 +1,7 @@
 """The environment for a child process a test starts (manage.py, a server)."""
 
 import os
+import socket
 
 # Where the database is: `make test` exports these (NEWSROOM_PGPORT may be
 # set to anything), so a child must get them too or it looks at the default.
@@ -15,3 +16,11 @@ def child_env(**variables: str) -> dict:
     env["NEWSROOM_ENV_FILE"] = ""
     env.update(variables)
     return env
+
+
+def free_port() -> int:
+    """A port nothing listens on now (bound, then closed again): a server a
+    test starts takes it, or a client finds it refusing (a server down)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

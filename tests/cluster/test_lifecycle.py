@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.test_topology import free_port
-from tests.processes import child_env
+from tests.processes import child_env, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.cluster

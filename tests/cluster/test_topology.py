@@ -24,16 +24,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.processes import child_env
+from tests.processes import child_env, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.cluster
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Cluster:

@@ -2,7 +2,6 @@
 take (a real SMTP client against a port nothing listens on) is tried again
 after a pause, and after its last try the moderation desk shows it."""
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -14,15 +13,14 @@ from comments import services
 from comments.models import Comment, CommentSurge, DecisionMail, MailFailure
 from comments.tasks import MAIL_RETRY_SECONDS, notify_moderators, surge_alert
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
+from tests.processes import free_port
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def smtp_down(settings):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again: nothing listens there
+    port = free_port()  # nothing listens there
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",

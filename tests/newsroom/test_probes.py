@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from tests.newsroom.test_readme_commands import production_env_file
-from tests.processes import child_env
+from tests.processes import child_env, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
@@ -27,12 +27,6 @@ def test_a_probe_with_the_servers_own_host_over_http_gets_the_health(settings):
     # Everything else keeps both rules.
     assert Client().get("/", HTTP_HOST="127.0.0.1:8101").status_code == 400
     assert Client().get("/", HTTP_HOST="news.example.com").status_code == 301
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def probe(port: int) -> bytes:
