@@ -550,7 +550,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 NEWSROOM_PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
     for feature in (
-        "accelerometer", "autoplay", "browsing-topics", "camera", "display-capture", "encrypted-media",
+        "accelerometer", "autoplay", "browsing-topics", "camera",
+        "display-capture", "encrypted-media",
         "geolocation", "gyroscope", "hid", "idle-detection", "magnetometer",
         "microphone", "midi", "payment", "publickey-credentials-get",
         "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
