@@ -18,9 +18,18 @@ def child_env(**variables: str) -> dict:
     return env
 
 
+_given: set[int] = set()
+
+
 def free_port() -> int:
     """A port nothing listens on now (bound, then closed again): a server a
-    test starts takes it, or a client finds it refusing (a server down)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    test starts takes it, or a client finds it refusing (a server down).
+    Never one this process was given before (the kernel may hand a freed
+    port out again, and a cluster takes a dozen at once)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _given:
+            _given.add(port)
+            return port

@@ -107,7 +107,7 @@ class Cluster:
             ["scripts/cluster", "start"], cwd=ROOT, env=self.env,
             capture_output=True, text=True, timeout=300,
         )  # fmt: skip
-        assert out.returncode == 0, out.stdout + out.stderr
+        assert out.returncode == 0, out.stdout + out.stderr + self.logs()
         assert out.stdout.strip().endswith(self.url)
         settings = self.cluster("env").stdout
         self.manage_env = {
@@ -125,6 +125,13 @@ class Cluster:
         # The workers make the demo's image renditions, each one a change
         # that purges pages: the tests start once they are done.
         self.settle()
+
+    def logs(self) -> str:
+        """The end of each part's log (why a start failed)."""
+        return "".join(
+            f"\n--- {log.name}\n" + "\n".join(log.read_text().splitlines()[-15:])
+            for log in sorted(self.dir.glob("*.log"))
+        )
 
     def stop(self):
         self.cluster("stop", timeout=120, check=False)
