@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from newsroom.clientip import client_ip
-from newsroom.siteurl import site_url
+from infra.clientip import client_ip
+from infra.siteurl import site_url
 
 from . import audit
 from .models import can_publish, person_name

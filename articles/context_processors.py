@@ -1,7 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
-from newsroom import compiled
-from newsroom.context_processors import admin_user_with
+from infra import compiled
+from infra.context_processors import admin_user_with
 
 from .models import Section
 

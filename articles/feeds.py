@@ -10,11 +10,11 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from newsroom.siteurl import site_request
+from caching.pagecache import cache_page_tags
+from infra.siteurl import site_request
 
 from .invalidation import CORRECTIONS_TAG
 from .models import Article, AuthorProfile, Section
-from .pagecache import cache_page_tags
 
 FEED_SIZE = 30
 
@@ -41,7 +41,7 @@ class SiteFeed(Feed):
 
     def get_feed(self, obj, request):
         # Django makes a feed's absolute links from the request's host; the
-        # feed is cached for every reader (newsroom/siteurl.py).
+        # feed is cached for every reader (infra/siteurl.py).
         return super().get_feed(obj, site_request(request))
 
 

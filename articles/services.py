@@ -10,10 +10,12 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from caching.invalidation import invalidate
+
 from . import audit
 from .html import html_to_text
 from .images import delete_renditions
-from .invalidation import article_tags, invalidate
+from .invalidation import article_tags
 from .models import (
     Article,
     ArticleAuthor,

@@ -49,8 +49,10 @@ def make_featured_renditions(
     renditions' names follow from the image's bytes, so a second run
     overwrites the same files; and only while the article still has this
     image (replaced or removed since: nothing is stored)."""
+    from caching.invalidation import invalidate
+
     from .images import delete_renditions, make_renditions
-    from .invalidation import article_tags, invalidate
+    from .invalidation import article_tags
     from .models import Article
 
     article = Article.objects.filter(pk=article_id).first()
@@ -105,6 +107,6 @@ def make_author_photo(author_id: int, photo_name: str, attempt: int = 1) -> None
     if AuthorProfile.objects.filter(pk=author_id, photo=photo_name).update(
         photo_rendition=name
     ):
-        from .invalidation import invalidate
+        from caching.invalidation import invalidate
 
         invalidate("site")

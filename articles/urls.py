@@ -2,10 +2,10 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 from django.views.decorators.cache import cache_page
 
-from newsroom.siteurl import site_request
+from caching.pagecache import cache_page_tags
+from infra.siteurl import site_request
 
 from . import feeds, views
-from .pagecache import cache_page_tags
 from .sitemaps import SITEMAPS
 
 

@@ -15,11 +15,14 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
+from django.views.static import serve
 
-from newsroom import compiled
-from newsroom.siteurl import site_request, site_url
+from caching import fragments, pagecache
+from caching.pagecache import cache_page_tags
+from infra import compiled
+from infra.siteurl import site_request, site_url
 
-from . import fragments, pagecache
+from .images import PUBLIC_FOLDERS
 from .invalidation import CORRECTIONS_TAG, article_tag
 from .models import (
     SEARCH_CANDIDATES,
@@ -31,7 +34,6 @@ from .models import (
     Section,
     Tag,
 )
-from .pagecache import cache_page_tags
 from .pagination import window_page
 from .sitemaps import news_sitemap_articles
 
@@ -504,3 +506,12 @@ def corrections(request):
     return render(
         request, "articles/corrections.html", {"corrections": recent_corrections()}
     )
+
+
+def serve_media(request, path):
+    """The public media (renditions, body images, author squares) for the
+    dev runner, `make serve` and app servers without an object store: only
+    the public folders; an upload itself is never served here."""
+    if path.split("/", 1)[0] not in PUBLIC_FOLDERS:
+        raise Http404("Not a public file")
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -1,8 +1,8 @@
 from django.utils.functional import SimpleLazyObject
 
-from newsroom.context_processors import admin_user_with
+from infra.context_processors import admin_user_with
 
-from .models import Comment
+from .models import MODERATE_PERMISSION, Comment
 
 PENDING_DISPLAY_CAP = 1000
 
@@ -17,6 +17,6 @@ def _pending_label() -> str:
 
 def moderation(request):
     """Pending-comment count for the admin's navigation (moderators only)."""
-    if not admin_user_with(request, "comments.can_moderate"):
+    if not admin_user_with(request, MODERATE_PERMISSION):
         return {}
     return {"pending_comment_count": SimpleLazyObject(_pending_label)}

@@ -11,7 +11,7 @@ from django.utils.functional import cached_property, lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from newsroom.text import hidden_characters
+from infra.text import hidden_characters
 
 from .models import Comment
 

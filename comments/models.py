@@ -7,12 +7,16 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from articles.models import Article
-from newsroom.text import INVISIBLE_PATTERN, SPACE_PATTERN
+from infra.text import INVISIBLE_PATTERN, SPACE_PATTERN
 
 MAX_DEPTH = 2  # 0 = top level; replies nest up to three levels in all
 LIVE_STATUSES = ("pending", "approved")  # shown, or waiting to be
 IMPORTED_RULE = "wordpress-import"  # the rule of every comment an import brings
 UNDO_RULE = "moderator:undo"  # the decision that undid a moderator's last one
+
+# Deciding on comments, banning and the policy: the Moderator role.
+MODERATE_CODENAME = "can_moderate"
+MODERATE_PERMISSION = f"comments.{MODERATE_CODENAME}"
 
 
 # Rule 4, duplicates, defined once: a new comment may not repeat a live one on
@@ -22,7 +26,7 @@ UNDO_RULE = "moderator:undo"  # the decision that undid a moderator's last one
 # moderator's approval that would break it leaves the comment as it was). It
 # is a rule for new submissions: imported comments keep WordPress's repeats.
 #
-# The text is compared as a reader sees it (newsroom.text): NFKC-normalized
+# The text is compared as a reader sees it (infra.text): NFKC-normalized
 # (full-width letters, ligatures and odd spaces as their plain forms),
 # without invisible characters, runs of whitespace as one space, trimmed. So
 # a zero-width space does not make a repeat new. What is stored and shown
@@ -65,7 +69,7 @@ LEGAL_HOLD_TAG = "legal-holds"
 def held_article_ids() -> list[int]:
     """The stories under legal hold (a handful at most), kept in the cache
     until a hold is placed or lifted (comments.services bumps the tag)."""
-    from articles.fragments import fragment_key, get_or_load
+    from caching.fragments import fragment_key, get_or_load
 
     def load():
         held = Article.objects.filter(legal_hold=True).order_by()
@@ -208,7 +212,7 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        permissions = [("can_moderate", "Can moderate comments")]
+        permissions = [(MODERATE_CODENAME, "Can moderate comments")]
         indexes = [
             models.Index(
                 fields=["article", "status", "created_at"],

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from articles.fragments import fragment_key, get_or_load
+from caching.fragments import fragment_key, get_or_load
 
 from . import quiet
 from .models import BannedCommenter, Comment, CommentSurge, ModerationWord

@@ -1,8 +1,10 @@
 """Comment permissions of the roles (Moderator moderates; nobody else does)."""
 
+from .models import MODERATE_PERMISSION
+
 ROLES = {
     "Moderator": [
-        "comments.can_moderate",
+        MODERATE_PERMISSION,
         "comments.view_comment",
         "comments.change_comment",
         "comments.view_commentdecision",

@@ -11,13 +11,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from articles import audit
-from articles.invalidation import article_tags, invalidate
+from articles.invalidation import article_tags
 from articles.models import fit, person_name
+from caching.invalidation import invalidate
 
 from . import moderation
 from .models import (
     LEGAL_HOLD_TAG,
     LIVE_STATUSES,
+    MODERATE_PERMISSION,
     UNDO_RULE,
     BannedCommenter,
     Comment,
@@ -195,7 +197,7 @@ def comment_submit(
     user=None,
 ) -> Submission:
     """Run the moderation policy and store the comment unless it is refused."""
-    is_moderator = bool(user and user.has_perm("comments.can_moderate"))
+    is_moderator = bool(user and user.has_perm(MODERATE_PERMISSION))
     try:
         with transaction.atomic():
             decision = moderation.decide(

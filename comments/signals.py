@@ -4,8 +4,9 @@ edits and deletes included), through the one invalidation point."""
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from articles.invalidation import article_tags, invalidate
+from articles.invalidation import article_tags
 from articles.models import Article
+from caching.invalidation import invalidate
 
 from .models import Comment, ModerationWord
 from .moderation import WORDS_TAG

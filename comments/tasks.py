@@ -20,7 +20,9 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
-from newsroom.text import one_line
+from infra.text import one_line
+
+from .models import MODERATE_CODENAME
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +66,8 @@ def moderator_emails() -> list[str]:
     configured = getattr(settings, "NEWSROOM_MODERATOR_EMAILS", [])
     if configured:
         return list(configured)
-    perm = Q(groups__permissions__codename="can_moderate") | Q(
-        user_permissions__codename="can_moderate"
+    perm = Q(groups__permissions__codename=MODERATE_CODENAME) | Q(
+        user_permissions__codename=MODERATE_CODENAME
     )
     users = get_user_model().objects.filter(is_active=True).exclude(email="")
     users = users.filter(perm | Q(is_superuser=True)).distinct()

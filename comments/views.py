@@ -9,8 +9,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from articles.views import ArticleDetailView, published_article
-from newsroom.clientip import client_ip
-from newsroom.crossorigin import cross_origin_refusal, django_csrf_refusal
+from infra.clientip import client_ip
+from infra.crossorigin import cross_origin_refusal, django_csrf_refusal
 
 from . import moderation, services
 from .forms import FORM_MAX_AGE, CommentForm, sign_timestamp
@@ -75,7 +75,7 @@ SESSION_NOTICE = _(
 )
 
 
-@csrf_exempt  # cached pages carry no token: see newsroom/crossorigin.py
+@csrf_exempt  # cached pages carry no token: see infra/crossorigin.py
 @require_POST
 def comment_post(request, article_pk: int):
     """Take a comment from the form under an article (POST/redirect/GET).

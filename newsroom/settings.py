@@ -80,7 +80,7 @@ def cache_from_url(url: str) -> dict:
     if parsed.scheme in {"redis", "rediss", "unix"}:
         return {
             # Django's Redis backend that answers a miss when Redis is down.
-            "BACKEND": "newsroom.cache.ResilientRedisCache",
+            "BACKEND": "caching.cache.ResilientRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "newsroom",
         }
@@ -137,7 +137,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_prose_editor",
     "django_tasks_db",
-    "newsroom",  # the project's own commands (run_worker)
+    "infra",
+    "caching",
     "axes",
     "articles",
     "comments",
@@ -147,31 +148,31 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # The probes' health check, before anything that checks the Host or
     # redirects to HTTPS.
-    "newsroom.middleware.HealthzMiddleware",
-    # Marks anonymous reads, which a replica may answer (newsroom/replica.py).
-    "newsroom.replica.ReplicaMiddleware",
+    "infra.middleware.HealthzMiddleware",
+    # Marks anonymous reads, which a replica may answer (infra/replica.py).
+    "infra.replica.ReplicaMiddleware",
     # First: a hit is answered before the rest of the stack runs; the stored
     # page already carries the headers the middleware below adds, and holds
-    # nothing per visitor (articles/pagecache.py).
-    "articles.pagecache.PageCacheMiddleware",
+    # nothing per visitor (caching/pagecache.py).
+    "caching.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "newsroom.middleware.PermissionsPolicyMiddleware",
-    "newsroom.middleware.RequestSizeLimitMiddleware",
+    "infra.middleware.PermissionsPolicyMiddleware",
+    "infra.middleware.RequestSizeLimitMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "newsroom.middleware.InlineImportMapHashMiddleware",
+    "infra.middleware.InlineImportMapHashMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "newsroom.middleware.SiteLanguageMiddleware",
+    "infra.middleware.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "wpimport.middleware.LegacyRedirectMiddleware",
     # A value past what the site can hold (in an address or a filter): 400.
-    "newsroom.middleware.OddValueMiddleware",
+    "infra.middleware.OddValueMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so a lockout answers before any view runs.
-    "newsroom.middleware.LoginSprayMiddleware",
+    "infra.middleware.LoginSprayMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -188,7 +189,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "newsroom.context_processors.site",
+                "infra.context_processors.site",
                 "articles.context_processors.navigation",
                 "comments.context_processors.moderation",
                 "articles.context_processors.desk_counts",
@@ -251,7 +252,7 @@ if NEWSROOM_DB_POOL:
         ),
     }
 
-# A hot standby that serves anonymous readers (newsroom/replica.py has the
+# A hot standby that serves anonymous readers (infra/replica.py has the
 # rule: who reads it and when, read-your-writes, the fence that keeps cache
 # fills current). Empty: every read goes to DATABASE_URL.
 NEWSROOM_REPLICA_URL = os.environ.get("NEWSROOM_REPLICA_URL", "")
@@ -269,21 +270,24 @@ if NEWSROOM_REPLICA_URL:
     }
     # Kept open per thread, not pooled: after an outage the pool would
     # reconnect with a growing backoff (1, 2, 4… s), while a request asks the
-    # replica (newsroom/replica.py) at once when its retry time is up. That
+    # replica (infra/replica.py) at once when its retry time is up. That
     # first question on each request is the health check.
     DATABASES["replica"]["OPTIONS"].pop("pool", None)
     DATABASES["replica"]["CONN_MAX_AGE"] = env_int("NEWSROOM_REPLICA_CONN_MAX_AGE", 300)
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = False
-    DATABASE_ROUTERS = ["newsroom.replica.ReplicaRouter"]
+    DATABASE_ROUTERS = ["infra.replica.ReplicaRouter"]
 
 CACHES = {"default": cache_from_url(os.environ.get("NEWSROOM_CACHE_URL", "locmem://"))}
+# When the next scheduled change goes live (caching/tagversions.py): cached
+# lists and edge lifetimes end then.
+CACHING_NEXT_SCHEDULED_TIME = "articles.invalidation.next_scheduled_time"
 # A Redis call waits at most this long; after a failure Redis is left alone
 # for NEWSROOM_CACHE_RETRY_SECONDS (pages are served uncached meanwhile).
 NEWSROOM_CACHE_TIMEOUT = env_float("NEWSROOM_CACHE_TIMEOUT", 0.25)
 NEWSROOM_CACHE_RETRY_SECONDS = env_float("NEWSROOM_CACHE_RETRY_SECONDS", 1.0)
 
 # Everything that makes a page differ from one visitor to another, in one
-# place: the page cache (articles/pagecache.py) never serves or stores a page
+# place: the page cache (caching/pagecache.py) never serves or stores a page
 # for a request carrying one of these cookies, and keys pages on the listed
 # query parameters only (any other parameter, `?utm_source=…`, shares the
 # page). An edge cache in front must follow the same lists.
@@ -297,7 +301,7 @@ NEWSROOM_VISITOR_COOKIES = [
     COMMENTS_AUTHOR_COOKIE,
 ]
 # Reader pages set no CSRF cookie and carry no token: the public comment
-# endpoint is protected by fetch metadata and Origin (newsroom/crossorigin.py);
+# endpoint is protected by fetch metadata and Origin (infra/crossorigin.py);
 # the admin and signed-in users keep Django's token.
 NEWSROOM_PAGE_QUERY_PARAMS = [
     "page",  # listing pages
@@ -305,20 +309,20 @@ NEWSROOM_PAGE_QUERY_PARAMS = [
     "replytocom",  # the reply form without JavaScript
     "p",  # WordPress's ?p=<id> links, redirected by wpimport
 ]
-# Page cache for anonymous readers (articles/pagecache.py).
+# Page cache for anonymous readers (caching/pagecache.py).
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", True)
 # A reader's search runs at most this long in PostgreSQL (its ranking
 # statement); past it the page asks for other words. Bounds the worst case, a
 # phrase of common words that is itself rare (every story checked).
 NEWSROOM_SEARCH_TIMEOUT_MS = env_int("NEWSROOM_SEARCH_TIMEOUT_MS", 2000)
 NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300)
-# Rendered fragments keyed by tag versions (articles/fragments.py), and the
+# Rendered fragments keyed by tag versions (caching/fragments.py), and the
 # budget of each process's local copies of pages and fragments.
 NEWSROOM_FRAGMENT_CACHE = env_bool("NEWSROOM_FRAGMENT_CACHE", True)
 NEWSROOM_FRAGMENT_CACHE_SECONDS = env_int("NEWSROOM_FRAGMENT_CACHE_SECONDS", 3600)
 NEWSROOM_PAGE_CACHE_LOCAL_MB = env_int("NEWSROOM_PAGE_CACHE_LOCAL_MB", 32)
 # How long a process trusts its copy of a tag version: another server's
-# invalidation reaches it within this bound (articles/tagversions.py).
+# invalidation reaches it within this bound (caching/tagversions.py).
 NEWSROOM_VERSION_SECONDS = env_float("NEWSROOM_VERSION_SECONDS", 0.5)
 NEWSROOM_CDN_MAX_AGE = env_int("NEWSROOM_CDN_MAX_AGE", 60)
 # The article edit lock: an open form renews it every 20 s (admin JS); one
@@ -327,7 +331,7 @@ NEWSROOM_EDIT_LOCK_SECONDS = env_int("NEWSROOM_EDIT_LOCK_SECONDS", 60)
 # How often an open article form autosaves its unsaved changes (admin JS).
 NEWSROOM_AUTOSAVE_SECONDS = env_int("NEWSROOM_AUTOSAVE_SECONDS", 5)
 # Edge caches (Varnish with xkey) to purge by tag on every change, e.g.
-# http://127.0.0.1:8080/ (articles/edge.py; make cluster sets it).
+# http://127.0.0.1:8080/ (caching/edge.py; make cluster sets it).
 NEWSROOM_EDGE_PURGE_URLS = env_list("NEWSROOM_EDGE_PURGE_URLS")
 
 # Argon2 first; older hashes are upgraded on the next login.
@@ -344,7 +348,7 @@ AUTHENTICATION_BACKENDS = [
 # Admin login lockout: 5 failures for one username from one IP → 15 minutes.
 # And one address trying passwords across usernames (spraying): 30 failures
 # from it, whatever the usernames, pause its logins for the same time
-# (newsroom.middleware.LoginSprayMiddleware). Higher than the first, so five
+# (infra.middleware.LoginSprayMiddleware). Higher than the first, so five
 # typos behind an office's shared address lock nobody else out.
 AXES_FAILURE_LIMIT = env_int("NEWSROOM_LOGIN_FAILURE_LIMIT", 5)
 NEWSROOM_LOGIN_ADDRESS_FAILURE_LIMIT = env_int(
@@ -356,7 +360,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
 # The same client address as comments and rate limits (trusted proxies).
-AXES_CLIENT_IP_CALLABLE = "newsroom.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "infra.clientip.client_ip"
 
 _PV = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
@@ -544,7 +548,7 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Browser features no page of ours uses, off for every page (and for any
-# script or frame that would reach one): newsroom.middleware. Only features
+# script or frame that would reach one): infra.middleware. Only features
 # Chromium knows (an unknown one is logged as an error in every page's
 # console; tests/browser/test_page_checks.py checks there is none).
 NEWSROOM_PERMISSIONS_POLICY = ", ".join(
@@ -634,7 +638,7 @@ COMMENTS_NOTIFY_SECONDS = env_int("COMMENTS_NOTIFY_SECONDS", 300)
 # Only behind a proxy you control: e.g. HTTP_X_FORWARDED_FOR.
 # Networks of the proxies in front of the app (the edge, load balancers):
 # the client is the right-most X-Forwarded-For address outside them
-# (newsroom.clientip). Empty: REMOTE_ADDR is the client.
+# (infra.clientip). Empty: REMOTE_ADDR is the client.
 NEWSROOM_TRUSTED_PROXIES = env_list("NEWSROOM_TRUSTED_PROXIES")
 for _network in NEWSROOM_TRUSTED_PROXIES:
     try:

@@ -1,16 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.http import Http404
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from articles.accounts import StaffPasswordResetView
-from articles.images import PUBLIC_FOLDERS
+from articles.views import serve_media
+from infra import views
 
-from . import views
-
-handler500 = "newsroom.views.server_error"
+handler500 = "infra.views.server_error"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -44,15 +41,6 @@ urlpatterns = [
     path("", include("comments.urls")),
     path("", include("articles.urls")),
 ]
-
-
-def serve_media(request, path):
-    """The public media (renditions, body images, author squares) for the
-    dev runner, `make serve` and app servers without an object store: only
-    the public folders; an upload itself is never served here."""
-    if path.split("/", 1)[0] not in PUBLIC_FOLDERS:
-        raise Http404("Not a public file")
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
 if settings.NEWSROOM_SERVE_MEDIA:

@@ -119,7 +119,7 @@ def _empty_cache():
     local copies of pages: start each test clean."""
     from django.core.cache import cache
 
-    from articles import fragments, pagecache, tagversions
+    from caching import fragments, pagecache, tagversions
     from comments import tasks
 
     def clear():
@@ -185,7 +185,7 @@ def redis_url(redis_process):
 @pytest.fixture
 def redis_cache(settings, redis_url):
     """This process's cache is that Redis server, as in production."""
-    from articles import tagversions
+    from caching import tagversions
     from newsroom.settings import cache_from_url
 
     tagversions.forget_local_versions()  # they came from the other backend

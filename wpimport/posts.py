@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from articles.images import public_storage, public_url
-from articles.invalidation import article_tags, invalidate
+from articles.invalidation import article_tags
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -24,6 +24,7 @@ from articles.models import (
 )
 from articles.services import article_refresh_renditions, article_set_authors
 from articles.validators import web_url_or_blank
+from caching.invalidation import invalidate
 
 from . import wxr
 from .content import post_body, wordpress_slug

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from articles.invalidation import invalidate
 from articles.models import AuthorProfile, Section, Tag
+from caching.invalidation import invalidate
 
 from . import wxr
 from .comment_import import CommentImport

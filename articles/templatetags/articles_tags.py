@@ -10,9 +10,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 
-from articles import fragments
 from articles.images import public_url
-from newsroom.siteurl import keyed_query, site_url
+from caching import fragments
+from infra.siteurl import keyed_query, site_url
 
 register = template.Library()
 

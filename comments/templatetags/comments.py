@@ -13,14 +13,14 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from articles import edge, fragments, pagecache
 from articles.invalidation import article_tag
+from caching import edge, fragments, pagecache
 from comments import moderation, quiet
 from comments.forms import FORM_MAX_AGE, CommentForm, sign_timestamp
 from comments.models import MAX_DEPTH, Comment
 from comments.render import comment_body, comment_items
 from comments.visitor import own_comment_ids, remembered_author
-from newsroom import compiled
+from infra import compiled
 
 register = template.Library()
 
@@ -180,7 +180,7 @@ def _render_form(form, csrf_token, action) -> str:
 def _form_html(request, article, form) -> str:
     """The form. Anonymous readers' carries no CSRF token (so a page holding
     it can be cached for everyone: the endpoint checks fetch metadata and
-    Origin, newsroom/crossorigin.py); a signed-in user's carries Django's.
+    Origin, infra/crossorigin.py); a signed-in user's carries Django's.
     A blank one (`form` None: no typed text, no remembered author, not a
     reply) is rendered once and its address, token and signed render time
     filled in."""

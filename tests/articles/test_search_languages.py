@@ -133,7 +133,7 @@ def test_a_common_word_ranks_only_the_newest_matches(client, monkeypatch):
     import articles.models
     import articles.views
 
-    monkeypatch.setattr(articles.models, "SEARCH_CANDIDATES", 3)
+    monkeypatch.setattr(articles.models.article, "SEARCH_CANDIDATES", 3)
     monkeypatch.setattr(articles.views, "SEARCH_CANDIDATES", 3)
     oldest = ArticleFactory(title="Market market market", body="<p>market</p>")
     newer = [ArticleFactory(title=f"Story {n}", body="<p>market</p>") for n in range(4)]

@@ -1155,7 +1155,8 @@ def test_an_erasure_run_against_the_cluster_reaches_the_edge(cluster, story):
     pk, url = story
     cluster.shell(
         "from comments.models import Comment; from articles.models import Article; "
-        "from articles.invalidation import invalidate, article_tags; "
+        "from caching.invalidation import invalidate; "
+        "from articles.invalidation import article_tags; "
         f"Comment.objects.create(article=Article.objects.get(pk={pk}), "
         "name='Rafael Lima', email='rafael@example.com', body='Seen at the edge', "
         f"status='approved'); invalidate(*article_tags({pk}))"
@@ -1176,12 +1177,17 @@ def worker_pid(cluster, worker_id: str) -> int:
     raise AssertionError(f"no worker logged {worker_id}")
 
 
-def test_a_rendition_whose_worker_dies_is_finished_by_the_other(cluster, story):
-    """kill -9 the worker making an article's renditions (a large photo: a
-    few seconds of work): the other worker re-queues the job and makes them;
-    the page then shows them from the bucket."""
-    pk, url = story
-    cluster.settle()
+def job_state(cluster, job):
+    return cluster.sql(
+        "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
+        "WHERE id = %s",
+        job,
+    )
+
+
+def start_rendition_job(cluster, pk):
+    """Renditions of a large photo (a few seconds of work), once a worker
+    runs them: the job's id and that worker's process."""
     job = cluster.shell(
         "import io; from PIL import Image; from django.core.files.base import "
         "ContentFile; from articles.models import Article; from articles import "
@@ -1196,25 +1202,31 @@ def test_a_rendition_whose_worker_dies_is_finished_by_the_other(cluster, story):
     ).split()[-1]
     deadline = time.monotonic() + 30
     while True:
-        ((status, workers),) = cluster.sql(
-            "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
-            "WHERE id = %s",
-            job,
-        )
+        ((status, workers),) = job_state(cluster, job)
         if status == "RUNNING":
-            break
+            return job, worker_pid(cluster, workers[-1])
         assert status == "READY" and time.monotonic() < deadline, status
         time.sleep(0.05)
-    victim = worker_pid(cluster, workers[-1])
-    try:
+
+
+def test_a_rendition_whose_worker_dies_is_finished_by_the_other(cluster, story):
+    """kill -9 the worker making an article's renditions (a large photo: a
+    few seconds of work): the other worker re-queues the job and makes them;
+    the page then shows them from the bucket."""
+    pk, url = story
+    cluster.settle()
+    for _attempt in range(3):
+        job, victim = start_rendition_job(cluster, pk)
         os.killpg(victim, signal.SIGKILL)
+        ((status, workers),) = job_state(cluster, job)
+        # Finished in the moment before the kill landed: no drill; again.
+        if not (status == "SUCCESSFUL" and len(workers) == 1):
+            break
+        cluster.cluster("start")  # the killed worker back
+    try:
         deadline = time.monotonic() + 60
         while True:
-            ((status, workers),) = cluster.sql(
-                "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
-                "WHERE id = %s",
-                job,
-            )
+            ((status, workers),) = job_state(cluster, job)
             if status == "SUCCESSFUL":
                 break
             assert status in ("RUNNING", "READY"), status

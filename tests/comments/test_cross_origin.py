@@ -86,7 +86,7 @@ def test_a_signed_in_user_needs_djangos_token(article, roles):
 
 
 def test_production_must_name_the_sites_origin(settings):
-    from newsroom.checks import site_origin_is_configured
+    from infra.checks import site_origin_is_configured
 
     settings.NEWSROOM_BASE_URL = ""
     assert [e.id for e in site_origin_is_configured()] == ["newsroom.E001"]

@@ -1,0 +1,235 @@
+"""The article list and form (ArticleAdmin): list, permissions, saves and
+bulk actions; the desk's own views are a mixin (desk.py)."""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from .. import audit, services
+from ..models import (
+    Article,
+    AuthorProfile,
+    can_publish,
+)
+from .desk import ArticleDeskViews
+from .forms import ArticleAdminForm, ArticleAuthorInline, restored_initial
+
+
+@admin.register(Article)
+class ArticleAdmin(ArticleDeskViews, admin.ModelAdmin):
+    form = ArticleAdminForm
+    change_form_template = "admin/articles/article/change_form.html"
+    inlines = [ArticleAuthorInline]
+    list_display = [
+        "title",
+        "status_column",
+        "section",
+        "byline_column",
+        "published_at",
+        "updated_at",
+    ]
+    list_filter = [
+        "status",
+        "section",
+        ("authors", admin.RelatedOnlyFieldListFilter),
+        "published_at",
+    ]
+    list_select_related = ["section"]
+    search_fields = ["title", "standfirst", "slug"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["tags", "section"]
+    actions = ["publish_selected", "unpublish_selected"]
+    readonly_fields = ["image_preview", "created_by", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "standfirst", "body"]}),
+        ("Section, tags and language", {"fields": ["section", "tags", "language"]}),
+        (
+            "Featured image",
+            {
+                "fields": [
+                    "featured_image",
+                    "image_preview",
+                    "featured_image_alt",
+                    "featured_image_caption",
+                    "featured_image_credit",
+                ]
+            },
+        ),
+        ("Source", {"fields": ["source_name", "source_url"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "published_at", "is_featured", "comments_open"]},
+        ),
+        (
+            "History",
+            {
+                "classes": ["collapse"],
+                "fields": ["created_by", "created_at", "updated_at"],
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        """Only the stories this user may open (Article.openable_by): the
+        list, the search, the change, history and delete pages, and the
+        autocomplete all start here."""
+        return (
+            super()
+            .get_queryset(request)
+            .openable_by(request.user)
+            .prefetch_related("bylines__author")
+            .defer("body", "body_text")
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        user = request.user
+        restored = None
+        if request.method == "GET" and request.GET.get("restore") == "1":
+            copy = services.draft_copy_for(user=user, article=obj)
+            restored = copy and restored_initial(copy.data)
+
+        class RequestForm(form_class):
+            def __init__(self, *args, **kw):
+                if restored:
+                    kw["initial"] = {**kw.get("initial", {}), **restored}
+                super().__init__(*args, user=user, **kw)
+
+        return RequestForm
+
+    def workflow_buttons(self, request, obj) -> list[dict]:
+        """The workflow buttons this user may press on this article."""
+        actions = ["draft", "review"]
+        if can_publish(request.user):
+            actions += ["schedule", "publish"]
+            if obj is not None and obj.status == Article.Status.PUBLISHED:
+                actions.append("unpublish")
+        return [{"value": a, "label": ArticleAdminForm.WORKFLOW[a]} for a in actions]
+
+    def render_change_form(self, request, context, add=False, change=False, **kw):
+        obj = context.get("original")
+        if obj is None:
+            context.update(self._autosave_context(request))
+        elif self.has_change_permission(request, obj):
+            # The edit lock: taken when the form opens, renewed by its
+            # heartbeat (static/admin/js/article_lock.js), released when it is
+            # left. Autosave: the open form sends its unsaved changes
+            # (static/admin/js/article_autosave.js); opening the article
+            # again offers them back.
+            context["edit_lock"] = services.article_lock(article=obj, user=request.user)
+            context["lock_seconds"] = settings.NEWSROOM_EDIT_LOCK_SECONDS
+            context.update(self._autosave_context(request, obj))
+        context["workflow_buttons"] = self.workflow_buttons(request, obj)
+        context["workflow_state"] = obj.display_status if obj else "New, not saved"
+        context["time_zone"] = timezone.get_current_timezone_name()
+        return super().render_change_form(request, context, add, change, **kw)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not can_publish(request.user):
+            fields.append("published_at")
+        return fields
+
+    @staticmethod
+    def _within(request, obj, rule) -> bool:
+        """Whether `obj` is among the articles `rule(user)` gives."""
+        if obj is None or can_publish(request.user):
+            return True
+        return rule(request.user).filter(pk=obj.pk).exists()
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._within(
+            request, obj, Article.objects.openable_by
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._within(
+            request, obj, Article.objects.editable_by
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or self.has_change_permission(request, obj)
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user)
+
+    def view_on_site(self, obj):
+        if obj.is_published:
+            return obj.get_absolute_url()
+        return reverse("articles:preview", kwargs={"pk": obj.pk})
+
+    @admin.display(description="Status", ordering="status")
+    def status_column(self, obj):
+        return obj.display_status if obj.is_scheduled else obj.get_status_display()
+
+    @admin.display(description="Byline")
+    def byline_column(self, obj):
+        return ", ".join(b.author.display_name for b in obj.bylines.all())
+
+    @admin.display(description="Preview")
+    def image_preview(self, obj):
+        if not obj or not obj.featured_image:
+            return "No image yet."
+        return format_html(
+            '<img src="{}" alt="{}" style="max-width:240px;height:auto">',
+            obj.featured_image.url,
+            obj.featured_image_alt,
+        )
+
+    def delete_model(self, request, obj):
+        audit.record(request.user, "delete", obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for article in queryset:
+            audit.record(request.user, "delete", article)
+        super().delete_queryset(request, queryset)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        if not article.bylines.exists():
+            profile = AuthorProfile.objects.filter(user=request.user).first()
+            if profile is not None:
+                services.article_set_authors(article=article, authors=[profile])
+        # Read from this request's form: a ModelAdmin is shared by every
+        # thread of the process, so it keeps no per-request state.
+        pending = form.pending_image_name()
+        if "featured_image" in form.changed_data or pending:
+            services.article_refresh_renditions(article=article)
+        if pending:
+            default_storage.delete(pending)  # now stored as the article's
+        services.article_record_revision(article=article, user=request.user)
+        # Saved: the autosaved copy (of this article, or of the new one it
+        # was) has nothing left to offer.
+        services.draft_copy_discard(user=request.user, article=article)
+        if not change:
+            services.draft_copy_discard(user=request.user, article=None)
+
+    @admin.action(description="Publish selected articles now", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        count = 0
+        for article in queryset:
+            if not article.is_published:
+                services.article_publish(article=article, user=request.user)
+                count += 1
+        self.message_user(request, f"Published {count} article(s).", messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected articles", permissions=["publish"])
+    def unpublish_selected(self, request, queryset):
+        count = 0
+        for article in queryset.filter(status=Article.Status.PUBLISHED):
+            services.article_unpublish(article=article, user=request.user)
+            count += 1
+        self.message_user(request, f"Unpublished {count} article(s).", messages.SUCCESS)

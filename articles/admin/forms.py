@@ -1,0 +1,294 @@
+"""The article form: byline inline, autosave and body images."""
+
+import secrets
+
+from django import forms
+from django.contrib import admin
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.validators import FileExtensionValidator
+from django.http import (
+    QueryDict,
+)
+from django.utils import timezone
+
+from .. import services
+from ..html import html_to_text
+from ..images import (
+    STORAGE_ERRORS,
+    refuse_uploads_while_storage_is_down,
+)
+from ..models import (
+    IMAGE_EXTENSIONS,
+    Article,
+    ArticleAuthor,
+    can_publish,
+    person_name,
+)
+from ..validators import validate_image
+
+
+class ArticleAuthorInline(admin.TabularInline):
+    model = ArticleAuthor
+    extra = 1
+    min_num = 0
+    autocomplete_fields = ["author"]
+    fields = ["author", "position"]
+    verbose_name = "byline author"
+    verbose_name_plural = "Byline (in order: lowest position first)"
+
+
+def _shown(value) -> str:
+    """A form or model value as the conflict table shows it."""
+    if hasattr(value, "all"):  # tags: the stored relation or the chosen ones
+        return ", ".join(sorted(str(v) for v in value.all())) or "—"
+    if hasattr(value, "isoformat"):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
+    return services.shown_value(value)
+
+
+# What an autosave keeps of the article form: its own fields (the date and
+# time of `published_at` come as two parts), never files or tokens.
+AUTOSAVED = {
+    "title", "slug", "standfirst", "body", "section", "tags", "language",
+    "featured_image_alt", "featured_image_caption", "featured_image_credit",
+    "source_name", "source_url", "status", "published_at_0", "published_at_1",
+    "is_featured", "comments_open",
+}  # fmt: skip
+CHECKBOXES = {"is_featured", "comments_open"}
+
+
+def autosaved_fields(posted: QueryDict) -> dict:
+    return {name: posted.getlist(name) for name in AUTOSAVED if name in posted}
+
+
+def restored_initial(data: dict) -> dict:
+    """An autosaved copy as the article form's initial values."""
+    initial = {}
+    for name, values in data.items():
+        if name in ("published_at_0", "published_at_1") or name in CHECKBOXES:
+            continue
+        initial[name] = values if name == "tags" else (values[0] if values else "")
+    if "published_at_0" in data:
+        initial["published_at"] = [
+            (data.get("published_at_0") or [""])[0],
+            (data.get("published_at_1") or [""])[0],
+        ]
+    for name in CHECKBOXES:
+        initial[name] = name in data
+    return initial
+
+
+class BodyImageForm(forms.Form):
+    image = forms.ImageField(
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS), validate_image]
+    )
+
+
+def body_rendition(renditions: dict) -> tuple[str, int]:
+    """The rendition a body image shows: the widest in the original's
+    format up to 1280 px (the body column is narrower)."""
+    fitting = [r for r in renditions["fallback"] if r[1] <= 1280]
+    return tuple(max(fitting or renditions["fallback"], key=lambda r: r[1]))
+
+
+class ArticleAdminForm(forms.ModelForm):
+    # The stored article's version when this form was opened: a save from an
+    # older form is refused with what changed (never applied blindly).
+    loaded_at = forms.CharField(required=False, widget=forms.HiddenInput)
+    # An image chosen in a save that failed (another field's error): kept in
+    # storage and used by the next save, since a browser cannot refill a
+    # file input (signed: a form cannot name any other file).
+    pending_image = forms.CharField(required=False, widget=forms.HiddenInput)
+    conflict = None
+    PENDING_SALT = "articles.pending-image"
+
+    class Meta:
+        model = Article
+        fields = [
+            "title",
+            "slug",
+            "standfirst",
+            "body",
+            "section",
+            "tags",
+            "featured_image",
+            "featured_image_alt",
+            "featured_image_caption",
+            "featured_image_credit",
+            "source_name",
+            "source_url",
+            "status",
+            "published_at",
+            "language",
+            "is_featured",
+            "comments_open",
+        ]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if self.instance.pk and not self.is_bound:
+            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+        if user is not None and not can_publish(user) and "status" in self.fields:
+            self.fields["status"].choices = [
+                c for c in Article.Status.choices if c[0] != Article.Status.PUBLISHED
+            ]
+
+    # The workflow buttons (the change form's submit row): what each sets.
+    WORKFLOW = {
+        "draft": "Save draft",
+        "review": "Submit for review",
+        "schedule": "Schedule",
+        "publish": "Publish now",
+        "unpublish": "Unpublish",
+    }
+
+    def _apply_workflow(self, cleaned) -> None:
+        action = self.data.get("_workflow")
+        if action not in self.WORKFLOW:
+            return
+        statuses = {
+            "draft": Article.Status.DRAFT,
+            "review": Article.Status.IN_REVIEW,
+            "unpublish": Article.Status.DRAFT,
+        }
+        if action in statuses:
+            cleaned["status"] = statuses[action]
+            return
+        cleaned["status"] = Article.Status.PUBLISHED
+        if action == "publish":
+            cleaned["published_at"] = timezone.now()
+            return
+        at = cleaned.get("published_at")
+        if at is None or at <= timezone.now():
+            zone = timezone.get_current_timezone_name()
+            self.add_error(
+                "published_at" if "published_at" in self.fields else None,
+                f"To schedule, set a future date and time ({zone}).",
+            )
+
+    def pending_image_name(self) -> str | None:
+        """The stored name of an image kept from a failed save, if any."""
+        token = self.data.get("pending_image") if self.is_bound else None
+        if not token:
+            return None
+        try:
+            return signing.loads(token, salt=self.PENDING_SALT, max_age=86400)
+        except signing.BadSignature:
+            return None
+
+    def clean_featured_image(self):
+        image = self.cleaned_data.get("featured_image")
+        pending = self.pending_image_name()
+        if pending and not self.files.get("featured_image"):
+            if default_storage.exists(pending):
+                return File(default_storage.open(pending), name=pending.split("/")[-1])
+        return image
+
+    def full_clean(self):
+        super().full_clean()
+        upload = self.files.get("featured_image") if self.is_bound else None
+        if self._errors and upload and "featured_image" not in self._errors:
+            upload.seek(0)
+            extension = upload.name.rsplit(".", 1)[-1].lower()
+            try:
+                name = default_storage.save(
+                    f"pending/{secrets.token_hex(16)}.{extension}", upload
+                )
+            except STORAGE_ERRORS:
+                return  # the error below says so; the rest is kept
+            data = self.data.copy()
+            data["pending_image"] = signing.dumps(name, salt=self.PENDING_SALT)
+            self.data = data
+            self.kept_image = upload.name
+
+    def clean(self):
+        cleaned = super().clean()
+        refuse_uploads_while_storage_is_down(self)
+        self._refuse_a_stale_save(cleaned)
+        self._apply_workflow(cleaned)
+        if cleaned.get("featured_image") and not cleaned.get("featured_image_alt"):
+            self.add_error(
+                "featured_image_alt",
+                "Describe the image for readers who cannot see it.",
+            )
+        status = cleaned.get("status")
+        if status and self.user is not None:
+            try:
+                services.article_set_status(
+                    article=self.instance,
+                    user=self.user,
+                    status=status,
+                    at=cleaned.get("published_at"),
+                )
+            except PermissionDenied as error:
+                raise forms.ValidationError(str(error)) from None
+            cleaned["published_at"] = self.instance.published_at
+        published_at = cleaned.get("published_at")
+        slug = cleaned.get("slug")
+        if published_at and slug:
+            clash = Article.objects.filter(
+                pub_date=timezone.localdate(published_at), slug=slug
+            ).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error(
+                    "slug",
+                    "Another article published on that date has this slug; "
+                    "choose another.",
+                )
+        return cleaned
+
+    def _refuse_a_stale_save(self, cleaned):
+        """Refuse a save from a form opened before the stored article's last
+        save, listing each field whose value differs (theirs | yours)."""
+        article = self.instance
+        loaded = self.data.get("loaded_at")
+        if not article.pk or not loaded:
+            return
+        current = (
+            Article.objects.filter(pk=article.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        if current is None or current.isoformat() == loaded:
+            return
+        changed = []
+        for name, field in self.fields.items():
+            if name not in self._meta.fields or name == "featured_image":
+                continue
+            if name not in cleaned:
+                continue
+            theirs = getattr(article, name)
+            yours = cleaned[name]
+            if name == "body":  # compared and shown as text
+                theirs, yours = html_to_text(theirs or ""), html_to_text(yours or "")
+            if name == "tags":
+                same = {t.pk for t in theirs.all()} == {t.pk for t in yours}
+            else:
+                same = theirs == yours
+            if not same:
+                changed.append(
+                    {
+                        "label": field.label,
+                        "theirs": _shown(theirs),
+                        "yours": _shown(yours),
+                    }
+                )
+        latest = article.revisions.select_related("created_by").first()
+        author = latest.created_by if latest else None
+        who = person_name(author) if author else "Someone"
+        self.conflict = {"who": who, "when": current, "fields": changed}
+        # The page comes back with the newer version's mark: saving again, after
+        # reading the comparison, keeps this form's values on purpose.
+        data = self.data.copy()
+        data["loaded_at"] = current.isoformat()
+        self.data = data
+        raise forms.ValidationError(
+            f"{who} saved this article at {timezone.localtime(current):%H:%M} "
+            "after you opened it. Nothing was saved: compare their version with "
+            "yours below, "
+            "then Save again to keep yours (or reload to take theirs)."
+        )
