@@ -18,11 +18,12 @@ LOCAL_DB := 1
 export DATABASE_URL := postgres://newsroom@127.0.0.1:$(NEWSROOM_PGPORT)/newsroom
 endif
 
-.PHONY: help run demo serve test lint format db db-stop bench clean venv backup restore crash-test messages cluster cluster-stop
+.PHONY: help run demo serve test test-fast lint format db db-stop bench clean venv backup restore crash-test messages cluster cluster-stop
 
 help:
 	@echo "make run      serve the site with demo content at http://$(HOST):$(PORT) (DEBUG on)"
 	@echo "make test     lint, checks and every test (browser tests included)"
+	@echo "make test-fast  the same without the browser and cluster tests (edit loop)"
 	@echo "make serve    production-like server: DEBUG off, granian, whitenoise, Redis"
 	@echo "make demo     demo accounts and content, into an empty database only"
 	@echo "make cluster  production topology: Varnish edge, two app servers, Redis, PostgreSQL"
@@ -129,13 +130,19 @@ test: $(VENV)/.dev-installed locale/.compiled db
 	set -e; \
 	$(VENV)/bin/ruff check . ; \
 	$(VENV)/bin/ruff format --check . ; \
+	$(VENV)/bin/lint-imports --no-cache ; \
 	$(MANAGE) check ; \
 	$(MANAGE) makemigrations --check --dry-run ; \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# The edit loop: everything make test runs but the browser and cluster tests.
+test-fast:
+	@$(MAKE) --no-print-directory test PYTEST_ARGS="-m 'not browser and not cluster'"
+
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .

@@ -11,7 +11,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from .tasks import site_url
+
+def site_url(path: str) -> str:
+    """`path` as an address outside the site (e-mails): NEWSROOM_BASE_URL +
+    path (the path alone when the base is not set, in development)."""
+    return settings.NEWSROOM_BASE_URL.rstrip("/") + path
+
 
 UNSUBSCRIBE_SALT = "comments.decision-mail-opt-out"
 

@@ -27,12 +27,16 @@ from .models import (
     CommentDecision,
     CommentSurge,
     DecisionMail,
-    DecisionMailDay,
     MailOptOut,
     is_duplicate_error,
 )
 from .sql import fetch_one_prepared
-from .tasks import moderators_notice_due, send_decision_mails, surge_alert
+from .tasks import (
+    moderators_notice_due,
+    send_decision_mails,
+    send_due_decision_mails,  # noqa: F401  (a service: the desk and commands call it)
+    surge_alert,
+)
 
 
 class ParentNotAllowed(Exception):
@@ -650,85 +654,6 @@ def surges_lift_quiet() -> int:
         if recent < settings.COMMENTS_SURGE_LIFT:
             lifted += surge_end(article_id=surge.article_id)
     return lifted
-
-
-def send_due_decision_mails(*, now=None) -> int:
-    """Send the decision e-mails whose undo window has passed. Each is
-    marked sent before it goes (at most once, even with two workers); an
-    address gets at most one a day and none after unsubscribing. One the
-    mail server does not take is due again after a pause (MAIL_RETRY_SECONDS),
-    then given up and shown on the desk."""
-    from .mail import decision_message  # the e-mail's words and links
-    from .tasks import MAIL_ERRORS
-
-    now = now or timezone.now()
-    sent = 0
-    due = DecisionMail.objects.filter(sent_at__isnull=True, due_at__lte=now)
-    for pk in list(due.values_list("pk", flat=True)[:200]):
-        with transaction.atomic():
-            mail = (
-                DecisionMail.objects.select_for_update(skip_locked=True)
-                .select_related("comment__article")
-                .filter(pk=pk, sent_at__isnull=True)
-                .first()
-            )
-            if mail is None:
-                continue
-            address = mail.comment.email.lower()
-            mail.sent_at = now
-            mail.outcome = _mail_outcome(address, now)
-            mail.save(update_fields=["sent_at", "outcome"])
-        if mail.outcome == "sent":
-            try:
-                decision_message(mail).send()
-            except MAIL_ERRORS as error:
-                _decision_mail_failed(mail, address, error, now)
-                continue
-            sent += 1
-    return sent
-
-
-def _decision_mail_failed(mail, address: str, error, now) -> None:
-    """Not sent: due again after the next pause (the address's daily
-    allowance given back), or given up after the last."""
-    from .models import MailFailure
-    from .tasks import MAIL_RETRY_SECONDS
-
-    attempts = mail.attempts + 1
-    with transaction.atomic():
-        DecisionMailDay.objects.filter(
-            email=address, day=timezone.localdate(now)
-        ).delete()
-        if attempts <= len(MAIL_RETRY_SECONDS):
-            DecisionMail.objects.filter(pk=mail.pk).update(
-                sent_at=None,
-                outcome="",
-                attempts=attempts,
-                due_at=now + timedelta(seconds=MAIL_RETRY_SECONDS[attempts - 1]),
-            )
-        else:
-            DecisionMail.objects.filter(pk=mail.pk).update(
-                outcome="failed", attempts=attempts
-            )
-            MailFailure.objects.create(
-                what=f"the decision e-mail for comment #{mail.comment_id}",
-                error=str(error)[:1000],
-                attempts=attempts,
-            )
-
-
-def _mail_outcome(address: str, now) -> str:
-    if not address:
-        return "no-address"
-    if MailOptOut.objects.filter(email=address).exists():
-        return "unsubscribed"
-    day = timezone.localdate(now)
-    try:
-        with transaction.atomic():
-            DecisionMailDay.objects.create(email=address, day=day)
-    except IntegrityError:
-        return "daily-limit"
-    return "sent"
 
 
 def mail_opt_out(*, email: str) -> None:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.tasks import task
 from django.template.defaultfilters import pluralize
@@ -22,7 +23,14 @@ from django.utils import timezone
 
 from infra.text import one_line
 
-from .models import MODERATE_CODENAME
+from .mail import decision_message, site_url
+from .models import (
+    MODERATE_CODENAME,
+    DecisionMail,
+    DecisionMailDay,
+    MailFailure,
+    MailOptOut,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +55,6 @@ def retry_or_alert(*, what: str, error: Exception, attempt: int, again) -> None:
         return
     logger.error("E-mail %s not sent after %s tries: %s", what, attempt, error)
     MailFailure.objects.create(what=what, error=str(error)[:1000], attempts=attempt)
-
-
-def site_url(path: str) -> str:
-    """`path` as an address outside the site (e-mails): NEWSROOM_BASE_URL +
-    path (the path alone when the base is not set, in development)."""
-    return settings.NEWSROOM_BASE_URL.rstrip("/") + path
 
 
 def quoted(text: str) -> str:
@@ -162,8 +164,6 @@ def notify_moderators(attempt: int = 1) -> int:
 def send_decision_mails() -> int:
     """Send the commenters' decision e-mails that are due (after the undo
     window); safe to run twice: each is marked sent before it goes."""
-    from .services import send_due_decision_mails
-
     return send_due_decision_mails()
 
 
@@ -213,3 +213,76 @@ def _surge_mail(article, recipients) -> None:
         from_email=None,
         recipient_list=recipients,
     )
+
+
+def send_due_decision_mails(*, now=None) -> int:
+    """Send the decision e-mails whose undo window has passed. Each is
+    marked sent before it goes (at most once, even with two workers); an
+    address gets at most one a day and none after unsubscribing. One the
+    mail server does not take is due again after a pause (MAIL_RETRY_SECONDS),
+    then given up and shown on the desk."""
+    now = now or timezone.now()
+    sent = 0
+    due = DecisionMail.objects.filter(sent_at__isnull=True, due_at__lte=now)
+    for pk in list(due.values_list("pk", flat=True)[:200]):
+        with transaction.atomic():
+            mail = (
+                DecisionMail.objects.select_for_update(skip_locked=True)
+                .select_related("comment__article")
+                .filter(pk=pk, sent_at__isnull=True)
+                .first()
+            )
+            if mail is None:
+                continue
+            address = mail.comment.email.lower()
+            mail.sent_at = now
+            mail.outcome = _mail_outcome(address, now)
+            mail.save(update_fields=["sent_at", "outcome"])
+        if mail.outcome == "sent":
+            try:
+                decision_message(mail).send()
+            except MAIL_ERRORS as error:
+                _decision_mail_failed(mail, address, error, now)
+                continue
+            sent += 1
+    return sent
+
+
+def _decision_mail_failed(mail, address: str, error, now) -> None:
+    """Not sent: due again after the next pause (the address's daily
+    allowance given back), or given up after the last."""
+    attempts = mail.attempts + 1
+    with transaction.atomic():
+        DecisionMailDay.objects.filter(
+            email=address, day=timezone.localdate(now)
+        ).delete()
+        if attempts <= len(MAIL_RETRY_SECONDS):
+            DecisionMail.objects.filter(pk=mail.pk).update(
+                sent_at=None,
+                outcome="",
+                attempts=attempts,
+                due_at=now + timedelta(seconds=MAIL_RETRY_SECONDS[attempts - 1]),
+            )
+        else:
+            DecisionMail.objects.filter(pk=mail.pk).update(
+                outcome="failed", attempts=attempts
+            )
+            MailFailure.objects.create(
+                what=f"the decision e-mail for comment #{mail.comment_id}",
+                error=str(error)[:1000],
+                attempts=attempts,
+            )
+
+
+def _mail_outcome(address: str, now) -> str:
+    if not address:
+        return "no-address"
+    if MailOptOut.objects.filter(email=address).exists():
+        return "unsubscribed"
+    day = timezone.localdate(now)
+    try:
+        with transaction.atomic():
+            DecisionMailDay.objects.create(email=address, day=day)
+    except IntegrityError:
+        return "daily-limit"
+    return "sent"
