@@ -25,6 +25,7 @@ import psycopg
 import pytest
 
 from tests.processes import child_env, free_port
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.cluster
@@ -663,7 +664,12 @@ def test_database_down_cached_pages_from_grace_others_the_sites_503(cluster, sto
             [cluster.dbname],
         )
     try:
-        time.sleep(2.5)  # the probes see /healthz answer 503
+        # The app servers' health check answers 503 (what the edge's probes
+        # then see).
+        assert wait_until(
+            lambda: all(get(p, "/healthz")[0] == 503 for p in cluster.app_ports),
+            seconds=15,
+        ), "the health check never reported the database down"
         status, headers, html = get(cluster.edge_port, url)
         assert status == 200 and headers["X-Edge-Cache"] == "hit"
         # Until the probes have marked both app servers down, the replica
@@ -840,11 +846,10 @@ def test_stopping_the_replica_under_load(cluster, story):
     for t in threads:
         t.start()
     try:
-        time.sleep(2)
+        assert wait_until(lambda: len(statuses) >= 20, seconds=15), statuses
         assert "stopped" in cluster.ctl("stop", "replica")
         before = len(statuses)
-        time.sleep(3)
-        assert len(statuses) > before + 20
+        assert wait_until(lambda: len(statuses) > before + 20, seconds=15), statuses
         # The stopped replica's slot keeps WAL for it, never the primary's
         # vacuum horizon (no hot_standby_feedback): dead rows still go.
         with psycopg.connect(cluster.admin_url, autocommit=True) as conn:
