@@ -1,7 +1,8 @@
-"""Every command the README shows runs as written in a checkout after
-`make run`: with the settings file `make run` writes (var/dev.env, made by
-scripts/dev-env) and nothing exported. Placeholders (file names, a user
-name) are filled in; bulk sizes are made small."""
+"""Every command the README and docs/ (but the benchmark diary) show runs
+as written in a checkout after `make run`: with the settings file `make run`
+writes (var/dev.env, made by scripts/dev-env) and nothing exported.
+Placeholders (file names, a user name) are filled in; bulk sizes are made
+small."""
 
 import os
 import re
@@ -31,7 +32,8 @@ SERVICES = ("run_worker", "run_schedule")
 
 def readme_commands() -> list[str]:
     """Commands from code blocks (continuation lines joined) and inline code."""
-    text = (ROOT / "README.md").read_text()
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    text = "\n".join(p.read_text() for p in pages if p.name != "benchmarks.md")
     found = []
     in_block = False
     for line in text.replace("\\\n", " ").splitlines():
