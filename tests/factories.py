@@ -42,8 +42,24 @@ class UserFactory(factory.django.DjangoModelFactory):
             if role == "admin":
                 self.is_superuser = True
             else:
-                self.groups.add(Group.objects.get(name=role))
+                self.groups.add(role_group(role))
             self.save()
+
+
+def role_group(name: str) -> Group:
+    """A role's group; the roles are made again when a transactional test
+    emptied the database (the migrations made them once)."""
+    group = Group.objects.filter(name=name).first()
+    if group is None:
+        from django.contrib.auth.models import Permission
+
+        from articles.roles import ROLES, ensure_roles
+        from comments.roles import ROLES as COMMENT_ROLES
+
+        ensure_roles(Group, Permission, ROLES)
+        ensure_roles(Group, Permission, COMMENT_ROLES)
+        group = Group.objects.get(name=name)
+    return group
 
 
 class SectionFactory(factory.django.DjangoModelFactory):
