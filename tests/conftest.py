@@ -73,15 +73,11 @@ def _fast_test_settings(settings):
 def roles(db):
     """Role groups and the default rejection reasons (rows the migrations
     make), recreated after transactional tests flushed them."""
-    from django.contrib.auth.models import Group, Permission
-
-    from articles.roles import ROLES, ensure_roles
     from comments.models import ModerationReason
     from comments.reasons import add_default_reasons
-    from comments.roles import ROLES as COMMENT_ROLES
+    from tests.factories import make_roles
 
-    ensure_roles(Group, Permission, ROLES)
-    ensure_roles(Group, Permission, COMMENT_ROLES)
+    make_roles()
     add_default_reasons(ModerationReason)
 
 

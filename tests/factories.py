@@ -46,18 +46,23 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
+def make_roles() -> None:
+    """The role groups the migrations make, made again (a transactional
+    test emptied the database)."""
+    from django.contrib.auth.models import Permission
+
+    from articles.roles import ROLES, ensure_roles
+    from comments.roles import ROLES as COMMENT_ROLES
+
+    ensure_roles(Group, Permission, ROLES)
+    ensure_roles(Group, Permission, COMMENT_ROLES)
+
+
 def role_group(name: str) -> Group:
-    """A role's group; the roles are made again when a transactional test
-    emptied the database (the migrations made them once)."""
+    """A role's group, the roles made again if a flush removed them."""
     group = Group.objects.filter(name=name).first()
     if group is None:
-        from django.contrib.auth.models import Permission
-
-        from articles.roles import ROLES, ensure_roles
-        from comments.roles import ROLES as COMMENT_ROLES
-
-        ensure_roles(Group, Permission, ROLES)
-        ensure_roles(Group, Permission, COMMENT_ROLES)
+        make_roles()
         group = Group.objects.get(name=name)
     return group
 
