@@ -1,13 +1,8 @@
 from django.utils.functional import SimpleLazyObject
 
-from infra import compiled
 from infra.context_processors import admin_user_with
 
 from .models import Section
-
-
-def _sections():
-    return Section.objects.all()
 
 
 def navigation(request):
@@ -15,7 +10,7 @@ def navigation(request):
     and at most once per request (the home page's section blocks reuse it)."""
     sections = getattr(request, "_nav_sections", None)
     if sections is None:
-        sections = SimpleLazyObject(lambda: compiled.fetch(_sections, model=Section))
+        sections = SimpleLazyObject(lambda: list(Section.objects.all()))
         request._nav_sections = sections
     return {"nav_sections": sections}
 

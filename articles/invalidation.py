@@ -17,10 +17,10 @@ def article_tag(pk) -> str:
     return f"article:{pk}"
 
 
-def next_scheduled_time():
-    """When the next scheduled story goes live, or None
-    (settings.CACHING_NEXT_SCHEDULED_TIME)."""
-    return Article.objects.next_scheduled_time()
+def schedule(now):
+    """(The latest publication moment reached by `now`, the next one to
+    come), each None if there is none (settings.CACHING_SCHEDULE)."""
+    return Article.objects.schedule(now)
 
 
 def article_tags(pk) -> tuple[str, str]:

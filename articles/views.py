@@ -7,7 +7,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import escape
@@ -19,7 +18,6 @@ from django.views.static import serve
 
 from caching import fragments, pagecache
 from caching.pagecache import cache_page_tags
-from infra import compiled
 from infra.siteurl import site_request, site_url
 
 from .images import PUBLIC_FOLDERS
@@ -113,14 +111,6 @@ def section_blocks(sections) -> list[tuple[Section, list[Article]]]:
     return blocks
 
 
-def _bylines(*, article):
-    return ArticleAuthor.objects.filter(article=article).select_related("author")
-
-
-def _tags(*, article):
-    return Tag.objects.filter(articles=article)
-
-
 class ArticleParts:
     """What the article page shows besides the article row: bylines, tags,
     neighbours, JSON-LD. Each part is queried only when a template fragment
@@ -139,12 +129,12 @@ class ArticleParts:
 
     @cached_property
     def authors(self) -> list:
-        bylines = compiled.fetch(_bylines, model=ArticleAuthor, article=self.article.pk)
-        return [byline.author for byline in bylines]
+        bylines = ArticleAuthor.objects.filter(article=self.article.pk)
+        return [byline.author for byline in bylines.select_related("author")]
 
     @cached_property
     def tags(self) -> list:
-        return compiled.fetch(_tags, model=Tag, article=self.article.pk)
+        return list(Tag.objects.filter(articles=self.article.pk))
 
     @cached_property
     def neighbours(self) -> dict:
@@ -175,22 +165,18 @@ class ArticleParts:
         return news_article_jsonld(self.article, self.authors, self.request)
 
 
-def _article_row(*, now, **where):
+def _first_article(**where) -> Article | None:
     """The published article at `where` (its pk, or its day and slug), with
     its section and whether it has corrections (the page's first query)."""
     return (
-        Article.objects.published(at=now)
+        Article.objects.published()
         .select_related("section")
         .annotate(
             has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk")))
         )
         .filter(**where)
+        .first()
     )
-
-
-def _first_article(**where) -> Article | None:
-    rows = compiled.fetch(_article_row, model=Article, now=timezone.now(), **where)
-    return rows[0] if rows else None
 
 
 def published_article(pk: int) -> Article | None:
@@ -293,25 +279,17 @@ class ArticlePreviewView(ArticleDetailView):
         return context
 
 
-def _neighbours(*, now, at, pk, section_id, tag_ids):
-    return Article.objects.published(at=now).neighbours_of(
-        at=at, pk=pk, section_id=section_id, tag_ids=tag_ids, related=RELATED_COUNT
-    )
-
-
 def neighbours(article: Article, *, tag_ids: list[int]) -> dict:
     """Previous/next articles (publication order) and related ones, one query."""
     if article.published_at is None:
         return {"previous": None, "next": None, "related": []}
     result = {"previous": None, "next": None, "related": []}
-    rows = compiled.fetch(
-        _neighbours,
-        model=Article,
-        now=timezone.now(),
+    rows = Article.objects.published().neighbours_of(
         at=article.published_at,
         pk=article.pk,
         section_id=article.section_id,
         tag_ids=tag_ids,
+        related=RELATED_COUNT,
     )
     for item in rows:
         if item.kind == "related":

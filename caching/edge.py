@@ -13,6 +13,7 @@ goes live, nor past the moment its own comment form closes.
 
 import http.client
 import logging
+import threading
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -22,7 +23,11 @@ from django.utils import timezone
 from .tagversions import next_due
 
 logger = logging.getLogger(__name__)
-PURGE_TIMEOUT = 2.0
+# How long the editor's request waits for the edges, all asked at once. An
+# edge that has not answered by then gets the purge again from a worker
+# (caching.tasks.purge_edge), with a longer wait.
+PURGE_TIMEOUT = 0.5
+RETRY_TIMEOUT = 5.0
 
 
 def xkey(tags) -> str:
@@ -33,34 +38,55 @@ def xkey(tags) -> str:
 EVERYTHING = "*"
 
 
-def purge(tags) -> None:
+def purge_header(tags) -> str:
+    return EVERYTHING if EVERYTHING in tags else xkey(tags)
+
+
+def purge(tags) -> list[str]:
     """Drop every edge-cached page carrying one of `tags` (EVERYTHING: every
-    object, media and cached errors included). An edge that does not answer
-    is logged, never raised: the save that caused it stands, and the page's
-    bounded lifetime ends its staleness."""
+    object, media and cached errors included): one PURGE to each configured
+    edge (NEWSROOM_EDGE_PURGE_URLS), all at once, waiting PURGE_TIMEOUT at
+    most. Returns the edges that did not confirm in time (the invalidation
+    point has them asked again by a worker); never raises: the save that
+    caused it stands."""
     urls = settings.NEWSROOM_EDGE_PURGE_URLS
     if not urls or not tags:
-        return
-    header = EVERYTHING if EVERYTHING in tags else xkey(tags)
-    for url in urls:
-        parts = urlsplit(url)
-        connection = http.client.HTTPConnection(
-            parts.hostname, parts.port or 80, timeout=PURGE_TIMEOUT
+        return []
+    header = purge_header(tags)
+    done: dict[str, bool] = {}
+    threads = [
+        threading.Thread(
+            target=lambda url=url: done.update({url: send(url, header, PURGE_TIMEOUT)}),
+            name="edge-purge",
+            daemon=True,
         )
-        try:
-            connection.request(
-                "PURGE", parts.path or "/", headers={"xkey-purge": header}
-            )
-            response = connection.getresponse()
-            response.read()
-            if response.status != 200:
-                logger.error("Edge %s refused a purge: %s", url, response.status)
-        except OSError as error:
-            logger.error(
-                "Edge %s unreachable for a purge of %s: %s", url, header, error
-            )
-        finally:
-            connection.close()
+        for url in urls
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(PURGE_TIMEOUT)  # the sockets' own timeout ends them too
+    return [url for url in urls if not done.get(url)]
+
+
+def send(url: str, header: str, timeout: float) -> bool:
+    """One PURGE of `header` to the edge at `url`: True when it confirmed."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port or 80, timeout=timeout
+    )
+    try:
+        connection.request("PURGE", parts.path or "/", headers={"xkey-purge": header})
+        response = connection.getresponse()
+        response.read()
+        if response.status == 200:
+            return True
+        logger.error("Edge %s refused a purge: %s", url, response.status)
+    except OSError as error:
+        logger.error("Edge %s unreachable for a purge of %s: %s", url, header, error)
+    finally:
+        connection.close()
+    return False
 
 
 def expire_by(request, moment: datetime) -> None:

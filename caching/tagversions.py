@@ -104,39 +104,44 @@ def versions(tags) -> dict:
     return {t: f"{epoch}.{found[t]}" for t in tags}
 
 
-# When the next scheduled story goes live, per "lists" version (this process).
-_next_due = {"version": None, "at": None}
+# Per process: the "lists" version last seen, the publication moment the
+# listings then showed up to, and when the next scheduled story goes live.
+_schedule = {"version": None, "shown": None, "next": None}
 
 
 def next_due():
     """When the next scheduled story goes live, as this process last read it
     (None: none, or not read yet)."""
-    return _next_due["at"]
+    return _schedule["next"]
 
 
 @functools.cache
-def _next_scheduled_time():
-    """The function that says when the next scheduled change goes live
-    (settings.CACHING_NEXT_SCHEDULED_TIME: the apps provide it, so this
-    module never imports them)."""
-    return import_string(settings.CACHING_NEXT_SCHEDULED_TIME)
+def _schedule_of():
+    """The function that says (the latest publication moment reached, the
+    next one to come) (settings.CACHING_SCHEDULE: the apps provide it, so
+    this module never imports them)."""
+    return import_string(settings.CACHING_SCHEDULE)
 
 
 def _scheduled(found: dict) -> dict:
-    """A scheduled story goes live with no save to bump anything: the first
-    request after its time moves "lists" on, so listings, neighbour links
-    and related lists show it at once. The next due time is read from the
-    database once per "lists" version in each process."""
+    """A scheduled story goes live with no save to bump anything. So the
+    "lists" version a reader uses carries the latest publication moment
+    reached: when a scheduled story's time comes, listings, neighbour links
+    and related lists are stored under a new version and show it at once,
+    and nothing is written (every process reads the same moment from the
+    database, once per "lists" version and once each time a scheduled
+    story goes live)."""
     if "lists" not in found:
         return found
-    if _next_due["version"] != found["lists"]:
-        _next_due.update(version=found["lists"], at=_next_scheduled_time()())
-    due = _next_due["at"]
-    if due is not None and due <= timezone.now():
-        bump("lists")
-        found = {**found, **_current(["lists"])}
-        _next_due.update(version=None, at=None)
-    return found
+    now = timezone.now()
+    due = _schedule["next"]
+    if _schedule["version"] != found["lists"] or (due is not None and due <= now):
+        shown, due = _schedule_of()(now)
+        _schedule.update(version=found["lists"], shown=shown, next=due)
+    shown = _schedule["shown"]
+    if shown is None:
+        return found
+    return {**found, "lists": f"{found['lists']}~{shown.timestamp():.0f}"}
 
 
 def _current(tags) -> dict:

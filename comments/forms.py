@@ -175,8 +175,8 @@ class CommentForm(forms.Form):
 
     def full_clean(self):
         super().full_clean()
-        if self._errors:
-            first = next((name for name in self.fields if name in self._errors), None)
+        if self.errors:
+            first = next((name for name in self.fields if name in self.errors), None)
             if first:
                 self.fields[first].widget.attrs["autofocus"] = True
                 self.focus_field = first

@@ -97,7 +97,7 @@ class CommentQuerySet(models.QuerySet):
         """Approved comments, plus the reader's own pending ones (by id)."""
         condition = Q(status=Comment.Status.APPROVED)
         if own_ids:
-            condition |= Q(status=Comment.Status.PENDING, pk__any=own_ids)
+            condition |= Q(status=Comment.Status.PENDING, pk__in=own_ids)
         return self.filter(condition)
 
     def by_email(self, email):

@@ -11,12 +11,13 @@ from django.conf import settings
 from django.db import DataError
 from django.db.models import Sum
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.middleware.csp import get_nonce
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.csp import CSP
+from django.utils.csp import CSP, build_policy
 from psycopg.errors import NumericValueOutOfRange
 
 from .clientip import client_ip
@@ -169,9 +170,14 @@ class InlineImportMapHashMiddleware:
             for m in _IMPORTMAP.findall(response.content)
         ]
         if hashes:
+            # Django's CSP middleware (outside this one) leaves a policy the
+            # response already has as it is (its documented way for a view
+            # to set its own).
             config = {**settings.SECURE_CSP}
             config["script-src"] = [*config.get("script-src", [CSP.SELF]), *hashes]
-            response._csp_config = config
+            response.headers[CSP.HEADER_ENFORCE] = build_policy(
+                config, get_nonce(request)
+            )
         return response
 
 

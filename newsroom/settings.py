@@ -278,9 +278,9 @@ if NEWSROOM_REPLICA_URL:
     DATABASE_ROUTERS = ["infra.replica.ReplicaRouter"]
 
 CACHES = {"default": cache_from_url(os.environ.get("NEWSROOM_CACHE_URL", "locmem://"))}
-# When the next scheduled change goes live (caching/tagversions.py): cached
-# lists and edge lifetimes end then.
-CACHING_NEXT_SCHEDULED_TIME = "articles.invalidation.next_scheduled_time"
+# The latest and the next publication moments (caching/tagversions.py):
+# cached lists and edge lifetimes end when a scheduled story goes live.
+CACHING_SCHEDULE = "articles.invalidation.schedule"
 # A Redis call waits at most this long; after a failure Redis is left alone
 # for NEWSROOM_CACHE_RETRY_SECONDS (pages are served uncached meanwhile).
 NEWSROOM_CACHE_TIMEOUT = env_float("NEWSROOM_CACHE_TIMEOUT", 0.25)

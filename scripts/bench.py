@@ -27,7 +27,8 @@ Environment: BENCH_SECONDS (20), BENCH_RUNS (3, median kept), BENCH_BULK (0),
 WEB_SERVER (granian or gunicorn), WEB_CONCURRENCY (2), WEB_THREADS (2),
 BENCH_ONLY=edge (only the edge rows); BENCH_ONLY=posts (the trivial view and
 comment posts only); BENCH_ONLY=render (the trivial view and the article
-page with every cache off); BENCH_ONLY=replica (only the replica rows).
+page with every cache off); BENCH_ONLY=replica (only the replica rows);
+BENCH_ONLY=layers (the article with each caching layer switched off in turn).
 """
 
 import json
@@ -260,9 +261,12 @@ def free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def start_server(page_cache: bool, fragments: bool = True) -> subprocess.Popen:
+def start_server(
+    page_cache: bool, fragments: bool = True, extra: dict | None = None
+) -> subprocess.Popen:
     env = {
         **ENV,
+        **(extra or {}),
         "NEWSROOM_PAGE_CACHE": "true" if page_cache else "false",
         "NEWSROOM_FRAGMENT_CACHE": "true" if fragments else "false",
         "WEB_SERVER": SERVER,
@@ -640,6 +644,48 @@ def render_rows(article: str):
         stop_server(server)
 
 
+# BENCH_ONLY=layers: what each caching layer earns, one switched off at a
+# time, in one run (the simplify issue keeps a layer only if it earns 10 %).
+LAYERS = [
+    ("article, page cache on (every layer)", True, True, {}),
+    (
+        "  same, no per-process copies of pages",
+        True,
+        True,
+        {"NEWSROOM_PAGE_CACHE_LOCAL_MB": "0"},
+    ),
+    (
+        "  same, tag versions read from Redis every request",
+        True,
+        True,
+        {"NEWSROOM_VERSION_SECONDS": "0"},
+    ),
+    ("article, page cache off (fragments on)", False, True, {}),
+    (
+        "  same, no per-process copies of fragments",
+        False,
+        True,
+        {"NEWSROOM_PAGE_CACHE_LOCAL_MB": "0"},
+    ),
+    ("article, every cache off", False, False, {}),
+]
+
+
+def layer_rows(article: str) -> list:
+    rows = []
+    for name, page_cache, fragments, extra in LAYERS:
+        server = start_server(page_cache, fragments, extra)
+        try:
+            if not rows:
+                rows.append(("trivial view (/robots.txt)", wrk(BASE + "/robots.txt")))
+                rows[-1][1]["queries"] = "-"
+            rows.append((name, wrk(BASE + article)))
+            rows[-1][1]["queries"] = "-"
+        finally:
+            stop_server(server)
+    return rows
+
+
 def main():
     ensure_wrk()
     if not free(PORT):
@@ -654,6 +700,9 @@ def main():
     if os.environ.get("BENCH_ONLY") == "render":
         rows, lone = render_rows(urls["article"])
         report(rows, lone, 0.0)
+        return
+    if os.environ.get("BENCH_ONLY") == "layers":
+        report(layer_rows(urls["article"]), [], 0.0)
         return
     if os.environ.get("BENCH_ONLY") == "replica":
         report(replica_rows(urls), [], 0.0)

@@ -1,3 +1,4 @@
+import contextlib
 import os
 import shutil
 import signal
@@ -115,11 +116,12 @@ def _empty_cache():
     local copies of pages: start each test clean."""
     from django.core.cache import cache
 
-    from caching import fragments, pagecache, tagversions
+    from caching import fragments, invalidation, pagecache, tagversions
     from comments import tasks
 
     def clear():
         cache.clear()
+        invalidation.discard_pending()
         tagversions.forget_local_versions()
         pagecache.clear_local_copies()
         fragments.clear_local_copies()
@@ -128,6 +130,23 @@ def _empty_cache():
     clear()
     yield
     clear()
+
+
+@pytest.fixture
+def django_capture_on_commit_callbacks(django_capture_on_commit_callbacks):
+    """pytest-django's, run as each test's commit: what the test set up
+    before the block stands for transactions committed earlier, whose
+    invalidations are done, so only the tags collected inside the block are
+    sent (caching.invalidation sends a transaction's tags together)."""
+    from caching import invalidation
+
+    @contextlib.contextmanager
+    def capture(**kwargs):
+        invalidation.discard_pending()
+        with django_capture_on_commit_callbacks(**kwargs) as callbacks:
+            yield callbacks
+
+    return capture
 
 
 @pytest.fixture

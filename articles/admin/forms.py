@@ -191,7 +191,7 @@ class ArticleAdminForm(forms.ModelForm):
     def full_clean(self):
         super().full_clean()
         upload = self.files.get("featured_image") if self.is_bound else None
-        if self._errors and upload and "featured_image" not in self._errors:
+        if self.errors and upload and "featured_image" not in self.errors:
             upload.seek(0)
             extension = upload.name.rsplit(".", 1)[-1].lower()
             try:

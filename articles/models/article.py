@@ -19,10 +19,7 @@ from django.utils.translation import get_language_info
 from django_prose_editor.fields import ProseEditorField
 from psycopg.errors import QueryCanceled
 
-from infra import (
-    compiled,  # noqa: F401 (registers the __any lookup)
-    replica,
-)
+from infra import replica
 
 from ..html import EDITOR_EXTENSIONS, html_to_text, sanitize_html
 from ..validators import (
@@ -79,15 +76,14 @@ CARD_FIELDS = [
 
 
 class ArticleQuerySet(models.QuerySet):
-    def published(self, at=None):
-        """Visible to readers: status published and publication time reached
-        (now, or `at`: a compiled QuerySet's Slot, infra/compiled.py).
+    def published(self):
+        """Visible to readers: status published and publication time reached.
 
         A future `published_at` makes a story appear on time with no cron job.
         """
         return self.filter(
             status=Article.Status.PUBLISHED,
-            published_at__lte=timezone.now() if at is None else at,
+            published_at__lte=timezone.now(),
         )
 
     def scheduled(self):
@@ -96,14 +92,27 @@ class ArticleQuerySet(models.QuerySet):
             status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
         )
 
-    def next_scheduled_time(self):
-        """When the next scheduled story goes live (None if none is due)."""
-        return (
-            self.scheduled()
-            .order_by("published_at")
-            .values_list("published_at", flat=True)
-            .first()
+    def schedule(self, now):
+        """(The latest publication time reached by `now`, the next one to
+        come) among published stories, each None if there is none: one
+        query of two index probes."""
+        published = self.filter(status=Article.Status.PUBLISHED)
+
+        def probe(kind, **where):
+            order = "-published_at" if kind == "shown" else "published_at"
+            return (
+                published.filter(**where)
+                .annotate(kind=Value(kind))
+                .order_by(order)
+                .values_list("kind", "published_at")[:1]
+            )
+
+        found = dict(
+            probe("shown", published_at__lte=now)
+            .union(probe("due", published_at__gt=now), all=True)
+            .order_by()
         )
+        return found.get("shown"), found.get("due")
 
     def in_section(self, section):
         return self.filter(section=section)
@@ -159,7 +168,7 @@ class ArticleQuerySet(models.QuerySet):
         )
         shares_tag = Exists(
             Article.tags.through.objects.filter(
-                article_id=OuterRef("pk"), tag_id__any=tag_ids
+                article_id=OuterRef("pk"), tag_id__in=tag_ids
             )
         )
         related_rows = (

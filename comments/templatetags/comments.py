@@ -20,7 +20,6 @@ from comments.forms import FORM_MAX_AGE, CommentForm, sign_timestamp
 from comments.models import MAX_DEPTH, Comment
 from comments.render import comment_body, comment_items
 from comments.visitor import own_comment_ids, remembered_author
-from infra import compiled
 
 register = template.Library()
 
@@ -62,16 +61,12 @@ def _thread(article, *, own_ids, page_number):
     """One page of top-level comments with their replies and the thread's
     counts, in one query (two for a page number past the end)."""
     per_page = settings.COMMENTS_PER_PAGE
-    slots = {"own_ids": list(own_ids)} if own_ids else {}
 
     def page_rows(number):
-        return compiled.fetch(
-            _page_rows,
-            shape=((number - 1) * per_page, per_page),
-            model=Comment,
-            article=article.pk,
-            **slots,
+        rows = _page_rows(
+            (number - 1) * per_page, per_page, article=article.pk, own_ids=own_ids
         )
+        return list(rows)
 
     number = min(max(page_number, 1), 1_000_000)  # past the end: clamped below
     rows = page_rows(number)

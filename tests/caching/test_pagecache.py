@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.invalidation import article_tags
+from caching import tagversions
 from caching.invalidation import invalidate
 from comments import services as comment_services
 from comments.forms import sign_timestamp
@@ -198,8 +200,11 @@ def test_scheduled_story_appears_on_time(client):
     assert get(client, "/")[1] == "hit"
     with time_machine.travel(due - timedelta(seconds=1), tick=False):
         assert "Embargoed story" not in client.get("/").content.decode()
+    stored = cache.get(tagversions.VERSION_PREFIX + "lists")
     with time_machine.travel(due + timedelta(seconds=1), tick=False):
         assert "Embargoed story" in client.get("/").content.decode()
+    # Reads never write: the story showed with no version moved.
+    assert cache.get(tagversions.VERSION_PREFIX + "lists") == stored
 
 
 def test_page_cache_can_be_switched_off(client, settings):
