@@ -1,8 +1,13 @@
 from django.utils.functional import SimpleLazyObject
 
+from infra import sqlcache
 from infra.context_processors import admin_user_with
 
 from .models import Section
+
+
+def _sections():
+    return Section.objects.all()
 
 
 def navigation(request):
@@ -10,7 +15,11 @@ def navigation(request):
     and at most once per request (the home page's section blocks reuse it)."""
     sections = getattr(request, "_nav_sections", None)
     if sections is None:
-        sections = SimpleLazyObject(lambda: list(Section.objects.all()))
+        sections = SimpleLazyObject(
+            lambda: sqlcache.fetch(
+                _sections, model=Section, columns=sqlcache.columns_of(Section)
+            )
+        )
         request._nav_sections = sections
     return {"nav_sections": sections}
 

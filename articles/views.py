@@ -7,6 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import escape
@@ -18,14 +19,15 @@ from django.views.static import serve
 
 from caching import fragments, pagecache
 from caching.pagecache import cache_page_tags
+from infra import sqlcache
 from infra.siteurl import site_request, site_url
 
 from .images import PUBLIC_FOLDERS
 from .invalidation import CORRECTIONS_TAG, article_tag
 from .models import (
+    CARD_FIELDS,
     SEARCH_CANDIDATES,
     Article,
-    ArticleAuthor,
     AuthorProfile,
     Correction,
     SearchTooSlow,
@@ -111,6 +113,16 @@ def section_blocks(sections) -> list[tuple[Section, list[Article]]]:
     return blocks
 
 
+def _authors(*, article):
+    return AuthorProfile.objects.filter(bylines__article=article).order_by(
+        "bylines__position", "bylines__pk"
+    )
+
+
+def _tags(*, article):
+    return Tag.objects.filter(articles=article)
+
+
 class ArticleParts:
     """What the article page shows besides the article row: bylines, tags,
     neighbours, JSON-LD. Each part is queried only when a template fragment
@@ -129,12 +141,18 @@ class ArticleParts:
 
     @cached_property
     def authors(self) -> list:
-        bylines = ArticleAuthor.objects.filter(article=self.article.pk)
-        return [byline.author for byline in bylines.select_related("author")]
+        return sqlcache.fetch(
+            _authors,
+            model=AuthorProfile,
+            columns=sqlcache.columns_of(AuthorProfile),
+            article=self.article.pk,
+        )
 
     @cached_property
     def tags(self) -> list:
-        return list(Tag.objects.filter(articles=self.article.pk))
+        return sqlcache.fetch(
+            _tags, model=Tag, columns=sqlcache.columns_of(Tag), article=self.article.pk
+        )
 
     @cached_property
     def neighbours(self) -> dict:
@@ -165,18 +183,33 @@ class ArticleParts:
         return news_article_jsonld(self.article, self.authors, self.request)
 
 
-def _first_article(**where) -> Article | None:
+def _article_row(*, now, **where):
     """The published article at `where` (its pk, or its day and slug), with
-    its section and whether it has corrections (the page's first query)."""
+    whether it has corrections (the page's first query)."""
     return (
-        Article.objects.published()
-        .select_related("section")
+        Article.objects.published(at=now)
         .annotate(
             has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk")))
         )
         .filter(**where)
-        .first()
     )
+
+
+def _first_article(**where) -> Article | None:
+    """The row of _article_row with its section."""
+    rows = sqlcache.fetch(
+        _article_row,
+        model=Article,
+        columns=[
+            *sqlcache.columns_of(Article),
+            *sqlcache.columns_of(Section, "section__"),
+            "has_corrections",
+        ],
+        related={"section": Section},
+        now=timezone.now(),
+        **where,
+    )
+    return rows[0] if rows else None
 
 
 def published_article(pk: int) -> Article | None:
@@ -279,17 +312,26 @@ class ArticlePreviewView(ArticleDetailView):
         return context
 
 
+def _neighbours(*, now, at, pk, section_id, tag_ids):
+    return Article.objects.published(at=now).neighbours_of(
+        at=at, pk=pk, section_id=section_id, tag_ids=tag_ids, related=RELATED_COUNT
+    )
+
+
 def neighbours(article: Article, *, tag_ids: list[int]) -> dict:
     """Previous/next articles (publication order) and related ones, one query."""
     if article.published_at is None:
         return {"previous": None, "next": None, "related": []}
     result = {"previous": None, "next": None, "related": []}
-    rows = Article.objects.published().neighbours_of(
+    rows = sqlcache.fetch(
+        _neighbours,
+        model=Article,
+        columns=[*CARD_FIELDS, "section_name", "section_slug", "kind"],
+        now=timezone.now(),
         at=article.published_at,
         pk=article.pk,
         section_id=article.section_id,
         tag_ids=tag_ids,
-        related=RELATED_COUNT,
     )
     for item in rows:
         if item.kind == "related":

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from articles.models import Article
+from infra.sqlcache import AnyOf
 from infra.text import INVISIBLE_PATTERN, SPACE_PATTERN
 
 MAX_DEPTH = 2  # 0 = top level; replies nest up to three levels in all
@@ -97,7 +98,7 @@ class CommentQuerySet(models.QuerySet):
         """Approved comments, plus the reader's own pending ones (by id)."""
         condition = Q(status=Comment.Status.APPROVED)
         if own_ids:
-            condition |= Q(status=Comment.Status.PENDING, pk__in=own_ids)
+            condition |= Q(AnyOf(F("pk"), own_ids), status=Comment.Status.PENDING)
         return self.filter(condition)
 
     def by_email(self, email):

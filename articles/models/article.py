@@ -20,6 +20,7 @@ from django_prose_editor.fields import ProseEditorField
 from psycopg.errors import QueryCanceled
 
 from infra import replica
+from infra.sqlcache import AnyOf
 
 from ..html import EDITOR_EXTENSIONS, html_to_text, sanitize_html
 from ..validators import (
@@ -76,14 +77,15 @@ CARD_FIELDS = [
 
 
 class ArticleQuerySet(models.QuerySet):
-    def published(self):
-        """Visible to readers: status published and publication time reached.
+    def published(self, at=None):
+        """Visible to readers: status published and publication time reached
+        (now, or `at`: a Slot of infra/sqlcache.py).
 
         A future `published_at` makes a story appear on time with no cron job.
         """
         return self.filter(
             status=Article.Status.PUBLISHED,
-            published_at__lte=timezone.now(),
+            published_at__lte=timezone.now() if at is None else at,
         )
 
     def scheduled(self):
@@ -167,8 +169,8 @@ class ArticleQuerySet(models.QuerySet):
             .order_by("published_at", "pk")[:1]
         )
         shares_tag = Exists(
-            Article.tags.through.objects.filter(
-                article_id=OuterRef("pk"), tag_id__in=tag_ids
+            Article.tags.through.objects.filter(article_id=OuterRef("pk")).filter(
+                AnyOf(F("tag_id"), tag_ids)
             )
         )
         related_rows = (

@@ -20,6 +20,7 @@ from comments.forms import FORM_MAX_AGE, CommentForm, sign_timestamp
 from comments.models import MAX_DEPTH, Comment
 from comments.render import comment_body, comment_items
 from comments.visitor import own_comment_ids, remembered_author
+from infra import sqlcache
 
 register = template.Library()
 
@@ -32,6 +33,12 @@ register.filter("comment_body", comment_body)
 # What the thread shows of a comment (comments/render.py): never the
 # commenter's e-mail, address or browser.
 THREAD_FIELDS = ("parent", "thread", "depth", "name", "body", "status", "created_at")
+THREAD_COLUMNS = [
+    "id",
+    *(f"{name}_id" if name in ("parent", "thread") else name for name in THREAD_FIELDS),
+    "approved_total",
+    "top_total",
+]
 
 
 def _page_rows(start: int, per_page: int, *, article, own_ids=()):
@@ -63,10 +70,14 @@ def _thread(article, *, own_ids, page_number):
     per_page = settings.COMMENTS_PER_PAGE
 
     def page_rows(number):
-        rows = _page_rows(
-            (number - 1) * per_page, per_page, article=article.pk, own_ids=own_ids
+        return sqlcache.fetch(
+            _page_rows,
+            shape=((number - 1) * per_page, per_page),
+            model=Comment,
+            columns=THREAD_COLUMNS,
+            article=article.pk,
+            **({"own_ids": list(own_ids)} if own_ids else {}),
         )
-        return list(rows)
 
     number = min(max(page_number, 1), 1_000_000)  # past the end: clamped below
     rows = page_rows(number)
