@@ -146,9 +146,10 @@ def test_shapes_kept_per_process_are_bounded(settings):
     assert len(sqlcache._compiled) <= sqlcache.MAX_SHAPES
 
 
-def test_a_run_goes_through_djangos_cursor_and_execute_wrappers(site):
-    """Through Django's own cursor: its execute wrappers (the replica's
-    failure watch is one) and its query log see every run."""
+def test_a_run_is_prepared_on_the_server_and_seen_by_execute_wrappers(site):
+    """Prepared, so PostgreSQL parses and plans it once per connection; still
+    through the connection's execute wrappers (the replica's failure watch
+    is one)."""
     from django.db import connection
 
     seen = []
@@ -165,6 +166,10 @@ def test_a_run_goes_through_djangos_cursor_and_execute_wrappers(site):
         (t.pk, t.name) for t in site[0].tags.all()
     ]
     assert len(seen) == 1 and "articles_tag" in seen[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("articles_tag" in statement for statement in prepared), prepared
 
 
 def test_a_failing_run_raises_djangos_error_and_leaves_the_connection_usable(site):
