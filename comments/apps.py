@@ -5,4 +5,6 @@ class CommentsConfig(AppConfig):
     name = "comments"
 
     def ready(self):
-        from . import quiet, signals  # noqa: F401  (quiet hours' check; receivers)
+        from . import checks, signals  # noqa: F401  (start-up checks; receivers)
+
+        checks.warn_at_start()

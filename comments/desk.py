@@ -23,6 +23,7 @@ from .models import (
     CommentSurge,
     MailFailure,
 )
+from .preferences import current
 
 CHART_HOURS = 48
 # What a commenter's history counts (in the queue's rows).
@@ -193,7 +194,7 @@ def dashboard(now=None) -> dict:
         "chart": chart(now),
         "surges": open_surges(),
         "settings": {
-            "undo": settings.COMMENTS_UNDO_SECONDS,
+            "undo": current().undo_seconds,
             "claim": settings.COMMENTS_CLAIM_SECONDS,
         },
     }

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models
 from django.db.models import F, Func, Q, TextField, Value
 from django.db.models.functions import MD5, Coalesce, Lower, Upper
@@ -9,6 +11,8 @@ from django.utils.text import Truncator
 from articles.models import Article
 from infra.sqlcache import AnyOf
 from infra.text import INVISIBLE_PATTERN, SPACE_PATTERN
+
+from .quiet import validate_quiet_hours, validate_time_zone
 
 MAX_DEPTH = 2  # 0 = top level; replies nest up to three levels in all
 LIVE_STATUSES = ("pending", "approved")  # shown, or waiting to be
@@ -489,3 +493,113 @@ class MailFailure(models.Model):
 
     def __str__(self):
         return f"{self.what}: {self.error[:80]}"
+
+
+def site_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+class ModerationSettings(models.Model):
+    """The moderation policy, changed in the admin without a deploy
+    (Comments › Moderation settings, like WordPress's Settings › Discussion):
+    one row, read through comments.preferences (cached, invalidated on save).
+    Block and hold words are ModerationWord rows beside it."""
+
+    class QuietMode(models.TextChoices):
+        HOLD = "hold", "Hold comments for a moderator"
+        CLOSE = "close", "Close the comment form"
+
+    flood_seconds = models.PositiveIntegerField(
+        "flood window (seconds)",
+        default=15,
+        validators=[MaxValueValidator(24 * 3600)],
+        help_text="Minimum gap between two comments from one address or e-mail "
+        "(0: no gap).",
+    )
+    rate_per_minute = models.PositiveIntegerField(
+        "comments per minute",
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
+        help_text="Comments one address may post in a minute, on all stories.",
+    )
+    hold_links = models.PositiveIntegerField(
+        "links that hold a comment",
+        default=2,
+        validators=[MaxValueValidator(1000)],
+        help_text="A comment with this many links or more waits for a moderator "
+        "(0: every comment waits).",
+    )
+    trust_approved_emails = models.BooleanField(
+        "trust earlier commenters",
+        default=True,
+        help_text="Approve at once a comment from an e-mail that already has an "
+        "approved comment.",
+    )
+    surge_threshold = models.PositiveIntegerField(
+        "surge: comments that hold a story",
+        default=60,
+        validators=[MaxValueValidator(1_000_000)],
+        help_text="A story with this many comments within the surge window holds "
+        "its new comments for a moderator (0: off).",
+    )
+    surge_window_seconds = models.PositiveIntegerField(
+        "surge window (seconds)",
+        default=600,
+        validators=[MinValueValidator(60), MaxValueValidator(24 * 3600)],
+    )
+    surge_lift = models.PositiveIntegerField(
+        "surge: lifted below",
+        default=20,
+        validators=[MaxValueValidator(1_000_000)],
+        help_text="The hold lifts when the window counts fewer comments than this.",
+    )
+    quiet_hours = models.CharField(
+        blank=True,
+        max_length=200,
+        validators=[validate_quiet_hours],
+        help_text="When nobody moderates, e.g. “mon-fri 00-07; sat-sun 00-10” "
+        "(hours from–to, 24 h; “22-06” runs past midnight). Empty: never.",
+    )
+    quiet_mode = models.CharField(
+        max_length=5, choices=QuietMode.choices, default=QuietMode.HOLD
+    )
+    quiet_time_zone = models.CharField(
+        max_length=64,
+        default=site_time_zone,
+        validators=[validate_time_zone],
+        help_text="The time zone quiet hours are read in, e.g. Europe/Lisbon.",
+    )
+    close_after_days = models.PositiveIntegerField(
+        "close comments after (days)",
+        default=30,
+        validators=[MaxValueValidator(36500)],
+        help_text="Comments close this many days after publication (0: never).",
+    )
+    undo_seconds = models.PositiveIntegerField(
+        "undo window (seconds)",
+        default=10,
+        validators=[MaxValueValidator(600)],
+        help_text="How long a moderator's decision can be undone; the "
+        "commenter's e-mail waits this long.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "moderation settings"
+
+    def __str__(self):
+        return "Moderation settings"
+
+    def clean(self):
+        if self.surge_threshold and self.surge_lift > self.surge_threshold:
+            raise ValidationError(
+                {"surge_lift": "The hold must lift at or below the surge threshold."}
+            )

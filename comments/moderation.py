@@ -19,6 +19,7 @@ from caching.fragments import fragment_key, get_or_load
 
 from . import quiet
 from .models import BannedCommenter, Comment, CommentSurge, ModerationWord
+from .preferences import current
 from .sql import fetch_one_prepared, run
 
 FLOOD_MESSAGE = _("You are posting comments too quickly. Slow down.")
@@ -57,11 +58,11 @@ class Surge:
 
     @property
     def starts(self) -> bool:
-        return not self.active and self.recent + 1 >= settings.COMMENTS_SURGE_THRESHOLD
+        return not self.active and self.recent + 1 >= current().surge_threshold
 
     @property
     def lifts(self) -> bool:
-        return self.active and self.recent < settings.COMMENTS_SURGE_LIFT
+        return self.active and self.recent < current().surge_lift
 
     @property
     def holding(self) -> bool:
@@ -69,7 +70,7 @@ class Surge:
 
 
 def surge_state(facts: dict) -> Surge:
-    if settings.COMMENTS_SURGE_THRESHOLD <= 0:  # 0: the guard is off
+    if current().surge_threshold <= 0:  # 0: the guard is off
         return Surge(recent=0, active=False)
     return Surge(recent=facts["recent"], active=facts["surging"])
 
@@ -109,13 +110,7 @@ def _admin_words() -> dict:
 
 
 def _words(kind: str) -> list[str]:
-    from_settings = (
-        settings.COMMENTS_BLOCK_WORDS
-        if kind == "block"
-        else settings.COMMENTS_HOLD_WORDS
-    )
-    from_admin = _admin_words()[kind]
-    return [w.lower() for w in [*from_settings, *from_admin] if w.strip()]
+    return [w.lower() for w in _admin_words()[kind] if w.strip()]
 
 
 def _contains_any(text: str, words: list[str]) -> bool:
@@ -182,19 +177,20 @@ def _facts(*, article_id, email, ip, now, is_moderator, lock) -> dict:
     tests of every rule run through this statement. `lock` runs first, in
     the same round trip."""
     sql = facts_sql()
+    policy = current()
     params = {
         "email": email,
         "ip": ip,
         "exempt": is_moderator,
         # A window of 0 turns the flood rule off.
-        "flood_on": settings.COMMENTS_FLOOD_SECONDS > 0,
-        "flood_since": now - timedelta(seconds=settings.COMMENTS_FLOOD_SECONDS),
+        "flood_on": policy.flood_seconds > 0,
+        "flood_since": now - timedelta(seconds=policy.flood_seconds),
         "minute_ago": now - timedelta(minutes=1),
-        "rate_offset": settings.COMMENTS_RATE_PER_MINUTE - 1,
+        "rate_offset": policy.rate_per_minute - 1,
         "article": article_id,
-        "surge_since": now - timedelta(seconds=settings.COMMENTS_SURGE_WINDOW_SECONDS),
+        "surge_since": now - timedelta(seconds=policy.surge_window_seconds),
         # Counting stops past the threshold: a surge costs no more to check.
-        "surge_cap": max(settings.COMMENTS_SURGE_THRESHOLD, 1),
+        "surge_cap": max(policy.surge_threshold, 1),
     }
     row = fetch_one_prepared(sql, params, after=lock)
     names = ("banned", "trusted", "flood", "rate_limited", "recent", "surging")
@@ -272,18 +268,18 @@ def decide(
         return Decision(rule=unmeasured, status=Comment.Status.PENDING, surge=surge)
     if _contains_any(text, _words("hold")):
         return Decision(rule="hold-word", status=Comment.Status.PENDING)
-    if len(LINK_RE.findall(body)) >= settings.COMMENTS_HOLD_LINKS:
+    if len(LINK_RE.findall(body)) >= current().hold_links:
         return Decision(rule="links", status=Comment.Status.PENDING)
 
     # 6. A surging story, or nobody on shift: everything waits for a
     # moderator (whose own comments do not).
     if surge.holding and not is_moderator:
         return Decision(rule="surge", status=Comment.Status.PENDING, surge=surge)
-    if not is_moderator and quiet.quiet_until(now):
+    if not is_moderator and quiet.quiet_until(current(), now):
         return Decision(rule="quiet-hours", status=Comment.Status.PENDING, surge=surge)
 
     # 7. Trusted commenters.
-    if settings.COMMENTS_TRUST_APPROVED_EMAILS and facts["trusted"]:
+    if current().trust_approved_emails and facts["trusted"]:
         return Decision(rule="trusted", status=Comment.Status.APPROVED, surge=surge)
 
     # 8. Everything else waits for a moderator.
@@ -293,7 +289,7 @@ def decide(
 def closing_time(article):
     """When comments close by date (COMMENTS_CLOSE_AFTER_DAYS after
     publication), or None."""
-    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    days = current().close_after_days
     if days and article.published_at:
         return article.published_at + timedelta(days=days)
     return None
@@ -308,4 +304,4 @@ def comments_closed(article) -> bool:
     now = timezone.now()
     if closing is not None and now > closing:
         return True
-    return settings.COMMENTS_QUIET_MODE == "close" and bool(quiet.quiet_until(now))
+    return current().quiet_mode == "close" and bool(quiet.quiet_until(current(), now))

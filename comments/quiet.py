@@ -1,8 +1,9 @@
 """Quiet hours: when nobody is on the moderation shift, new comments wait
-for a moderator (or the form closes). COMMENTS_QUIET_HOURS is written as
-weekdays and hours, e.g. ``mon-fri 00-07; sat-sun 00-10`` (the hour range is
-from-inclusive, to-exclusive; ``22-06`` runs past midnight into the next
-day), read in COMMENTS_QUIET_TIME_ZONE."""
+for a moderator (or the form closes). The moderation settings' quiet hours
+are written as weekdays and hours, e.g. ``mon-fri 00-07; sat-sun 00-10``
+(the hour range is from-inclusive, to-exclusive; ``22-06`` runs past
+midnight into the next day), read in their time zone. The functions take
+the settings row (comments.preferences.current())."""
 
 import functools
 import re
@@ -10,9 +11,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.checks import Error, register
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 
@@ -42,7 +41,7 @@ def _days(text: str) -> tuple[list[int], list[tuple[int, int]]]:
 
 @dataclass(frozen=True)
 class Quiet:
-    """COMMENTS_QUIET_HOURS read: its parts as written, and every quiet
+    """Quiet hours read: its parts as written, and every quiet
     (weekday, hour) pair."""
 
     parts: tuple[tuple[tuple[tuple[int, int], ...], int, int], ...]
@@ -71,7 +70,7 @@ def read(spec: str) -> Quiet:
             parts.append((tuple(ranges), start, end))
         except ValueError:
             raise ImproperlyConfigured(
-                f"COMMENTS_QUIET_HOURS: cannot read {part!r}; write e.g. "
+                f"Quiet hours: cannot read {part!r}; write e.g. "
                 "'mon-fri 00-07; sat-sun 00-10'."
             ) from None
     return Quiet(parts=tuple(parts), hours=frozenset(hours))
@@ -82,42 +81,44 @@ def parse(spec: str) -> frozenset[tuple[int, int]]:
     return read(spec).hours
 
 
-@register()
-def quiet_hours_are_readable(app_configs=None, **kwargs):
-    """COMMENTS_QUIET_HOURS and its time zone, checked when the site starts
-    (`manage.py check`, `migrate`), not at the first comment."""
+def validate_quiet_hours(value: str) -> None:
     try:
-        read(settings.COMMENTS_QUIET_HOURS)
-        zoneinfo.ZoneInfo(settings.COMMENTS_QUIET_TIME_ZONE)
-    except (ImproperlyConfigured, zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
-        return [Error(str(e), id="comments.E001")]
-    return []
+        read(value)
+    except ImproperlyConfigured as error:
+        raise ValidationError(str(error)) from None
 
 
-def _zone():
-    return zoneinfo.ZoneInfo(settings.COMMENTS_QUIET_TIME_ZONE)
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"“{value}” is not a time zone.") from None
 
 
-def quiet_until(now: datetime | None = None) -> datetime | None:
+def _zone(policy):
+    return zoneinfo.ZoneInfo(policy.quiet_time_zone)
+
+
+def quiet_until(policy, now: datetime | None = None) -> datetime | None:
     """When the current quiet period ends, or None if a moderator is on
     shift now."""
-    hours = parse(settings.COMMENTS_QUIET_HOURS)
+    hours = parse(policy.quiet_hours)
     if not hours:
         return None
-    local = timezone.localtime(now or timezone.now(), _zone())
+    local = timezone.localtime(now or timezone.now(), _zone(policy))
     if (local.weekday(), local.hour) not in hours:
         return None
     # Quiet every hour of the week: it never ends (say: a week from now).
-    return next_change(now) or local + timedelta(days=7)
+    return next_change(policy, now) or local + timedelta(days=7)
 
 
-def next_change(now: datetime | None = None) -> datetime | None:
+def next_change(policy, now: datetime | None = None) -> datetime | None:
     """The next hour at which quiet hours start or end (None without any):
     a shared copy of a page that says so must not outlive it."""
-    hours = parse(settings.COMMENTS_QUIET_HOURS)
+    hours = parse(policy.quiet_hours)
     if not hours:
         return None
-    local = timezone.localtime(now or timezone.now(), _zone())
+    local = timezone.localtime(now or timezone.now(), _zone(policy))
     quiet = (local.weekday(), local.hour) in hours
     moment = local.replace(minute=0, second=0, microsecond=0)
     for _ in range(7 * 24):
@@ -127,7 +128,7 @@ def next_change(now: datetime | None = None) -> datetime | None:
     return None
 
 
-def describe() -> str:
+def describe(policy) -> str:
     """The quiet hours as the form tells readers: "Mon–Fri 00:00–07:00"."""
 
     def days(first: int, last: int) -> str:
@@ -136,5 +137,5 @@ def describe() -> str:
 
     return "; ".join(
         f"{', '.join(days(*r) for r in ranges)} {start:02d}:00–{end:02d}:00"
-        for ranges, start, end in read(settings.COMMENTS_QUIET_HOURS).parts
+        for ranges, start, end in read(policy.quiet_hours).parts
     )

@@ -20,6 +20,8 @@ ROLES = {
         "comments.change_moderationreason",
         "comments.delete_moderationreason",
         "comments.view_moderationreason",
+        "comments.view_moderationsettings",
+        "comments.change_moderationsettings",
         "articles.view_auditentry",
     ],
 }

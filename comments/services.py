@@ -28,8 +28,10 @@ from .models import (
     CommentSurge,
     DecisionMail,
     MailOptOut,
+    ModerationSettings,
     is_duplicate_error,
 )
+from .preferences import current
 from .sql import fetch_one_prepared
 from .tasks import (
     moderators_notice_due,
@@ -319,7 +321,7 @@ def comments_moderate(
 
 def _decision_mails_queue(ids, status, reason, now) -> None:
     """The commenters' e-mails, due when the undo window closes."""
-    due = now + timedelta(seconds=settings.COMMENTS_UNDO_SECONDS)
+    due = now + timedelta(seconds=current().undo_seconds)
     label = reason.label if reason else ""  # a rejection's, else none
     DecisionMail.objects.filter(comment_id__in=ids, sent_at__isnull=True).delete()
     DecisionMail.objects.bulk_create(
@@ -337,7 +339,7 @@ def comment_decision_undo(*, comment_id: int, moderator) -> Comment | None:
     COMMENTS_UNDO_SECONDS: the comment goes back to the status (and rule)
     it had, its unsent decision e-mail is dropped. None if there is nothing
     to undo (too late, someone else decided since, or a live twin)."""
-    since = timezone.now() - timedelta(seconds=settings.COMMENTS_UNDO_SECONDS)
+    since = timezone.now() - timedelta(seconds=current().undo_seconds)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
         if comment is None:
@@ -619,7 +621,7 @@ def _surge_switch(article, surge) -> None:
                 "surge on",
                 article,
                 summary=f"surge guard on: {surge.recent + 1} comments in "
-                f"{settings.COMMENTS_SURGE_WINDOW_SECONDS // 60} min on {article}",
+                f"{current().surge_window_seconds // 60} min on {article}",
             )
             surge_id = started[0]
             transaction.on_commit(lambda: surge_alert.enqueue(surge_id))
@@ -645,13 +647,13 @@ def surge_end(*, article_id: int) -> bool:
 def surges_lift_quiet() -> int:
     """Lift every surge whose story has gone quiet (no comment needs to
     arrive for the hold to lift). Run by the desk's pages."""
-    since = timezone.now() - timedelta(seconds=settings.COMMENTS_SURGE_WINDOW_SECONDS)
+    since = timezone.now() - timedelta(seconds=current().surge_window_seconds)
     lifted = 0
     for surge in CommentSurge.objects.filter(ended_at__isnull=True):
         recent = Comment.objects.filter(
             article_id=surge.article_id, created_at__gte=since
-        )[: settings.COMMENTS_SURGE_LIFT].count()
-        if recent < settings.COMMENTS_SURGE_LIFT:
+        )[: current().surge_lift].count()
+        if recent < current().surge_lift:
             lifted += surge_end(article_id=surge.article_id)
     return lifted
 
@@ -680,3 +682,24 @@ def article_legal_hold(*, article, editor, hold: bool, reason: str = "") -> bool
                 reason=reason,
             )
     return bool(changed)
+
+
+def moderation_settings_save(*, row: ModerationSettings, actor, changed) -> None:
+    """Store the moderation settings (validated by the admin form), in the
+    audit log with what changed from what; every server reads the new row
+    at its next request (the signal invalidates it)."""
+    with transaction.atomic():
+        before = ModerationSettings.objects.select_for_update().filter(pk=1).first()
+        row.pk = 1
+        row.updated_by = actor
+        row.save()
+        changes = {
+            name: [getattr(before, name, None), getattr(row, name)] for name in changed
+        }
+        audit.record(
+            actor,
+            "moderation settings",
+            row,
+            summary="Changed " + (", ".join(sorted(changed)) or "nothing"),
+            changes=changes,
+        )

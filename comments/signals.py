@@ -1,5 +1,5 @@
-"""Caches follow every ORM write to comments and moderation words (admin
-edits and deletes included), through the one invalidation point."""
+"""Caches follow every ORM write to comments, moderation words and settings
+(admin edits and deletes included), through the one invalidation point."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -8,13 +8,21 @@ from articles.invalidation import article_tags
 from articles.models import Article
 from caching.invalidation import invalidate
 
-from .models import Comment, ModerationWord
+from .models import Comment, ModerationSettings, ModerationWord
 from .moderation import WORDS_TAG
+from .preferences import SETTINGS_TAG
 
 
 @receiver([post_save, post_delete], sender=ModerationWord)
 def moderation_words_changed(**kwargs):
     invalidate(WORDS_TAG)
+
+
+@receiver(post_save, sender=ModerationSettings)
+def moderation_settings_changed(**kwargs):
+    """Every server reads the new settings at its next request; the comment
+    form on every page (quiet hours, auto-close) shows them ("site")."""
+    invalidate(SETTINGS_TAG, "site")
 
 
 @receiver(post_save, sender=Comment)

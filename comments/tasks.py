@@ -31,6 +31,7 @@ from .models import (
     MailFailure,
     MailOptOut,
 )
+from .preferences import current
 
 logger = logging.getLogger(__name__)
 
@@ -200,14 +201,14 @@ def surge_alert(surge_pk: int, attempt: int = 1) -> int:
 
 def _surge_mail(article, recipients) -> None:
     desk = site_url(reverse("admin:comments_comment_desk"))
-    minutes = settings.COMMENTS_SURGE_WINDOW_SECONDS // 60
+    minutes = current().surge_window_seconds // 60
     send_mail(
         subject=f"[{settings.NEWSROOM_SITE_NAME}] Comment surge on “{article.title}”",
         message=(
-            f"“{article.title}” received {settings.COMMENTS_SURGE_THRESHOLD} "
+            f"“{article.title}” received {current().surge_threshold} "
             f"comments or more in {minutes} minutes. Its new comments now wait "
             "for a moderator until the rate falls below "
-            f"{settings.COMMENTS_SURGE_LIFT} in {minutes} minutes.\n\n"
+            f"{current().surge_lift} in {minutes} minutes.\n\n"
             f"Moderation desk: {desk}\n"
         ),
         from_email=None,

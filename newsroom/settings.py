@@ -648,39 +648,22 @@ for _network in NEWSROOM_TRUSTED_PROXIES:
             f"NEWSROOM_TRUSTED_PROXIES: {_network!r} is not an address or a "
             "network (e.g. 10.0.0.0/8)"
         ) from None
+# The moderation policy (flood window, rate, links, words, surge guard,
+# quiet hours, auto-close, undo) is set in the admin: Comments › Moderation
+# settings (comments.ModerationSettings). Its migration copied the
+# COMMENTS_* variables a site ran with; start-up warns if one is still set
+# (comments/checks.py: MOVED_TO_ADMIN).
+# A form sent back sooner than this after it was rendered waits for a
+# moderator (maybe a bot); 0 for load tests and drills.
 COMMENTS_MIN_SUBMIT_SECONDS = env_int("COMMENTS_MIN_SUBMIT_SECONDS", 3)
-COMMENTS_FLOOD_SECONDS = env_int("COMMENTS_FLOOD_SECONDS", 15)
-COMMENTS_RATE_PER_MINUTE = env_int("COMMENTS_RATE_PER_MINUTE", 10)
-COMMENTS_HOLD_LINKS = env_int("COMMENTS_HOLD_LINKS", 2)
-COMMENTS_TRUST_APPROVED_EMAILS = env_bool("COMMENTS_TRUST_APPROVED_EMAILS", True)
-COMMENTS_BLOCK_WORDS = env_list("COMMENTS_BLOCK_WORDS")
-COMMENTS_HOLD_WORDS = env_list("COMMENTS_HOLD_WORDS")
 COMMENTS_IP_STORAGE = os.environ.get("COMMENTS_IP_STORAGE", "full")
 if COMMENTS_IP_STORAGE not in {"full", "truncated", "none"}:
     raise ImproperlyConfigured(
         "COMMENTS_IP_STORAGE must be 'full', 'truncated' or 'none'."
     )
-COMMENTS_CLOSE_AFTER_DAYS = env_int("COMMENTS_CLOSE_AFTER_DAYS", 30)
 COMMENTS_IP_RETENTION_DAYS = env_int("COMMENTS_IP_RETENTION_DAYS", 30)
 COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)
-# The moderation desk (see README, "The moderation desk").
-# A decision can be undone for this long; the commenter's e-mail waits for it.
-COMMENTS_UNDO_SECONDS = env_int("COMMENTS_UNDO_SECONDS", 10)
 # A moderator's claim on the comments of the queue page they opened.
-COMMENTS_CLAIM_SECONDS = env_int("COMMENTS_CLAIM_SECONDS", 300)
-# Surge guard: a story with COMMENTS_SURGE_THRESHOLD comments or more in the
-# last COMMENTS_SURGE_WINDOW_SECONDS holds its new comments for a moderator;
-# the hold lifts when the same window counts fewer than COMMENTS_SURGE_LIFT.
-COMMENTS_SURGE_WINDOW_SECONDS = env_int("COMMENTS_SURGE_WINDOW_SECONDS", 600)
-COMMENTS_SURGE_THRESHOLD = env_int("COMMENTS_SURGE_THRESHOLD", 60)
-COMMENTS_SURGE_LIFT = env_int("COMMENTS_SURGE_LIFT", 20)
-# Quiet hours, when nobody moderates: e.g. "mon-fri 00-07; sat-sun 00-10"
-# (weekdays, then hours from-to, 24 h clock, in COMMENTS_QUIET_TIME_ZONE).
-# COMMENTS_QUIET_MODE: "hold" (comments wait for a moderator) or "close".
-COMMENTS_QUIET_HOURS = os.environ.get("COMMENTS_QUIET_HOURS", "")
-COMMENTS_QUIET_MODE = os.environ.get("COMMENTS_QUIET_MODE", "hold")
-if COMMENTS_QUIET_MODE not in {"hold", "close"}:
-    raise ImproperlyConfigured("COMMENTS_QUIET_MODE must be 'hold' or 'close'.")
-COMMENTS_QUIET_TIME_ZONE = os.environ.get("COMMENTS_QUIET_TIME_ZONE", TIME_ZONE)
+COMMENTS_CLAIM_SECONDS = 300
 # How long a rendered comment thread is kept (it is dropped on moderation anyway).
 COMMENTS_THREAD_CACHE_SECONDS = env_int("COMMENTS_THREAD_CACHE_SECONDS", 600)

@@ -46,6 +46,21 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
+def set_moderation(**values) -> None:
+    """Change the moderation settings (the admin's Moderation settings
+    page) as a save would: the row, then its tag, so every cached copy
+    follows (tests' transactions never commit, so the bump is direct)."""
+    from caching.tagversions import bump
+    from comments.models import ModerationSettings
+    from comments.preferences import SETTINGS_TAG
+
+    row = ModerationSettings.objects.filter(pk=1).first() or ModerationSettings(pk=1)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save()
+    bump(SETTINGS_TAG, "site")
+
+
 def make_roles() -> None:
     """The role groups the migrations make, made again (a transactional
     test emptied the database)."""

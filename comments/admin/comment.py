@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from comments.preferences import current
+
 from .. import desk, services
 from ..models import (
     MODERATE_PERMISSION,
@@ -136,7 +138,7 @@ class CommentAdmin(CommentColumns, CommentActions, CommentViews, admin.ModelAdmi
             **(extra_context or {}),
             **desk.queue_summary(),
             "surges": desk.open_surges(),
-            "undo_seconds": settings.COMMENTS_UNDO_SECONDS,
+            "undo_seconds": current().undo_seconds,
             "claim_minutes": settings.COMMENTS_CLAIM_SECONDS // 60,
             "desk_url": reverse("admin:comments_comment_desk"),
         }

@@ -2,7 +2,6 @@
 history, and the desk."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -12,6 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from comments.preferences import current
 
 from .. import desk, services
 from ..models import (
@@ -107,7 +108,7 @@ class CommentViews:
             message,
             status=status,
             undo=reverse("admin:comments_comment_undo", args=[pk]),
-            undo_seconds=settings.COMMENTS_UNDO_SECONDS,
+            undo_seconds=current().undo_seconds,
         )
 
     def undo_view(self, request, pk):

@@ -18,6 +18,7 @@ from caching import edge, fragments, pagecache
 from comments import moderation, quiet
 from comments.forms import FORM_MAX_AGE, CommentForm, sign_timestamp
 from comments.models import MAX_DEPTH, Comment
+from comments.preferences import current
 from comments.render import comment_body, comment_items
 from comments.visitor import own_comment_ids, remembered_author
 from infra import sqlcache
@@ -126,7 +127,7 @@ def comment_section(context, article):
         page_number = 1
     closed = moderation.comments_closed(article)
     quiet_change = (
-        quiet.next_change() if settings.COMMENTS_QUIET_MODE == "close" else None
+        quiet.next_change(current()) if current().quiet_mode == "close" else None
     )
     if quiet_change is not None:  # the form opens or closes then
         edge.expire_by(request, quiet_change)
@@ -162,9 +163,9 @@ def comment_section(context, article):
         "form": form,
         "form_html": form_html,
         "notice": getattr(request, "comment_notice", ""),
-        "quiet_hours": quiet.describe(),
-        "quiet_mode": settings.COMMENTS_QUIET_MODE,
-        "quiet_zone": settings.COMMENTS_QUIET_TIME_ZONE,
+        "quiet_hours": quiet.describe(current()),
+        "quiet_mode": current().quiet_mode,
+        "quiet_zone": current().quiet_time_zone,
         "request": request,
         "reply_to": reply_to,
         "thread_html": thread_html,

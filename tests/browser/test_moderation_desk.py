@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from comments.models import Comment
-from tests.factories import ArticleFactory, CommentFactory
+from tests.factories import ArticleFactory, CommentFactory, set_moderation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 QUEUE = "/admin/comments/comment/?status__exact=pending"
@@ -155,7 +155,7 @@ def test_the_dashboard_draws_its_chart(
 def test_the_reader_is_told_about_quiet_hours_and_may_ask_for_the_decision(
     live_server, page, settings, screenshot_dir
 ):
-    settings.COMMENTS_QUIET_HOURS = "mon-sun 00-24"
+    set_moderation(quiet_hours="mon-sun 00-24")
     settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
     article = ArticleFactory(title="Night shift story")
     page.set_viewport_size({"width": 1280, "height": 900})

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from articles.invalidation import article_tag
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, set_moderation
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_the_edge_lifetime_ends_when_the_next_scheduled_story_goes_live(
 
 def test_the_edge_lifetime_ends_when_comments_close(client, settings):
     settings.NEWSROOM_CDN_MAX_AGE = 3600
-    settings.COMMENTS_CLOSE_AFTER_DAYS = 1
+    set_moderation(close_after_days=1)
     closing_soon = ArticleFactory(
         published_at=timezone.now() - timedelta(days=1) + timedelta(seconds=300)
     )
@@ -50,7 +50,7 @@ def test_the_edge_lifetime_stays_below_the_forms_maximum_age(client, settings):
     from comments.forms import FORM_MAX_AGE
 
     settings.NEWSROOM_CDN_MAX_AGE = 10 * FORM_MAX_AGE
-    settings.COMMENTS_CLOSE_AFTER_DAYS = 0
+    set_moderation(close_after_days=0)
     article = ArticleFactory()
     assert max_age(client.get(article.get_absolute_url())) < FORM_MAX_AGE
 

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from comments.models import Comment
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, set_moderation
 from tests.http_client import CommentClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,7 +45,7 @@ def test_fifty_concurrent_posts_are_each_stored_once(live_server, settings):
 def test_concurrent_duplicates_store_one(live_server, settings):
     """The same comment sent 10 times at once is stored exactly once."""
     settings.NEWSROOM_TRUSTED_PROXIES = ["127.0.0.1"]
-    settings.COMMENTS_FLOOD_SECONDS = 0
+    set_moderation(flood_seconds=0)
     article = ArticleFactory()
     results = {}
 
@@ -67,7 +67,7 @@ def test_one_sender_posting_at_once_is_held_to_the_flood_rule(live_server, setti
     moment: the sender's lock is held before the rules read anything, so
     each post sees the ones before it and only the first gets through."""
     settings.NEWSROOM_TRUSTED_PROXIES = ["127.0.0.1"]
-    settings.COMMENTS_FLOOD_SECONDS = 60
+    set_moderation(flood_seconds=60)
     article = ArticleFactory()
     results = {}
 

@@ -11,7 +11,7 @@ from comments import services
 from comments.forms import CommentForm, sign_timestamp
 from comments.models import Comment
 from comments.tasks import notify_moderators
-from tests.factories import ArticleFactory, CommentFactory, UserFactory
+from tests.factories import ArticleFactory, CommentFactory, UserFactory, set_moderation
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def submit(article, body, **overrides):
     ],
 )
 def test_a_repeat_with_invisible_characters_is_a_duplicate(article, settings, repeat):
-    settings.COMMENTS_FLOOD_SECONDS = 0
+    set_moderation(flood_seconds=0)
     assert submit(article, "Great article!").comment
     again = submit(article, repeat, ip="198.51.100.50")
     assert again.decision.http_status == 409
@@ -53,7 +53,7 @@ def test_a_repeat_with_invisible_characters_is_a_duplicate(article, settings, re
 
 def test_a_repeat_is_stored_as_typed_when_it_is_new(article, settings):
     """The rule compares; it never rewrites what the reader wrote."""
-    settings.COMMENTS_FLOOD_SECONDS = 0
+    set_moderation(flood_seconds=0)
     body = "میخواهم\u200cبروم"  # the non-joiner is part of the Persian word
     stored = submit(article, body).comment
     stored.refresh_from_db()
@@ -161,7 +161,7 @@ def test_the_migration_keeps_near_duplicates_already_stored(settings):
     assert [c.is_legacy_twin for c in kept] == [False, True, True, False]
     assert not Comment.objects.filter(status="rejected", is_legacy_twin=True)
     # The rule holds for what comes next.
-    settings.COMMENTS_FLOOD_SECONDS = 0
+    set_moderation(flood_seconds=0)
     again = submit(
         Article.objects.get(pk=article.pk), "Same words\u2060", ip="203.0.113.1"
     )

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from comments import services
 from comments.models import BannedCommenter, Comment, ModerationWord
-from tests.factories import ArticleFactory, CommentFactory, UserFactory
+from tests.factories import ArticleFactory, CommentFactory, UserFactory, set_moderation
 
 pytestmark = pytest.mark.django_db
 
@@ -83,8 +83,8 @@ def test_moderators_are_exempt_from_flood(article, roles):
 
 
 def test_rate_limit_per_ip_across_articles(settings):
-    settings.COMMENTS_FLOOD_SECONDS = 0
-    settings.COMMENTS_RATE_PER_MINUTE = 10
+    set_moderation(flood_seconds=0)
+    set_moderation(rate_per_minute=10)
     for i in range(10):
         assert submit(ArticleFactory(), email=f"r{i}@example.com").comment
     result = submit(ArticleFactory(), email="r10@example.com")
@@ -94,7 +94,7 @@ def test_rate_limit_per_ip_across_articles(settings):
 
 
 def test_duplicate_is_refused_with_409(article, settings):
-    settings.COMMENTS_FLOOD_SECONDS = 0
+    set_moderation(flood_seconds=0)
     submit(article)
     again = submit(article, ip="198.51.100.50")
     assert again.decision.http_status == 409
@@ -105,17 +105,17 @@ def test_duplicate_is_refused_with_409(article, settings):
 
 
 def test_same_text_on_another_article_is_not_a_duplicate(article, settings):
-    settings.COMMENTS_FLOOD_SECONDS = 0
+    set_moderation(flood_seconds=0)
     submit(article)
     assert submit(ArticleFactory()).comment is not None
 
 
 def test_block_words_are_spam_and_hold_words_pending(article, settings):
-    settings.COMMENTS_FLOOD_SECONDS = 0
-    settings.COMMENTS_TRUST_APPROVED_EMAILS = True
+    set_moderation(flood_seconds=0)
+    set_moderation(trust_approved_emails=True)
     trusted("ana@example.com")
     ModerationWord.objects.create(word="casino", kind="block")
-    settings.COMMENTS_HOLD_WORDS = ["embargo"]
+    ModerationWord.objects.create(word="embargo", kind="hold")
     blocked = submit(article, body="Best CASINO bonus")
     assert (blocked.comment.status, blocked.comment.rule) == ("spam", "block-word")
     held = submit(article, body="Breaking the embargo here")
@@ -135,7 +135,7 @@ def test_trusted_email_is_approved_at_once(article):
 
 
 def test_trust_can_be_switched_off(article, settings):
-    settings.COMMENTS_TRUST_APPROVED_EMAILS = False
+    set_moderation(trust_approved_emails=False)
     trusted("ana@example.com")
     assert submit(article).comment.status == "pending"
 
@@ -192,8 +192,8 @@ def test_a_new_moderation_word_applies_to_the_next_comment(
     article, settings, django_capture_on_commit_callbacks
 ):
     """The word lists are cached; adding or removing a word drops them."""
-    settings.COMMENTS_FLOOD_SECONDS = 0
-    settings.COMMENTS_RATE_PER_MINUTE = 100
+    set_moderation(flood_seconds=0)
+    set_moderation(rate_per_minute=100)
     assert submit(article, body="Poker night").comment.rule == "default"
     with django_capture_on_commit_callbacks(execute=True):
         word = ModerationWord.objects.create(word="poker", kind="block")
@@ -214,8 +214,8 @@ def test_a_burst_of_pending_comments_is_one_email(
     from comments import tasks
     from comments.tasks import NOTICE_WINDOW_KEY
 
-    settings.COMMENTS_FLOOD_SECONDS = 0
-    settings.COMMENTS_RATE_PER_MINUTE = 100
+    set_moderation(flood_seconds=0)
+    set_moderation(rate_per_minute=100)
     UserFactory(username="mod", groups="Moderator", email="mod@example.com")
     for i in range(5):  # five requests, each committing its comment
         with django_capture_on_commit_callbacks(execute=True):
@@ -244,8 +244,8 @@ def test_comments_inside_the_window_get_a_deferred_follow_up(
     settings.TASKS = {
         "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}
     }
-    settings.COMMENTS_FLOOD_SECONDS = 0
-    settings.COMMENTS_RATE_PER_MINUTE = 100
+    set_moderation(flood_seconds=0)
+    set_moderation(rate_per_minute=100)
     for i in range(3):
         with django_capture_on_commit_callbacks(execute=True):
             submit(article, email=f"w{i}@example.com", body=f"Window {i}")
@@ -263,8 +263,8 @@ def test_the_policy_statement_is_prepared_once_per_connection(article, settings)
     """Hot fixed SQL is a prepared statement: planned once per connection."""
     from django.db import connection
 
-    settings.COMMENTS_FLOOD_SECONDS = 0
-    settings.COMMENTS_RATE_PER_MINUTE = 100
+    set_moderation(flood_seconds=0)
+    set_moderation(rate_per_minute=100)
     for i in range(7):
         assert submit(article, email=f"p{i}@example.com", body=f"Prepared {i}").comment
     with connection.cursor() as cursor:
@@ -492,8 +492,8 @@ def test_a_held_post_counts_toward_flood_and_rate(article, settings, timing):
     assert held.comment.rule in {"too-fast", "form-time-unknown"}
     flood = submit(article, body="Second", email="b@example.com", **timing)
     assert (flood.decision.rule, flood.decision.http_status) == ("flood", 429)
-    settings.COMMENTS_FLOOD_SECONDS = 0
-    settings.COMMENTS_RATE_PER_MINUTE = 2
+    set_moderation(flood_seconds=0)
+    set_moderation(rate_per_minute=2)
     assert submit(article, body="Third", email="c@example.com", **timing).comment
     rate = submit(article, body="Fourth", email="d@example.com", **timing)
     assert (rate.decision.rule, rate.decision.http_status) == ("rate-limit", 429)
@@ -505,7 +505,7 @@ def test_a_post_the_bot_rule_would_hold_is_refused_as_a_duplicate(
     article, settings, timing
 ):
     settings.COMMENTS_MIN_SUBMIT_SECONDS = 3
-    settings.COMMENTS_FLOOD_SECONDS = 0
+    set_moderation(flood_seconds=0)
     submit(article, **timing)
     again = submit(article, ip="198.51.100.50", **timing)
     assert again.decision.http_status == 409

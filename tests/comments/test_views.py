@@ -8,7 +8,8 @@ from django.test import Client
 from django.utils import timezone
 
 from comments.models import BannedCommenter, Comment
-from tests.factories import ArticleFactory, CommentFactory
+from comments.preferences import current
+from tests.factories import ArticleFactory, CommentFactory, set_moderation
 
 AUTHOR_COOKIE = django_settings.COMMENTS_AUTHOR_COOKIE
 PENDING_COOKIE = django_settings.COMMENTS_PENDING_COOKIE
@@ -115,7 +116,7 @@ def test_forged_pending_cookie_shows_nothing(article):
 def test_remember_me_cookie_prefills_and_untick_clears(
     client, post_comment, article, settings
 ):
-    settings.COMMENTS_FLOOD_SECONDS = 0
+    set_moderation(flood_seconds=0)
     post_comment(article, remember="on", name="Ana Souza", email="ana@example.com")
     assert client.cookies[AUTHOR_COOKIE].value
     html = client.get(article.get_absolute_url()).content.decode()
@@ -152,7 +153,7 @@ def test_comments_closed_by_switch(client, post_comment):
 
 
 def test_comments_close_automatically_after_n_days(client, post_comment, settings):
-    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
+    set_moderation(close_after_days=30)
     old = ArticleFactory(published_at=timezone.now() - timedelta(days=31))
     fresh = ArticleFactory(published_at=timezone.now() - timedelta(days=29))
     assert "Comments are closed." in client.get(old.get_absolute_url()).content.decode()
@@ -322,6 +323,7 @@ def test_article_with_500_comments_stays_within_query_budget(
         CommentFactory(article=article, parent=child)
     CommentFactory.create_batch(200, article=article)
     assert Comment.objects.approved().count() == 500
+    current()  # the moderation settings: read once per process, not per page
     with django_assert_max_num_queries(8):
         response = client.get(article.get_absolute_url())
     assert "500 comments" in response.content.decode()
