@@ -50,8 +50,9 @@ def readme_commands() -> list[str]:
 
 
 def production_env_file(tmp_path: Path, database_url: str, redis_url: str) -> Path:
-    """The README's example /etc/newsroom/env, its placeholders filled."""
-    text = (ROOT / "README.md").read_text()
+    """The deployment guide's example /etc/newsroom/env, its placeholders
+    filled."""
+    text = (ROOT / "docs" / "deployment.md").read_text()
     block = re.search(r"```ini\n(\s*# /etc/newsroom/env\n.*?)```", text, re.S)
     lines = [line.strip() for line in block.group(1).splitlines()]
     values = {
