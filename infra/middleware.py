@@ -175,7 +175,7 @@ class InlineImportMapHashMiddleware:
             # to set its own).
             config = {**settings.SECURE_CSP}
             config["script-src"] = [*config.get("script-src", [CSP.SELF]), *hashes]
-            response.headers[CSP.HEADER_ENFORCE] = build_policy(
+            response.headers[str(CSP.HEADER_ENFORCE)] = build_policy(
                 config, get_nonce(request)
             )
         return response
