@@ -22,13 +22,14 @@ logger = logging.getLogger(__name__)
 
 
 def render_article_with_form(request, article, form, *, status, notice=""):
-    """The article page again, with the form as typed and its errors."""
-    request.comment_form = form
-    request.comment_notice = notice
+    """The article page again, with the form as typed and its errors (the
+    comment section's template tag takes them as arguments)."""
     view = ArticleDetailView()
     view.setup(request)
     view.object = article
-    context = view.get_context_data(object=article)
+    context = view.get_context_data(
+        object=article, refused_form=form, refused_notice=notice
+    )
     return TemplateResponse(request, view.template_name, context, status=status)
 
 

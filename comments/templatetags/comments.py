@@ -115,8 +115,9 @@ def _thread(article, *, own_ids, page_number):
 
 
 @register.inclusion_tag("comments/includes/section.html", takes_context=True)
-def comment_section(context, article):
-    """The comment thread and form under an article."""
+def comment_section(context, article, form=None, notice=""):
+    """The comment thread and form under an article; `form` and `notice`: a
+    refused post shown again with what was typed and why (comments.views)."""
     request = context["request"]
     own_ids = own_comment_ids(request)
     if own_ids:
@@ -140,7 +141,7 @@ def comment_section(context, article):
         if closing is not None:
             edge.expire_by(request, closing)
     thread_html = _thread_html(article, own_ids, page_number, closed)
-    form = getattr(request, "comment_form", None)  # a refused post, re-shown
+    form = form or None  # unset in the template: ""
     reply_to = None
     form_html = ""
     if not closed:
@@ -162,7 +163,7 @@ def comment_section(context, article):
         "closed": closed,
         "form": form,
         "form_html": form_html,
-        "notice": getattr(request, "comment_notice", ""),
+        "notice": notice or "",
         "quiet_hours": quiet.describe(current()),
         "quiet_mode": current().quiet_mode,
         "quiet_zone": current().quiet_time_zone,
