@@ -165,6 +165,9 @@ cluster-stop:
 
 # Benchmarks with wrk against the production server (scripts/bench.py);
 # BENCH_BULK=1 for 100k articles / 1M comments. Appends to docs/benchmarks.md.
+# The one-client article figure on bulk data, every cache off:
+#   BENCH_BULK=1 BENCH_ONLY=render make bench
+# What each caching layer earns: BENCH_ONLY=layers make bench
 bench: $(VENV)/.dev-installed db
 	$(PY) scripts/bench.py
 
