@@ -136,3 +136,27 @@ def remember(key: str, value):
 def clear_local_copies() -> None:
     _local.clear()
     _local_objects.clear()
+    _site_values.clear()
+
+
+# Site-wide values (a settings row, a short list of ids): one per tag, copied
+# per process for as long as the tag's version holds.
+_site_values: dict = {}
+
+
+def site_value(name: str, tag: str, load: Callable[[], object]):
+    """A small site-wide value read by nearly every request, kept in the
+    shared cache under `tag`'s version and copied per process until the tag
+    moves on. Unlike fragments it is kept with the fragment cache switched
+    off too: it is a fact of the site, not a rendering."""
+    version = versions([tag])[tag]
+    copy = _site_values.get(name)
+    if copy is not None and copy[0] == version:
+        return copy[1]
+    key = f"site-value:{name}:{version}"
+    value = cache.get(key)
+    if value is None:
+        value = load()
+        cache.set(key, value, 24 * 3600)
+    _site_values[name] = (version, value)
+    return value

@@ -74,13 +74,17 @@ LEGAL_HOLD_TAG = "legal-holds"
 def held_article_ids() -> list[int]:
     """The stories under legal hold (a handful at most), kept in the cache
     until a hold is placed or lifted (comments.services bumps the tag)."""
-    from caching.fragments import fragment_key, get_or_load
+    from caching.fragments import site_value
 
     def load():
-        held = Article.objects.filter(legal_hold=True).order_by()
-        return list(held.values_list("pk", flat=True))
+        return list(LegalHold.objects.values_list("article_id", flat=True))
 
-    return get_or_load(fragment_key("legal-holds", [LEGAL_HOLD_TAG]), load)
+    return site_value("legal-holds", LEGAL_HOLD_TAG, load)
+
+
+def is_held(article) -> bool:
+    """Whether `article`'s comment thread is under legal hold."""
+    return article.pk in held_article_ids()
 
 
 class CommentQuerySet(models.QuerySet):
@@ -603,3 +607,26 @@ class ModerationSettings(models.Model):
             raise ValidationError(
                 {"surge_lift": "The hold must lift at or below the surge threshold."}
             )
+
+
+class LegalHold(models.Model):
+    """A story's comment thread frozen for lawyers (a court order, a
+    complaint): comments closed, pending ones kept out of the queue and
+    frozen, erasure and retention jobs leave the thread alone. Placed and
+    lifted by editors (comments.services.article_legal_hold)."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    placed_at = models.DateTimeField(default=timezone.now)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(max_length=300, blank=True)
+
+    def __str__(self):
+        return f"Legal hold on article {self.article_id}"

@@ -18,7 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from caching.fragments import fragment_key, get_or_load
 
 from . import quiet
-from .models import BannedCommenter, Comment, CommentSurge, ModerationWord
+from .models import (
+    BannedCommenter,
+    Comment,
+    CommentSurge,
+    ModerationWord,
+    is_held,
+)
 from .preferences import current
 from .sql import fetch_one_prepared, run
 
@@ -298,7 +304,7 @@ def closing_time(article):
 def comments_closed(article) -> bool:
     """Closed by the article's switch, by a legal hold, N days after
     publication, or in quiet hours when COMMENTS_QUIET_MODE is "close"."""
-    if not article.comments_open or article.legal_hold:
+    if not article.comments_open or is_held(article):
         return True
     closing = closing_time(article)
     now = timezone.now()

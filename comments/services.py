@@ -27,6 +27,7 @@ from .models import (
     CommentDecision,
     CommentSurge,
     DecisionMail,
+    LegalHold,
     MailOptOut,
     ModerationSettings,
     is_duplicate_error,
@@ -667,13 +668,14 @@ def article_legal_hold(*, article, editor, hold: bool, reason: str = "") -> bool
     holds, comments are closed, pending ones are hidden from the queue and
     frozen, and erasure and retention jobs leave the thread alone."""
     with transaction.atomic():
-        changed = (
-            type(article)
-            .objects.filter(pk=article.pk, legal_hold=not hold)
-            .update(legal_hold=hold)
-        )
+        if hold:
+            _, changed = LegalHold.objects.get_or_create(
+                article_id=article.pk,
+                defaults={"placed_by": editor if editor.pk else None, "reason": reason},
+            )
+        else:
+            changed = LegalHold.objects.filter(article_id=article.pk).delete()[0]
         if changed:
-            article.legal_hold = hold
             invalidate(*article_tags(article.pk), LEGAL_HOLD_TAG)
             audit.record(
                 editor,

@@ -117,12 +117,11 @@ def _empty_cache():
     from django.core.cache import cache
 
     from caching import fragments, invalidation, pagecache, tagversions
-    from comments import preferences, tasks
+    from comments import tasks
 
     def clear():
         cache.clear()
         invalidation.discard_pending()
-        preferences.forget()
         tagversions.forget_local_versions()
         pagecache.clear_local_copies()
         fragments.clear_local_copies()

@@ -410,13 +410,6 @@ class Article(models.Model):
     comments_open = models.BooleanField(
         default=True, help_text="Untick to close the comment form on this article."
     )
-    legal_hold = models.BooleanField(
-        default=False,
-        db_default=False,
-        editable=False,
-        help_text="Thread frozen by an editor: comments closed, held ones "
-        "hidden, nothing erased until the hold is lifted.",
-    )
     # Kept in the row, not out of line (storage MAIN, migration 0020): a
     # search reads it story after story. A migration that adds this column
     # again must set that again (tests/articles/test_query_plans.py checks).
@@ -455,10 +448,6 @@ class Article(models.Model):
                 name="article_section_pub_idx",
             ),
             GinIndex(fields=["search_vector"], name="article_search_idx"),
-            # The few stories under legal hold, without reading the rest.
-            models.Index(
-                fields=["id"], condition=Q(legal_hold=True), name="article_hold_idx"
-            ),
             models.Index(
                 fields=["-published_at"],
                 condition=Q(is_featured=True),

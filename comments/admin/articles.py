@@ -2,7 +2,7 @@
 (added here so the articles app never depends on comments)."""
 
 from django.contrib import admin, messages
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from articles.admin import ArticleAdmin
@@ -11,6 +11,7 @@ from articles.models import Article
 from .. import services
 from ..models import (
     Comment,
+    LegalHold,
 )
 
 
@@ -41,9 +42,9 @@ class ArticleWithCommentsAdmin(ArticleAdmin):
     ]
     actions = [*ArticleAdmin.actions, "place_legal_hold", "lift_legal_hold"]
 
-    @admin.display(description="Legal hold", boolean=True, ordering="legal_hold")
+    @admin.display(description="Legal hold", boolean=True, ordering="held")
     def legal_hold_column(self, obj):
-        return obj.legal_hold
+        return obj.held
 
     def _legal_hold(self, request, queryset, hold):
         changed = sum(
@@ -71,6 +72,7 @@ class ArticleWithCommentsAdmin(ArticleAdmin):
             .annotate(
                 approved_comment_count=_comment_count(Comment.Status.APPROVED),
                 pending_comment_count=_comment_count(Comment.Status.PENDING),
+                held=Exists(LegalHold.objects.filter(article=OuterRef("pk"))),
             )
         )
 

@@ -15,6 +15,7 @@ from ..models import (
     MODERATE_PERMISSION,
     Comment,
     ModerationReason,
+    is_held,
 )
 from .actions import CommentActions
 from .columns import CommentColumns
@@ -100,7 +101,7 @@ class CommentAdmin(CommentColumns, CommentActions, CommentViews, admin.ModelAdmi
 
     def has_delete_permission(self, request, obj=None):
         # A thread under legal hold keeps every comment.
-        if obj is not None and obj.article.legal_hold:
+        if obj is not None and is_held(obj.article):
             return False
         return request.user.is_superuser
 

@@ -19,6 +19,7 @@ from ..models import (
     BannedCommenter,
     Comment,
     ModerationReason,
+    is_held,
 )
 from .decisions import DECISIONS, wants_json
 
@@ -98,7 +99,7 @@ class CommentViews:
         label = Comment.Status(status).label.lower()
         if changed:
             message = f"Comment by {comment.name} marked {label}."
-        elif comment.article.legal_hold:
+        elif is_held(comment.article):
             message = "This story's thread is under legal hold: nothing changed."
         else:
             message = f"Comment by {comment.name} was not changed."
