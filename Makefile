@@ -14,7 +14,8 @@ export DEMO_PASSWORD
 
 # Without DATABASE_URL, use this checkout's private cluster (scripts/db).
 ifeq ($(strip $(DATABASE_URL)),)
-LOCAL_DB := 1
+# Exported, so that a recursive make (test-fast) still starts the cluster.
+export LOCAL_DB := 1
 export DATABASE_URL := postgres://newsroom@127.0.0.1:$(NEWSROOM_PGPORT)/newsroom
 endif
 

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 
 from caching.invalidation import invalidate
 
-from . import audit
+from . import audit, workflow
 from .html import html_to_text
 from .images import delete_renditions
 from .invalidation import article_tags
@@ -48,21 +48,20 @@ REVISION_FIELDS = [
 def article_set_status(
     *, article: Article, user, status: str, at: datetime | None = None
 ) -> None:
-    """The publishing rule, applied to `article` before it is saved (by the
-    admin form and the services below alike): only editors may make an
-    article Published (now, or scheduled for a future `at`) or take a
-    published one off; Published with no time means now. Raises
-    PermissionDenied."""
-    publishing = status == Article.Status.PUBLISHED
-    if not can_publish(user) and (
-        publishing
-        or Article.objects.filter(
-            pk=article.pk, status=Article.Status.PUBLISHED
-        ).exists()
-    ):
-        raise PermissionDenied("Only editors can publish, schedule or unpublish.")
+    """The publishing rule (articles/workflow.py), applied to `article`
+    before it is saved, by the admin form and the services below alike: the
+    stored story's state decides which statuses `user` may give it (only
+    editors publish, schedule or take a published story off). Published with
+    no time means now. Raises PermissionDenied."""
+    state = workflow.stored_state(article)
+    if not workflow.may_set(user, state, status):
+        if not can_publish(user):
+            raise PermissionDenied("Only editors can publish, schedule or unpublish.")
+        label = Article.Status(status).label
+        now = workflow.STATE_LABELS[state]
+        raise PermissionDenied(f"This story is {now}: it cannot be made “{label}”.")
     article.status = status
-    if publishing:
+    if status == Article.Status.PUBLISHED:
         article.published_at = at or timezone.now()
 
 
@@ -77,13 +76,19 @@ def article_publish(*, article: Article, user, at: datetime | None = None) -> Ar
     return article
 
 
-def article_unpublish(*, article: Article, user) -> Article:
-    """Take `article` off the site (back to draft); its address is kept."""
+def article_move(*, article: Article, user, status: str) -> Article:
+    """Give `article` the status `status` as a step of the workflow (only
+    its status changes), recorded as a version."""
     with transaction.atomic():
-        article_set_status(article=article, user=user, status=Article.Status.DRAFT)
+        article_set_status(article=article, user=user, status=status)
         article.save()
         article_record_revision(article=article, user=user)
     return article
+
+
+def article_unpublish(*, article: Article, user) -> Article:
+    """Take `article` off the site (back to draft); its address is kept."""
+    return article_move(article=article, user=user, status=Article.Status.DRAFT)
 
 
 def article_refresh_renditions(*, article: Article) -> None:
@@ -152,26 +157,12 @@ def article_record_revision(*, article: Article, user) -> ArticleRevision | None
     latest = article.revisions.order_by("-created_at", "-pk").first()
     if latest is not None and latest.data == data:
         return None
-    action = _status_action(latest.data if latest else {}, data)
+    action = workflow.audit_action(latest.data if latest else {}, data)
     if action:
         audit.record(
             user, action, article, status=data["status"], at=data["published_at"]
         )
     return ArticleRevision.objects.create(article=article, created_by=user, data=data)
-
-
-def _status_action(before: dict, after: dict) -> str | None:
-    """The editorial action a version records, for the audit log."""
-    status, at = after.get("status"), after.get("published_at")
-    was = (before.get("status"), before.get("published_at"))
-    if status == Article.Status.PUBLISHED and (status, at) != was:
-        moment = datetime.fromisoformat(at) if at else None
-        return "schedule" if moment and moment > timezone.now() else "publish"
-    if was[0] == Article.Status.PUBLISHED and status != Article.Status.PUBLISHED:
-        return "unpublish"
-    if status == Article.Status.IN_REVIEW and was[0] != Article.Status.IN_REVIEW:
-        return "submit for review"
-    return None
 
 
 # How a revision's stored field is shown: its label, and ids as names.
@@ -259,18 +250,19 @@ def revision_changes(*, old: ArticleRevision, new: ArticleRevision) -> list[dict
 def article_restore_revision(*, revision: ArticleRevision, user) -> Article:
     """Put `revision`'s content back on its article and record that as a version.
 
-    Status and publication time are restored only for users allowed to publish.
+    Status and publication time are restored only where the workflow lets
+    `user` set them on the story as it is now.
     """
     article = revision.article
     data = revision.data
-    may_publish = can_publish(user)
+    state = workflow.stored_state(article)
     with transaction.atomic():
         for name in REVISION_FIELDS:
-            if name == "status" and not may_publish:
+            if name == "status" and not workflow.may_set(user, state, data.get(name)):
                 continue
             if name in data:
                 setattr(article, name, data[name])
-        if may_publish and "published_at" in data:
+        if workflow.may_set_time(user, state) and "published_at" in data:
             article.published_at = (
                 datetime.fromisoformat(data["published_at"])
                 if data["published_at"]

@@ -3,12 +3,15 @@ bulk actions; the desk's own views are a mixin (desk.py)."""
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
-from .. import audit, services
+from .. import audit, services, workflow
+from ..html import sanitize_html
 from ..models import (
     Article,
     AuthorProfile,
@@ -102,13 +105,21 @@ class ArticleAdmin(ArticleDeskViews, admin.ModelAdmin):
         return RequestForm
 
     def workflow_buttons(self, request, obj) -> list[dict]:
-        """The workflow buttons this user may press on this article."""
-        actions = ["draft", "review"]
-        if can_publish(request.user):
-            actions += ["schedule", "publish"]
-            if obj is not None and obj.status == Article.Status.PUBLISHED:
-                actions.append("unpublish")
-        return [{"value": a, "label": ArticleAdminForm.WORKFLOW[a]} for a in actions]
+        """The workflow buttons this user may press on this article (none
+        where the page is read-only): articles/workflow.py decides."""
+        if obj is not None and not self.has_change_permission(request, obj):
+            return []
+        state = workflow.state_of(obj.status, obj.published_at) if obj else workflow.NEW
+        buttons = []
+        for transition in workflow.available(request.user, state):
+            confirm_url = (
+                reverse("admin:articles_article_workflow", args=[obj.pk])
+                + f"?action={transition.action}"
+                if transition.confirm
+                else None
+            )
+            buttons.append({"transition": transition, "confirm_url": confirm_url})
+        return buttons
 
     def render_change_form(self, request, context, add=False, change=False, **kw):
         obj = context.get("original")
@@ -128,11 +139,46 @@ class ArticleAdmin(ArticleDeskViews, admin.ModelAdmin):
         context["time_zone"] = timezone.get_current_timezone_name()
         return super().render_change_form(request, context, add, change, **kw)
 
+    def get_fieldsets(self, request, obj=None):
+        """On a read-only page the body shows as readers see it (sanitized
+        HTML), not as its markup."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [
+                "body_as_published" if f == "body" else f for f in options["fields"]
+            ]})
+            for name, options in fieldsets
+        ]  # fmt: skip
+
+    @admin.display(description="Body")
+    def body_as_published(self, obj):
+        return mark_safe(sanitize_html(obj.body))  # noqa: S308 (sanitized here)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if not can_publish(request.user):
+        state = workflow.state_of(obj.status, obj.published_at) if obj else workflow.NEW
+        if not workflow.may_set_time(request.user, state):
             fields.append("published_at")
         return fields
+
+    def _workflow_response(self, request, obj):
+        """After a save by a workflow button: say what happened in the
+        workflow's words (not "was changed successfully")."""
+        action = request.POST.get("_workflow")
+        if IS_POPUP_VAR in request.POST or not action:
+            return None
+        self.message_user(request, workflow.done_message(action, obj), messages.SUCCESS)
+        return self.response_post_save_change(request, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        done = self._workflow_response(request, obj)
+        return done or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        done = self._workflow_response(request, obj)
+        return done or super().response_change(request, obj)
 
     @staticmethod
     def _within(request, obj, rule) -> bool:

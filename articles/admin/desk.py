@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .. import services
+from .. import services, workflow
 from ..images import (
     STORAGE_DOWN_MESSAGE,
     STORAGE_ERRORS,
@@ -65,6 +65,11 @@ class ArticleDeskViews:
                 "autosave/",
                 self.admin_site.admin_view(require_POST(self.autosave_view)),
                 name=f"{name}_autosave",
+            ),
+            path(
+                "<int:pk>/workflow/",
+                self.admin_site.admin_view(self.workflow_view),
+                name=f"{name}_workflow",
             ),
             path(
                 "<int:pk>/lock/",
@@ -177,6 +182,44 @@ class ArticleDeskViews:
         data = autosaved_fields(QueryDict(request.POST.get("form", "")))
         copy = services.draft_copy_save(user=request.user, article=article, data=data)
         return JsonResponse({"saved_at": timezone.localtime(copy.saved_at).isoformat()})
+
+    def workflow_view(self, request, pk):
+        """A workflow step that is asked first (Unpublish…): GET says what
+        it will do, with a button; POST does it. Works without JavaScript."""
+        article = self._article_for(request, pk, change=True)
+        change_url = reverse("admin:articles_article_change", args=[pk])
+        state = workflow.state_of(article.status, article.published_at)
+        action = request.POST.get("action") or request.GET.get("action")
+        transition = workflow.find(request.user, state, action)
+        if transition is None or not transition.confirm:
+            self.message_user(
+                request,
+                "That action is not open to you on this story now "
+                f"({article.display_status}).",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(change_url)
+        if request.method == "POST":
+            services.article_move(
+                article=article, user=request.user, status=transition.status
+            )
+            self.message_user(
+                request,
+                workflow.done_message(transition.action, article),
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "article": article,
+            "transition": transition,
+            "change_url": change_url,
+            "title": f"{transition.label.rstrip('…')} “{article}”?",
+        }
+        return TemplateResponse(
+            request, "admin/articles/article/workflow_confirm.html", context
+        )
 
     @staticmethod
     def _lock_state(lock, user) -> dict:

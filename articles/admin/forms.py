@@ -14,7 +14,7 @@ from django.http import (
 )
 from django.utils import timezone
 
-from .. import services
+from .. import services, workflow
 from ..html import html_to_text
 from ..images import (
     STORAGE_ERRORS,
@@ -24,7 +24,6 @@ from ..models import (
     IMAGE_EXTENSIONS,
     Article,
     ArticleAuthor,
-    can_publish,
     person_name,
 )
 from ..validators import validate_image
@@ -130,45 +129,38 @@ class ArticleAdminForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        # The state the story was in when the form was made (the admin loads
+        # it fresh), which decides the buttons and the Status menu.
+        self.state = (
+            workflow.state_of(self.instance.status, self.instance.published_at)
+            if self.instance.pk
+            else workflow.NEW
+        )
         if self.instance.pk and not self.is_bound:
             self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
-        if user is not None and not can_publish(user) and "status" in self.fields:
-            self.fields["status"].choices = [
-                c for c in Article.Status.choices if c[0] != Article.Status.PUBLISHED
-            ]
-
-    # The workflow buttons (the change form's submit row): what each sets.
-    WORKFLOW = {
-        "draft": "Save draft",
-        "review": "Submit for review",
-        "schedule": "Schedule",
-        "publish": "Publish now",
-        "unpublish": "Unpublish",
-    }
+        if user is not None and "status" in self.fields:
+            self.fields["status"].choices = workflow.statuses(user, self.state)
 
     def _apply_workflow(self, cleaned) -> None:
+        """Apply the pressed button (`_workflow`): its status, and its time."""
         action = self.data.get("_workflow")
-        if action not in self.WORKFLOW:
+        if not action or self.user is None:
             return
-        statuses = {
-            "draft": Article.Status.DRAFT,
-            "review": Article.Status.IN_REVIEW,
-            "unpublish": Article.Status.DRAFT,
-        }
-        if action in statuses:
-            cleaned["status"] = statuses[action]
+        transition = workflow.find(self.user, self.state, action)
+        if transition is None:
+            self.add_error(None, "That action is not open to you on this story.")
             return
-        cleaned["status"] = Article.Status.PUBLISHED
-        if action == "publish":
+        cleaned["status"] = transition.status
+        if transition.time == "now":
             cleaned["published_at"] = timezone.now()
-            return
-        at = cleaned.get("published_at")
-        if at is None or at <= timezone.now():
-            zone = timezone.get_current_timezone_name()
-            self.add_error(
-                "published_at" if "published_at" in self.fields else None,
-                f"To schedule, set a future date and time ({zone}).",
-            )
+        elif transition.time == "future":
+            at = cleaned.get("published_at")
+            if at is None or at <= timezone.now():
+                zone = timezone.get_current_timezone_name()
+                self.add_error(
+                    "published_at" if "published_at" in self.fields else None,
+                    f"To schedule, set a future date and time ({zone}).",
+                )
 
     def pending_image_name(self) -> str | None:
         """The stored name of an image kept from a failed save, if any."""

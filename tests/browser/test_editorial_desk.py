@@ -270,7 +270,9 @@ def test_an_image_placed_in_the_body_with_a_caption(
     context.close()
 
 
-def test_the_workflow_buttons_per_role(live_server, browser, login, roles):
+def test_the_workflow_buttons_per_role(
+    live_server, browser, login, roles, screenshot_dir
+):
     jo = UserFactory(username="jo", groups="Journalist")
     UserFactory(username="ed", groups="Editor")
     article = ArticleFactory(draft=True, created_by=jo, title="Chip plant")
@@ -280,7 +282,9 @@ def test_the_workflow_buttons_per_role(live_server, browser, login, roles):
     page.goto(url)
     expect(page.locator(buttons)).to_have_text(["Save draft", "Submit for review"])
     page.get_by_role("button", name="Submit for review").click()
-    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(page.locator(".messagelist")).to_contain_text(
+        "“Chip plant” is submitted for review"
+    )
     assert Article.objects.get(pk=article.pk).status == Article.Status.IN_REVIEW
     context.close()
     context, page = _open_article(live_server, browser, login, "ed")
@@ -290,9 +294,36 @@ def test_the_workflow_buttons_per_role(live_server, browser, login, roles):
         ["Save draft", "Submit for review", "Schedule", "Publish now"]
     )
     page.get_by_role("button", name="Publish now").click()
-    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(page.locator(".messagelist")).to_contain_text("“Chip plant” is published")
     assert Article.objects.get(pk=article.pk).is_published
+    page.get_by_role("link", name="view it on the site").click()
+    expect(page.locator("h1")).to_have_text("Chip plant")
+    # A live story: the main button keeps it live; taking it down is asked.
     page.goto(url)
     expect(page.locator("#workflow-state")).to_contain_text("Published")
-    expect(page.locator(buttons).last).to_have_text("Unpublish")
+    expect(page.locator(buttons)).to_have_text(["Update"])
+    page.locator(".workflow-row").screenshot(
+        path=screenshot_dir / "live-story-buttons.png"
+    )
+    page.get_by_role("button", name="Update").click()
+    expect(page.locator(".messagelist")).to_contain_text("“Chip plant” is updated")
+    assert Article.objects.get(pk=article.pk).is_published
+    page.goto(url)
+    page.get_by_role("link", name="Unpublish…").click()
+    expect(page.locator("#content-main")).to_contain_text("takes it off the site")
+    page.screenshot(path=screenshot_dir / "unpublish-confirm.png")
+    assert Article.objects.get(pk=article.pk).is_published  # only asked so far
+    page.get_by_role("button", name="Yes, unpublish").click()
+    expect(page.locator(".messagelist")).to_contain_text("is now offline")
+    assert Article.objects.get(pk=article.pk).status == Article.Status.DRAFT
+    context.close()
+    # The journalist, on the story once it is live, gets a read-only page
+    # with no buttons (never one that answers 403).
+    ArticleFactory(created_by=jo, title="Live one")
+    context, page = _open_article(live_server, browser, login, "jo")
+    live = Article.objects.get(title="Live one")
+    page.goto(f"{live_server.url}/admin/articles/article/{live.pk}/change/")
+    expect(page.locator("#workflow-state")).to_contain_text("Published")
+    expect(page.locator(buttons)).to_have_count(0)
+    expect(page.locator(".workflow-confirm")).to_have_count(0)
     context.close()
