@@ -1,10 +1,10 @@
 """Running the comment path's few hand-written statements as prepared statements.
 
-Why they are SQL at all: the moderation rules' questions (moderation.py), the
-comment and its decision row (services.py) and the thread page count
-(views.py) run on every comment posted; written through the ORM they cost a
-third to a half of a post's CPU (profiles in docs/benchmarks.md, "Comment
-POST"). Django binds parameters on the client and so never prepares a
+Why it is SQL at all: the moderation rules' questions (moderation.py, one
+statement) run on every comment posted; written through the ORM they cost a
+third of a post's CPU (profiles in docs/benchmarks.md, "Comment POST"). The
+comment and its decision row are stored through the ORM (services._store,
+so the model's signals see them), which the same page measures. Django binds parameters on the client and so never prepares a
 statement. Django's `server_side_binding` option would let psycopg prepare
 every ORM query instead. Measured (docs/benchmarks.md, 2026-12-01): it cut
 the every-cache-off article page's database wait from 4.5 to 2.7 ms, and the
@@ -18,6 +18,8 @@ prepared.
 import psycopg
 from django.db import connection
 
+from infra import sqlcache
+
 
 def fetch_one_prepared(sql: str, params, *, after: tuple | None = None) -> tuple:
     """Run fixed SQL on a hot path as a prepared statement and return its row.
@@ -26,7 +28,9 @@ def fetch_one_prepared(sql: str, params, *, after: tuple | None = None) -> tuple
     planning it on every call (planning cost more than running the comment
     policy query). Errors are mapped to Django's exceptions as usual. While
     queries are being logged (DEBUG, tests counting or EXPLAINing queries) it
-    goes through Django's own cursor, so the logged SQL is runnable as is.
+    goes through Django's own cursor, so the logged SQL is runnable as is;
+    otherwise it still passes the connection's execute wrappers (the
+    replica's watch sees the write).
     Behind pgbouncer in transaction mode, use version 1.21 or newer (which
     tracks prepared statements).
 
@@ -42,17 +46,21 @@ def fetch_one_prepared(sql: str, params, *, after: tuple | None = None) -> tuple
                 cursor.execute(*after)
             cursor.execute(sql, params)
             return cursor.fetchone()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        conn = connection.connection
-        with psycopg.Cursor(conn) as cursor:
-            if after is None:
-                cursor.execute(sql, params, prepare=True)
-            else:
-                with conn.pipeline(), psycopg.Cursor(conn) as first:
-                    first.execute(*after, prepare=True)
+
+    def run(sql, params, many, context):
+        with connection.wrap_database_errors:
+            conn = connection.connection
+            with psycopg.Cursor(conn) as cursor:
+                if after is None:
                     cursor.execute(sql, params, prepare=True)
-            return cursor.fetchone()
+                else:
+                    with conn.pipeline(), psycopg.Cursor(conn) as first:
+                        first.execute(*after, prepare=True)
+                        cursor.execute(sql, params, prepare=True)
+                return cursor.fetchone()
+
+    with connection.cursor() as cursor:  # connects, and is what wrappers see
+        return sqlcache.through_wrappers(connection, cursor, run, sql, params)
 
 
 def run(statement: tuple) -> None:

@@ -175,6 +175,14 @@ def _prepared(connection, cursor, sql, params) -> list:
                 server_side.execute(sql, params, prepare=True)
                 return server_side.fetchall()
 
+    return through_wrappers(connection, cursor, run, sql, params)
+
+
+def through_wrappers(connection, cursor, run, sql, params):
+    """Call `run(sql, params, many, context)` inside the connection's execute
+    wrappers (Django's documented `connection.execute_wrapper()` hooks, in
+    the order Django applies them), as Django's own cursor does: a statement
+    run on the driver's cursor (to prepare it) is still seen by them."""
     executor = run
     for wrapper in reversed(connection.execute_wrappers):
         executor = functools.partial(wrapper, executor)
