@@ -1,10 +1,11 @@
 """Running the comment path's few hand-written statements as prepared statements.
 
-Why it is SQL at all: the moderation rules' questions (moderation.py, one
-statement) run on every comment posted; written through the ORM they cost a
-third of a post's CPU (profiles in docs/benchmarks.md, "Comment POST"). The
-comment and its decision row are stored through the ORM (services._store,
-so the model's signals see them), which the same page measures. Django binds parameters on the client and so never prepares a
+Why it is SQL at all: the moderation rules' questions (moderation.py) and
+the comment and its decision row with the thread page count (services.py)
+run on every comment posted; written through the ORM they cost a third to a
+half of a post's CPU (profiles in docs/benchmarks.md, "Comment POST"; the
+insert measured again through the ORM on 2026-12-05: 24-38 % fewer posts a
+second). Django binds parameters on the client and so never prepares a
 statement. Django's `server_side_binding` option would let psycopg prepare
 every ORM query instead. Measured (docs/benchmarks.md, 2026-12-01): it cut
 the every-cache-off article page's database wait from 4.5 to 2.7 ms, and the
