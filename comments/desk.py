@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, Min, OuterRef, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject, TruncHour, Upper
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from .models import (
     Comment,
     CommentClaim,
     CommentDecision,
+    CommentReport,
     CommentSurge,
     MailFailure,
 )
@@ -50,11 +51,35 @@ def live_claims(ids, now=None) -> dict[int, CommentClaim]:
     return {c.comment_id: c for c in claims.select_related("moderator")}
 
 
-def queue_summary() -> dict:
-    """What the queue's header says: pending now and the oldest's age."""
+def queue_summary(*, reported: bool = True) -> dict:
+    """What the queue's header says: pending now and the oldest's age, and
+    (`reported`) how many comments readers have reported (open reports)."""
     waiting = Comment.objects.pending().outside_legal_hold()
     # COUNT(*), not COUNT(id): the status index alone answers it.
-    return waiting.aggregate(pending=Count("*"), oldest=Min("created_at"))
+    summary = waiting.aggregate(pending=Count("*"), oldest=Min("created_at"))
+    if reported:
+        summary["reported"] = CommentReport.objects.filter(
+            closed_at__isnull=True
+        ).aggregate(n=Count("comment_id", distinct=True))["n"]
+    return summary
+
+
+def open_reports(comment_ids) -> dict:
+    """{comment id: [(reason label, count), …]} of these comments' open
+    reports (one grouped query)."""
+    labels = dict(CommentReport.Reason.choices)
+    found: dict = {}
+    rows = (
+        CommentReport.objects.filter(comment_id__in=comment_ids, closed_at__isnull=True)
+        .values("comment_id", "reason")
+        .annotate(n=Count("*"))
+        .order_by("comment_id", "-n", "reason")
+    )
+    for row in rows:
+        found.setdefault(row["comment_id"], []).append(
+            (str(labels.get(row["reason"], row["reason"])), row["n"])
+        )
+    return found
 
 
 def busiest_stories(limit: int) -> list[dict]:
@@ -150,10 +175,35 @@ WHERE d.actor_id IS NOT NULL AND d.created_at >= %s AND d.rule <> %s
 """
 
 
+def reports_summary(now) -> dict:
+    """Readers' reports on the dashboard: how many an hour in the last 24
+    hours, and the median time from a comment's first report to the
+    moderator's decision that closed them (last 7 days)."""
+    counts = CommentReport.objects.aggregate(
+        day=Count("pk", filter=Q(created_at__gte=now - timedelta(hours=24))),
+        reported=Count("comment_id", distinct=True, filter=Q(closed_at__isnull=True)),
+    )
+    closed = (
+        CommentReport.objects.filter(closed_at__gte=now - timedelta(days=7))
+        .order_by()
+        .values("comment_id")
+        .annotate(first=Min("created_at"), decided=Max("closed_at"))
+        .values_list("first", "decided")
+    )
+    waits = sorted(decided - first for first, decided in closed)
+    return {
+        "reported": counts["reported"],
+        "reports_day": counts["day"],
+        "reports_per_hour": round(counts["day"] / 24, 1),
+        "report_wait": waits[len(waits) // 2] if waits else None,
+        "reports_decided": len(waits),
+    }
+
+
 def dashboard(now=None) -> dict:
     now = now or timezone.now()
     day_ago = now - timedelta(hours=24)
-    summary = queue_summary()
+    summary = queue_summary(reported=False)  # reports_summary counts them
     decisions = CommentDecision.objects.filter(
         created_at__gte=day_ago, actor__isnull=False
     ).exclude(rule=UNDO_RULE)
@@ -181,6 +231,7 @@ def dashboard(now=None) -> dict:
         ),
         "pending": summary["pending"],
         "oldest": summary["oldest"],
+        **reports_summary(now),
         "decided_day": decided_day,
         "per_hour": round(decided_day / 24, 1),
         "median": median,

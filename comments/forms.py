@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from infra.text import hidden_characters
 
-from .models import Comment
+from .models import Comment, CommentReport
 
 TIMESTAMP_SALT = "comments.form-rendered"
 FORM_MAX_AGE = 60 * 60 * 24 * 2  # a form older than two days must be re-sent
@@ -210,3 +210,39 @@ class CommentForm(forms.Form):
         data = self.data.copy()
         data["ts"] = sign_timestamp()
         self.data = data
+
+
+class ReportForm(forms.Form):
+    """A reader's report of a comment: why, and a note (needed for "other")."""
+
+    reason = forms.ChoiceField(
+        label=_("Why should a moderator look at this comment?"),
+        choices=CommentReport.Reason.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": _("Please choose a reason.")},
+    )
+    note = forms.CharField(
+        label=_("Anything a moderator should know (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+    )
+
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        found = hidden_characters(
+            note.replace("\n", "").replace("\r", ""), in_words=True
+        )
+        if found:
+            raise forms.ValidationError(
+                _("Your note contains invisible characters: please type it again.")
+            )
+        return note
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == CommentReport.Reason.OTHER and not cleaned.get(
+            "note"
+        ):
+            self.add_error("note", _("Please say what is wrong with this comment."))
+        return cleaned

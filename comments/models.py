@@ -7,6 +7,7 @@ from django.db.models import F, Func, Q, TextField, Value
 from django.db.models.functions import MD5, Coalesce, Lower, Upper
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
 from infra.sqlcache import AnyOf
@@ -586,6 +587,14 @@ class ModerationSettings(models.Model):
         help_text="How long a moderator's decision can be undone; the "
         "commenter's e-mail waits this long.",
     )
+    report_threshold = models.PositiveIntegerField(
+        "reports that hold a comment",
+        default=3,
+        validators=[MaxValueValidator(1000)],
+        help_text="A published comment reported by this many different readers "
+        "waits for a moderator (0: reports never hold a comment). A comment a "
+        "moderator has kept is not held again.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -630,3 +639,60 @@ class LegalHold(models.Model):
 
     def __str__(self):
         return f"Legal hold on article {self.article_id}"
+
+
+class CommentReport(models.Model):
+    """A reader's report of a published comment (Coral's "Report"): the
+    comment stays published and enters the Reported queue; enough distinct
+    reporters hold it for a moderator (ModerationSettings.report_threshold).
+    A moderator's decision on the comment closes its open reports. The
+    reporter's address is kept as long as comments' addresses are
+    (comments_purge_ips)."""
+
+    class Reason(models.TextChoices):
+        ABUSIVE = "abusive", _("Abusive or hateful")
+        SPAM = "spam", _("Spam or advertising")
+        OFF_TOPIC = "off-topic", _("Off topic")
+        PERSONAL = "personal", _("Personal information")
+        OTHER = "other", _("Something else")
+
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="reports"
+    )
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    note = models.CharField(max_length=500, blank=True)
+    # Who reported, as far as an anonymous reader can be told apart: a random
+    # id in a signed cookie, and the address.
+    visitor = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "visitor"], name="report_once_per_visitor"
+            ),
+            models.UniqueConstraint(
+                fields=["comment", "ip"], name="report_once_per_address"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["comment"],
+                condition=Q(closed_at__isnull=True),
+                name="report_open_idx",
+            ),
+            models.Index(fields=["ip", "created_at"], name="report_ip_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"Report of comment {self.comment_id}: {self.get_reason_display()}"

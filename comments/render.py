@@ -7,6 +7,7 @@ thread.html wraps; the words go through gettext like the templates'."""
 import re
 from html import escape as html_escape
 
+from django.urls import reverse
 from django.utils.html import escape, urlize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -38,6 +39,9 @@ def comment_items(comments, *, closed: bool, max_depth: int) -> SafeString:
     words = {
         "awaiting": html_escape(gettext("Your comment is awaiting moderation.")),
         "reply": html_escape(gettext("Reply")),
+        "report": html_escape(gettext("Report")),
+        # "/comments/0/report/" split around the id, reversed once a thread.
+        "report_url": reverse("comments:report", args=[0]).rsplit("/0/", 1),
         "by": gettext("Comment by %(name)s"),
         # The {% time %} tag's comment format, looked up once per thread.
         "date_format": time_format("comment"),
@@ -64,6 +68,13 @@ def _item(comment, closed, max_depth, words) -> str:
             f'\n    <a class="comment-reply small" href="?replytocom={pk}#respond" '
             f'data-reply-to="{pk}" data-reply-name="{name}">{words["reply"]}</a>'
         )
+    report = ""
+    if approved:
+        before, after = words["report_url"]
+        report = (
+            f'\n    <a class="comment-report small text-body-secondary ms-2" '
+            f'rel="nofollow" href="{before}/{pk}/{after}">{words["report"]}</a>'
+        )
     children = ""
     if comment.children:
         inner = "".join(_item(c, closed, max_depth, words) for c in comment.children)
@@ -80,7 +91,7 @@ def _item(comment, closed, max_depth, words) -> str:
         "    </header>\n"
         f"    {awaiting}\n"
         f'    <div class="comment-body" dir="auto">{comment_body(comment.body)}</div>'
-        f"{reply}\n"
+        f"{reply}{report}\n"
         f"  </article>{children}\n"
         "</li>"
     )

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.signals import post_save
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from articles import audit
 from articles.invalidation import article_tags
@@ -26,11 +27,13 @@ from .models import (
     Comment,
     CommentClaim,
     CommentDecision,
+    CommentReport,
     CommentSurge,
     DecisionMail,
     LegalHold,
     MailOptOut,
     ModerationSettings,
+    held_article_ids,
     is_duplicate_error,
 )
 from .preferences import current
@@ -294,6 +297,15 @@ def comments_moderate(
     changes["moderated_at"] = now
     changes["reason"] = reason if status == Comment.Status.REJECTED else None
     with transaction.atomic():
+        if status == Comment.Status.APPROVED:
+            # Approving a published comment from the Reported queue keeps it.
+            comment_reports_close(
+                comment_ids=list(
+                    comments.filter(status=status).values_list("pk", flat=True)
+                ),
+                moderator=moderator,
+                keep=True,
+            )
         rows = list(
             comments.exclude(status=status)
             .in_queue()
@@ -326,6 +338,9 @@ def comments_moderate(
             for pk in ids
         )
         CommentClaim.objects.filter(comment_id__in=ids).delete()
+        # The decision closes the comment's reports (an approval is the
+        # moderator keeping it: `_hold_when_reported` reads it so).
+        comment_reports_close(comment_ids=ids, moderator=moderator)
         told = [
             pk
             for pk, _, was, notify, _ in rows
@@ -549,7 +564,12 @@ def comments_purge_ips(*, older_than_days: int | None = None) -> int:
     days = older_than_days or settings.COMMENTS_IP_RETENTION_DAYS
     cutoff = timezone.now() - timedelta(days=days)
     old = Comment.objects.filter(created_at__lt=cutoff, ip__isnull=False)
-    return old.outside_legal_hold().update(ip=None)
+    purged = old.outside_legal_hold().update(ip=None)
+    # A reporter's address lives no longer than the reported comment's.
+    CommentReport.objects.filter(ip__isnull=False).filter(
+        Q(created_at__lt=cutoff) | Q(comment__ip__isnull=True)
+    ).exclude(comment__article_id__in=held_article_ids()).update(ip=None)
+    return purged
 
 
 def comment_staff_reply(*, parent: Comment, moderator, body: str) -> Comment:
@@ -728,3 +748,145 @@ def moderation_settings_save(*, row: ModerationSettings, actor, changed) -> None
             summary="Changed " + (", ".join(sorted(changed)) or "nothing"),
             changes=changes,
         )
+
+
+REPORT_THANKS = _(
+    "Thank you. A moderator will look at this comment; it stays published until then."
+)
+REPORT_ALREADY = _("You have already reported this comment. Thank you.")
+REPORT_GONE = _("This comment is not published any more: nothing to report.")
+REPORT_REFUSED = _("Reports from this address are not accepted.")
+REPORT_TOO_MANY = _("You have sent many reports in the last hour. Please wait.")
+
+# One address's reports an hour, on every comment of the site: a reader who
+# reports ten comments in an hour is busy; one who reports a hundred is a
+# script.
+REPORTS_PER_HOUR = 20
+REPORT_RULE = "reports"
+KEPT_RULE = "moderator:kept"
+# The decisions that mean a moderator kept a comment published.
+KEEPING_RULES = (KEPT_RULE, f"moderator:{Comment.Status.APPROVED}")
+
+
+@dataclass
+class ReportOutcome:
+    accepted: bool
+    message: str
+    http_status: int = 200
+    held: bool = False
+
+
+def comment_report(
+    *, comment_id: int, reason: str, note: str, ip: str | None, visitor: str
+) -> ReportOutcome:
+    """A reader reports a published comment. It stays published and enters
+    the Reported queue; when `report_threshold` different readers have
+    reported it (open reports), it is held for a moderator (rule
+    "reports"), unless a moderator already kept it. One report per comment
+    per visitor and per address; REPORTS_PER_HOUR per address; banned
+    addresses are refused."""
+    now = timezone.now()
+    with transaction.atomic():
+        if ip:  # one address's reports one at a time, across every server
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                    [f"comment-report:{ip}"],
+                )
+        comment = (
+            Comment.objects.approved()
+            .select_for_update(of=("self",))
+            .filter(pk=comment_id)
+            .first()
+        )
+        if comment is None:
+            return ReportOutcome(False, REPORT_GONE, 404)
+        if ip and BannedCommenter.objects.filter(ip=ip).exists():
+            return ReportOutcome(False, REPORT_REFUSED, 403)
+        recent = CommentReport.objects.filter(
+            ip=ip, created_at__gte=now - timedelta(hours=1)
+        )
+        if ip and recent.count() >= REPORTS_PER_HOUR:
+            return ReportOutcome(False, REPORT_TOO_MANY, 429)
+        try:
+            with transaction.atomic():
+                CommentReport.objects.create(
+                    comment=comment,
+                    reason=reason,
+                    note=note[:500],
+                    visitor=visitor,
+                    ip=moderation.stored_ip(ip),
+                    created_at=now,
+                )
+        except IntegrityError:
+            return ReportOutcome(True, REPORT_ALREADY)
+        audit.record(
+            None,
+            "comment reported",
+            comment,
+            f"comment reported ({reason})",
+            reason=reason,
+        )
+        held = _hold_when_reported(comment)
+    return ReportOutcome(True, REPORT_THANKS, held=held)
+
+
+def _hold_when_reported(comment: Comment) -> bool:
+    threshold = current().report_threshold
+    if not threshold:
+        return False
+    if comment.decisions.filter(rule__in=KEEPING_RULES).exists():
+        return False  # a moderator kept it: reports are counted, never hold it
+    if comment.reports.filter(closed_at__isnull=True).count() < threshold:
+        return False
+    previous_rule = comment.rule
+    comment.status, comment.rule = Comment.Status.PENDING, REPORT_RULE
+    comment.save(update_fields=["status", "rule"])  # its receiver invalidates
+    CommentDecision.objects.create(
+        comment=comment,
+        status=Comment.Status.PENDING,
+        rule=REPORT_RULE,
+        previous_status=Comment.Status.APPROVED,
+        previous_rule=previous_rule,
+    )
+    transaction.on_commit(moderators_notice_due)
+    return True
+
+
+def comment_reports_close(*, comment_ids, moderator, keep: bool = False) -> int:
+    """A moderator's decision closes the open reports of these comments;
+    with `keep` (the comment stays published: "approve" in the Reported
+    queue) it is also recorded as kept, so further reports never hold it."""
+    now = timezone.now()
+    with transaction.atomic():
+        reported = dict(
+            Comment.objects.filter(
+                pk__in=CommentReport.objects.filter(
+                    comment_id__in=comment_ids, closed_at__isnull=True
+                ).values("comment_id")
+            ).values_list("pk", "rule")
+        )
+        ids = list(reported)
+        closed = CommentReport.objects.filter(
+            comment_id__in=ids, closed_at__isnull=True
+        ).update(closed_at=now, closed_by=moderator)
+        if keep and ids:
+            CommentDecision.objects.bulk_create(
+                CommentDecision(
+                    comment_id=pk,
+                    status=Comment.Status.APPROVED,
+                    rule=KEPT_RULE,
+                    actor=moderator,
+                    previous_status=Comment.Status.APPROVED,
+                    previous_rule=reported[pk],
+                )
+                for pk in ids
+            )
+            audit.record_many(
+                moderator,
+                "comment kept",
+                "comments.comment",
+                ids,
+                "comment kept (reports dismissed)",
+            )
+    return closed

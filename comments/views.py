@@ -1,6 +1,8 @@
 import logging
+import secrets
 
 from django.conf import settings
+from django.core import signing
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -13,10 +15,10 @@ from infra.clientip import client_ip
 from infra.crossorigin import cross_origin_refusal, django_csrf_refusal
 
 from . import moderation, services
-from .forms import FORM_MAX_AGE, CommentForm, sign_timestamp
+from .forms import FORM_MAX_AGE, CommentForm, ReportForm, sign_timestamp
 from .mail import unsubscribe_email
 from .models import Comment
-from .visitor import MAX_PENDING_IDS, own_comment_ids, remember_visitor
+from .visitor import MAX_PENDING_IDS, YEAR, own_comment_ids, remember_visitor
 
 logger = logging.getLogger(__name__)
 
@@ -165,5 +167,75 @@ def comment_post(request, article_pk: int):
         author=(
             {"name": data["name"], "email": data["email"]} if data["remember"] else None
         ),
+    )
+    return response
+
+
+REPORTER_COOKIE = "newsroom_reporter"
+REPORTER_SALT = "comments.reporter"
+
+
+def _reporter_id(request) -> str:
+    """This browser's reporter id (signed cookie), a new one if it has none."""
+    raw = request.COOKIES.get(REPORTER_COOKIE, "")
+    try:
+        return signing.loads(raw, salt=REPORTER_SALT)
+    except signing.BadSignature:
+        return secrets.token_hex(16)
+
+
+@csrf_exempt  # like the comment form: fetch metadata and Origin guard it
+@never_cache
+def comment_report(request, comment_pk: int):
+    """Report a published comment to the moderators: GET shows the form,
+    POST sends it (no account; works without JavaScript). The reporter's
+    cookie is scoped to /comments/, so it never reaches a cached page."""
+    comment = (
+        Comment.objects.approved()
+        .select_related("article")
+        .filter(pk=comment_pk)
+        .first()
+    )
+    if comment is None or published_article(comment.article_id) is None:
+        raise Http404("No such comment")
+    context = {"comment": comment, "article": comment.article}
+    if request.method != "POST":
+        context["form"] = ReportForm()
+        return TemplateResponse(request, "comments/report.html", context)
+    form = ReportForm(request.POST)
+    context["form"] = form
+    refusal = cross_origin_refusal(request)
+    if refusal is None and request.user.is_authenticated:
+        refusal = django_csrf_refusal(request)
+    if refusal is not None:
+        logger.warning("Report refused as cross-origin (%s)", refusal)
+        form.is_valid()
+        form.add_error(None, FORGED_NOTICE)
+        return TemplateResponse(request, "comments/report.html", context, status=403)
+    if not form.is_valid():
+        return TemplateResponse(request, "comments/report.html", context, status=400)
+    visitor = _reporter_id(request)
+    outcome = services.comment_report(
+        comment_id=comment.pk,
+        reason=form.cleaned_data["reason"],
+        note=form.cleaned_data["note"],
+        ip=client_ip(request),
+        visitor=visitor,
+    )
+    if not outcome.accepted:
+        form.add_error(None, outcome.message)
+        return TemplateResponse(
+            request, "comments/report.html", context, status=outcome.http_status
+        )
+    context["done"] = outcome.message
+    response = TemplateResponse(request, "comments/report.html", context)
+    response.set_cookie(
+        REPORTER_COOKIE,
+        signing.dumps(visitor, salt=REPORTER_SALT),
+        max_age=YEAR,
+        path="/comments/",
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
     )
     return response

@@ -75,11 +75,24 @@ class CommentColumns:
         """Status, the rule that held it, its age, and whose claim it is."""
         age = timesince(obj.created_at, timezone.now()).split(",")[0]
         return format_html(
-            "{}<br><small>rule: {}<br>{} ago</small><br>{}",
+            "{}<br><small>rule: {}<br>{} ago</small><br>{}{}",
             obj.get_status_display(),
             obj.rule or "—",
             age,
             self._claim(obj),
+            self._reports(obj),
+        )
+
+    @staticmethod
+    def _reports(obj):
+        """The open reports of a reported comment: how many, and why."""
+        reports = getattr(obj, "open_reports", None)
+        if not reports:
+            return ""
+        total = sum(n for _, n in reports)
+        reasons = ", ".join(f"{label} ×{n}" for label, n in reports)
+        return format_html(
+            '<br><span class="nr-reports">Reported {}×: {}</span>', total, reasons
         )
 
     def _claim(self, obj):
@@ -104,20 +117,24 @@ class CommentColumns:
             ("reject", "Reject", "r"),
             ("spam", "Spam", "s"),
         ):
-            if obj.status != DECISIONS[verb]:
-                buttons.append(
-                    format_html(
-                        '<button type="submit" class="button nr-{}" '
-                        'formmethod="post" formaction="{}" data-key="{}" '
-                        'title="{} ({})">{}</button>',
-                        verb,
-                        reverse("admin:comments_comment_decide", args=[obj.pk, verb]),
-                        key,
-                        label,
-                        key,
-                        label,
-                    )
+            reported = getattr(obj, "open_reports", None)
+            if verb == "approve" and reported and obj.status == DECISIONS[verb]:
+                label = "Keep"  # published and reported: keep, close reports
+            elif obj.status == DECISIONS[verb]:
+                continue
+            buttons.append(
+                format_html(
+                    '<button type="submit" class="button nr-{}" '
+                    'formmethod="post" formaction="{}" data-key="{}" '
+                    'title="{} ({})">{}</button>',
+                    verb,
+                    reverse("admin:comments_comment_decide", args=[obj.pk, verb]),
+                    key,
+                    label,
+                    key,
+                    label,
                 )
+            )
         reasons = format_html_join(
             "",
             '<option value="{}">{}</option>',

@@ -19,7 +19,7 @@ from ..models import (
 )
 from .actions import CommentActions
 from .columns import CommentColumns
-from .filters import ArticleFilter, CommentDecisionInline, RuleFilter
+from .filters import ArticleFilter, CommentDecisionInline, ReportedFilter, RuleFilter
 from .views import CommentViews
 
 
@@ -40,7 +40,7 @@ class CommentAdmin(CommentColumns, CommentActions, CommentViews, admin.ModelAdmi
         "state_column",
     ]
     list_display_links = ["excerpt_column"]
-    list_filter = ["status", RuleFilter, ArticleFilter, "created_at"]
+    list_filter = ["status", ReportedFilter, RuleFilter, ArticleFilter, "created_at"]
     search_fields = ["name", "email", "body", "article__title"]
     list_select_related = ["article", "parent"]
     list_per_page = 50
@@ -157,8 +157,10 @@ class CommentAdmin(CommentColumns, CommentActions, CommentViews, admin.ModelAdmi
         mine = services.comments_claim(ids=pending, moderator=request.user)
         claims = desk.live_claims([c.pk for c in rows if c.pk not in mine])
         reasons = list(ModerationReason.objects.all())  # a handful of rows
+        reports = desk.open_reports([c.pk for c in rows])
         for comment in rows:
             comment.reasons = reasons
+            comment.open_reports = reports.get(comment.pk)
             comment.claim_mine = comment.pk in mine
             comment.claim_other = claims.get(comment.pk)
 

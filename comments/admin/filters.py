@@ -7,6 +7,7 @@ from articles.models import Article
 from .. import desk
 from ..models import (
     CommentDecision,
+    CommentReport,
 )
 
 
@@ -23,6 +24,24 @@ class CommentDecisionInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReportedFilter(admin.SimpleListFilter):
+    """The Reported queue: comments with open reports from readers."""
+
+    title = "reports"
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Reported (open)"), ("ever", "Ever reported")]
+
+    def queryset(self, request, queryset):
+        reports = CommentReport.objects.all()
+        if self.value() == "open":
+            reports = reports.filter(closed_at__isnull=True)
+        elif self.value() != "ever":
+            return queryset
+        return queryset.filter(pk__in=reports.values("comment_id"))
 
 
 class RuleFilter(admin.SimpleListFilter):
@@ -43,6 +62,7 @@ class RuleFilter(admin.SimpleListFilter):
         ("honeypot", "honeypot"),
         ("trusted", "trusted commenter"),
         ("staff-reply", "staff reply"),
+        ("reports", "held by readers' reports"),
         ("wordpress-import", "WordPress import"),
     ]
 

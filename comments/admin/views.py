@@ -4,7 +4,7 @@ history, and the desk."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,6 +18,7 @@ from .. import desk, services
 from ..models import (
     BannedCommenter,
     Comment,
+    CommentReport,
     ModerationReason,
     is_held,
 )
@@ -90,6 +91,11 @@ class CommentViews:
             if reason_id and reason_id.isdigit()
             else None
         )
+        # Approving a published comment that readers reported keeps it.
+        keeping = (
+            comment.status == status == Comment.Status.APPROVED
+            and comment.reports.filter(closed_at__isnull=True).exists()
+        )
         changed = services.comments_moderate(
             comments=Comment.objects.filter(pk=pk),
             status=status,
@@ -97,7 +103,10 @@ class CommentViews:
             reason=reason,
         )
         label = Comment.Status(status).label.lower()
-        if changed:
+        if keeping:
+            changed = 1
+            message = f"Comment by {comment.name} kept: its reports are closed."
+        elif changed:
             message = f"Comment by {comment.name} marked {label}."
         elif is_held(comment.article):
             message = "This story's thread is under legal hold: nothing changed."
@@ -231,6 +240,14 @@ class CommentViews:
             "history": theirs[:30],
             "counts": theirs.order_by().aggregate(
                 **Comment.objects.status_counts(*desk.HISTORY, Comment.Status.PENDING)
+            ),
+            # Readers' reports against this commenter's comments, by reason.
+            "reports": list(
+                CommentReport.objects.filter(comment__in=theirs.values("pk"))
+                .order_by()
+                .values("reason")
+                .annotate(n=Count("*"))
+                .order_by("-n")
             ),
             "bans": BannedCommenter.objects.filter(
                 Q(email__iexact=comment.email) if comment.email else Q(pk__in=[])

@@ -6,10 +6,12 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils.text import slugify
 from playwright.sync_api import Page
 
 from articles.models import Article, Section, Tag
+from comments.models import Comment
 from tests.pagecheck import AXE_JS, VNU_JAR, vnu_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,6 +51,10 @@ def site(roles, media_root):
         "author": article.bylines.first().author.get_absolute_url(),
         "search": "/search/?q=leica",
         "search-empty": "/search/?q=",
+        "report": reverse(
+            "comments:report",
+            args=[Comment.objects.filter(article=article, status="approved")[0].pk],
+        ),
     }
 
 

@@ -477,8 +477,9 @@ def test_dashboard_figures_and_chart(moderators, django_assert_max_num_queries):
         decide(client_for(mo), comment, "approve")
     decide(client_for(lu), comments[4], "spam")
     client = client_for(mo)
-    # 16: the figures, the chart, the lists, and the e-mails given up on.
-    with django_assert_max_num_queries(16):
+    # 18: the figures, the chart, the lists, the e-mails given up on, and
+    # readers' reports (their counts, and the time to a decision).
+    with django_assert_max_num_queries(18):
         response = client.get(reverse("admin:comments_comment_desk"))
     html = response.content.decode()
     assert response.status_code == 200

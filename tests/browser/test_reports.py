@@ -1,0 +1,81 @@
+"""A reader reports a comment: in place with JavaScript, on a page of its
+own without; the moderator finds it in the Reported queue and keeps it by
+keyboard."""
+
+import pytest
+from playwright.sync_api import expect
+
+from comments.models import Comment, CommentReport
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def thread():
+    article = ArticleFactory(title="Chip plant opens in Porto")
+    troll = CommentFactory(article=article, name="Troll", body="All of you are fools.")
+    CommentFactory(article=article, name="Ana", body="A fair point about wages.")
+    return article, troll
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["inline", "no-js"])
+def test_a_reader_reports_a_comment(
+    live_server, browser, thread, screenshot_dir, javascript
+):
+    article, troll = thread
+    url = live_server.url + article.get_absolute_url()
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    page.goto(url)
+    item = page.locator(f"#comment-{troll.pk}")
+    item.get_by_role("link", name="Report").click()
+    if javascript:
+        form = item.locator("form.comment-report-form")
+        expect(form).to_be_visible()
+        assert page.url == url  # still on the article
+    else:
+        expect(page.get_by_role("heading", name="Report a comment")).to_be_visible()
+        form = page.locator("form[method=post]")
+    form.get_by_label("Off topic").check()
+    form.get_by_label("Anything a moderator should know").fill("Not about Porto")
+    (item if javascript else page).screenshot(
+        path=screenshot_dir / f"report-{'inline' if javascript else 'no-js'}.png"
+    )
+    form.get_by_role("button", name="Send the report").click()
+    done = item if javascript else page
+    expect(done.get_by_role("status")).to_contain_text(
+        "A moderator will look at this comment"
+    )
+    report = CommentReport.objects.get()
+    assert (report.comment_id, report.reason, report.note) == (
+        troll.pk,
+        "off-topic",
+        "Not about Porto",
+    )
+    assert Comment.objects.get(pk=troll.pk).status == "approved"
+    context.close()
+
+
+def test_the_moderator_keeps_a_reported_comment_by_keyboard(
+    live_server, browser, thread, roles, login, screenshot_dir
+):
+    article, troll = thread
+    CommentReport.objects.create(comment=troll, reason="abusive", visitor="a", ip=None)
+    UserFactory(username="max", groups="Moderator")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    login(page, "max")
+    page.goto(f"{live_server.url}/admin/comments/comment/?status__exact=pending")
+    page.get_by_role("link", name="1 reported by readers").click()
+    row = page.locator("#result_list tbody tr", has_text="All of you are fools.")
+    expect(row).to_contain_text("Reported 1×: Abusive or hateful ×1")
+    page.screenshot(path=screenshot_dir / "reported-queue.png")
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    expect(page.locator("#nr-live")).to_contain_text("kept: its reports are closed")
+    assert not CommentReport.objects.filter(closed_at__isnull=True).exists()
+    assert Comment.objects.get(pk=troll.pk).status == "approved"
+    context.close()
