@@ -82,6 +82,23 @@ def open_reports(comment_ids) -> dict:
     return found
 
 
+def report_notes(comment_ids, per_comment: int = 3) -> dict:
+    """{comment id: [note, …]}: the newest notes of these comments' open
+    reports (reader text: escaped where shown)."""
+    notes: dict = {}
+    rows = (
+        CommentReport.objects.filter(comment_id__in=comment_ids, closed_at__isnull=True)
+        .exclude(note="")
+        .order_by("comment_id", "-created_at")
+        .values_list("comment_id", "note")
+    )
+    for pk, note in rows[: per_comment * 50]:
+        kept = notes.setdefault(pk, [])
+        if len(kept) < per_comment:
+            kept.append(note)
+    return notes
+
+
 def busiest_stories(limit: int) -> list[dict]:
     """The stories with the most comments waiting: article, title, n,
     oldest. Grouped in the comment table alone, then the few titles read

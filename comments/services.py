@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import audit
 from articles.invalidation import article_tags
-from articles.models import fit, person_name
+from articles.models import Article, fit, person_name
 from caching.invalidation import invalidate
 
 from . import moderation
@@ -796,7 +796,7 @@ def comment_report(
         comment = (
             Comment.objects.approved()
             .select_for_update(of=("self",))
-            .filter(pk=comment_id)
+            .filter(pk=comment_id, article__in=Article.objects.published())
             .first()
         )
         if comment is None:
@@ -833,8 +833,8 @@ def comment_report(
 
 def _hold_when_reported(comment: Comment) -> bool:
     threshold = current().report_threshold
-    if not threshold:
-        return False
+    if not threshold or comment.article_id in held_article_ids():
+        return False  # off, or a thread under legal hold: nothing moves
     if comment.decisions.filter(rule__in=KEEPING_RULES).exists():
         return False  # a moderator kept it: reports are counted, never hold it
     if comment.reports.filter(closed_at__isnull=True).count() < threshold:

@@ -91,8 +91,16 @@ class CommentColumns:
             return ""
         total = sum(n for _, n in reports)
         reasons = ", ".join(f"{label} ×{n}" for label, n in reports)
+        notes = format_html_join(
+            "",
+            '<br><q class="nr-report-note" dir="auto">{}</q>',
+            ((note,) for note in getattr(obj, "report_notes", ())),
+        )
         return format_html(
-            '<br><span class="nr-reports">Reported {}×: {}</span>', total, reasons
+            '<br><span class="nr-reports">Reported {}×: {}</span>{}',
+            total,
+            reasons,
+            notes,
         )
 
     def _claim(self, obj):

@@ -158,9 +158,11 @@ class CommentAdmin(CommentColumns, CommentActions, CommentViews, admin.ModelAdmi
         claims = desk.live_claims([c.pk for c in rows if c.pk not in mine])
         reasons = list(ModerationReason.objects.all())  # a handful of rows
         reports = desk.open_reports([c.pk for c in rows])
+        notes = desk.report_notes(list(reports)) if reports else {}
         for comment in rows:
             comment.reasons = reasons
             comment.open_reports = reports.get(comment.pk)
+            comment.report_notes = notes.get(comment.pk, [])
             comment.claim_mine = comment.pk in mine
             comment.claim_other = claims.get(comment.pk)
 

@@ -269,3 +269,36 @@ def test_the_commenters_history_shows_reports_against_them(comment, moderator):
         reverse("admin:comments_comment_history", args=[comment.pk])
     ).content.decode()
     assert "Reported by readers: abusive ×2" in html
+
+
+def test_moderators_read_the_notes_escaped(comment, moderator):
+    report(comment, ip="198.51.100.1", note="<img src=x onerror=alert(1)> see rule 3")
+    client = Client()
+    client.force_login(moderator)
+    html = client.get(
+        reverse("admin:comments_comment_changelist"), {"reported": "open"}
+    ).content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt; see rule 3" in html
+    assert "<img src=x" not in html
+
+
+def test_a_thread_under_legal_hold_does_not_move(comment):
+    from comments.models import LegalHold
+
+    set_moderation(report_threshold=1)
+    LegalHold.objects.create(article=comment.article)
+    assert report(comment, ip="198.51.100.1").status_code == 200
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.APPROVED
+    assert CommentReport.objects.count() == 1
+
+
+def test_a_comment_on_an_unpublished_story_cannot_be_reported(comment):
+    comment.article.status = "draft"
+    comment.article.save()
+    outcome = services.comment_report(
+        comment_id=comment.pk, reason="spam", note="", ip="198.51.100.1", visitor="v"
+    )
+    assert (outcome.accepted, outcome.http_status) == (False, 404)
+    assert report(comment).status_code == 404
+    assert not CommentReport.objects.exists()
