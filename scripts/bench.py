@@ -9,7 +9,7 @@ a trivial view, the article page with 50 approved comments with the page cache
 off (fragments on), with every cache off, and with the page cache on, the home
 page, search, and comment POSTs (distinct bodies, many client IPs through a
 proxy header enabled only here; every accepted post checked stored once, by
-the id its 303 names);
+the id its 303 names) and comment reports (each from a new address);
 then one client (wrk -c1) on the article, the busiest story, home, section,
 author, search and the moderation queue. Prints a table and appends it, with
 machine details, to docs/benchmarks.md.
@@ -25,9 +25,9 @@ pg_stat_statements on the primary and on the replica.
 
 Environment: BENCH_SECONDS (20), BENCH_RUNS (3, median kept), BENCH_BULK (0),
 WEB_SERVER (granian or gunicorn), WEB_CONCURRENCY (2), WEB_THREADS (2),
-BENCH_ONLY=edge (only the edge rows); BENCH_ONLY=posts (the trivial view and
-comment posts only); BENCH_ONLY=render (the trivial view and the article
-page with every cache off); BENCH_ONLY=replica (only the replica rows);
+BENCH_ONLY=edge (only the edge rows); BENCH_ONLY=posts (the trivial view,
+comment posts and comment reports only); BENCH_ONLY=render (the trivial view
+and the article page with every cache off); BENCH_ONLY=replica (only the replica rows);
 BENCH_ONLY=layers (the article with each caching layer switched off in turn).
 """
 
@@ -611,8 +611,71 @@ def comment_posts(urls: dict) -> dict:
     return result
 
 
+REPORT_LUA = r"""
+local threads_seen = 0
+function setup(thread)
+  threads_seen = threads_seen + 1
+  thread:set("tid", threads_seen)
+end
+request = function()
+  if not seeded then math.randomseed(os.time() * 7 + (tid or 0)); seeded = true end
+  -- A new reader each time: their own address (the reporter cookie is not
+  -- sent, as a first report carries none).
+  local ip = string.format("10.%d.%d.%d", math.random(0, 255), math.random(0, 255),
+                           math.random(1, 254))
+  return wrk.format("POST", path, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Origin"] = origin,
+    ["Sec-Fetch-Site"] = "same-origin",
+    ["X-Forwarded-For"] = ip,
+  }, "reason=spam&note=Bench+report")
+end
+"""
+
+
+def comment_reports(urls: dict) -> dict:
+    """wrk reporting one comment, each request a new reader (address); the
+    comment was kept by a moderator, so the reports are counted and never
+    hold it (the path of a report flood on a kept comment). Reports stored
+    are counted after the runs."""
+    article_pk = int(urls["post"].strip("/").split("/")[-1])
+    setup = manage(
+        "shell",
+        "-c",
+        (
+            "from comments.models import Comment, CommentDecision, CommentReport;"
+            f"c=Comment.objects.filter(article_id={article_pk},"
+            "status='approved').first();"
+            "CommentReport.objects.filter(comment=c).delete();"
+            "CommentDecision.objects.get_or_create(comment=c, rule='moderator:kept',"
+            " defaults={'status': 'approved'});"
+            "print(c.pk)"
+        ),
+    )
+    pk = setup.split()[-1]
+    path = f"/comments/{pk}/report/"
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    script.write(f'origin = "{BASE}"\npath = "{path}"\n' + REPORT_LUA)
+    script.close()
+    try:
+        result = wrk(BASE + path, script.name)
+    finally:
+        os.unlink(script.name)
+    stored = manage(
+        "shell",
+        "-c",
+        f"from comments.models import CommentReport;"
+        f"print(CommentReport.objects.filter(comment_id={pk}).count())",
+    )
+    result["queries"] = "-"
+    result["socket"] = f"{stored.split()[-1]} reports stored " + (
+        result["socket"] or ""
+    )
+    return result
+
+
 def post_rows(urls: dict) -> list:
-    """BENCH_ONLY=posts: the trivial view and comment posts, nothing else."""
+    """BENCH_ONLY=posts: the trivial view, comment posts and comment reports."""
     server = start_server(page_cache=False)
     try:
         trivial = wrk(BASE + "/robots.txt")
@@ -620,6 +683,7 @@ def post_rows(urls: dict) -> list:
         return [
             ("trivial view (/robots.txt)", trivial),
             ("comment POST (303 = accepted)", comment_posts(urls)),
+            ("comment report (200 = accepted)", comment_reports(urls)),
         ]
     finally:
         stop_server(server)
@@ -736,6 +800,7 @@ def main():
         rows.append(("search, common word", wrk(BASE + common)))
         rows[-1][1]["queries"] = "-"
         rows.append(("comment POST (303 = accepted)", comment_posts(urls)))
+        rows.append(("comment report (200 = accepted)", comment_reports(urls)))
         cookie = moderator_cookie()
         for name, path, extra in [
             ("article, 50 comments", article, ""),
