@@ -172,6 +172,7 @@ def comment_post(request, article_pk: int):
 
 
 REPORTER_COOKIE = "newsroom_reporter"
+REPORT_DONE = {"new": services.REPORT_THANKS, "again": services.REPORT_ALREADY}
 REPORTER_SALT = "comments.reporter"
 
 
@@ -200,7 +201,9 @@ def comment_report(request, comment_pk: int):
         raise Http404("No such comment")
     context = {"comment": comment, "article": comment.article}
     if request.method != "POST":
-        context["form"] = ReportForm()
+        # After a report (POST/redirect/GET): what happened, without the form.
+        context["done"] = REPORT_DONE.get(request.GET.get("sent", ""))
+        context["form"] = None if context["done"] else ReportForm()
         return TemplateResponse(request, "comments/report.html", context)
     form = ReportForm(request.POST)
     context["form"] = form
@@ -227,8 +230,9 @@ def comment_report(request, comment_pk: int):
         return TemplateResponse(
             request, "comments/report.html", context, status=outcome.http_status
         )
-    context["done"] = outcome.message
-    response = TemplateResponse(request, "comments/report.html", context)
+    sent = "again" if outcome.message == services.REPORT_ALREADY else "new"
+    response = HttpResponseRedirect(f"{request.path}?sent={sent}")
+    response.status_code = 303  # See Other: the browser GETs the thanks
     response.set_cookie(
         REPORTER_COOKIE,
         signing.dumps(visitor, salt=REPORTER_SALT),
