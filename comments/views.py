@@ -185,12 +185,8 @@ def _reporter_id(request) -> str:
         return secrets.token_hex(16)
 
 
-@csrf_exempt  # like the comment form: fetch metadata and Origin guard it
-@never_cache
-def comment_report(request, comment_pk: int):
-    """Report a published comment to the moderators: GET shows the form,
-    POST sends it (no account; works without JavaScript). The reporter's
-    cookie is scoped to /comments/, so it never reaches a cached page."""
+def _report_page(request, comment_pk: int, form, *, status=200, done=None):
+    """The report page of a published comment (404 for any other)."""
     comment = (
         Comment.objects.approved()
         .select_related("article")
@@ -200,13 +196,25 @@ def comment_report(request, comment_pk: int):
     if comment is None or published_article(comment.article_id) is None:
         raise Http404("No such comment")
     context = {"comment": comment, "article": comment.article}
+    context.update(form=form, done=done)
+    return TemplateResponse(request, "comments/report.html", context, status=status)
+
+
+@csrf_exempt  # like the comment form: fetch metadata and Origin guard it
+@never_cache
+def comment_report(request, comment_pk: int):
+    """Report a published comment to the moderators: GET shows the form,
+    POST sends it (no account; works without JavaScript). The reporter's
+    cookie is scoped to /comments/, so it never reaches a cached page. An
+    accepted report reads nothing more than the service does (it checks the
+    comment is published) and answers 303 to the thanks page."""
     if request.method != "POST":
         # After a report (POST/redirect/GET): what happened, without the form.
-        context["done"] = REPORT_DONE.get(request.GET.get("sent", ""))
-        context["form"] = None if context["done"] else ReportForm()
-        return TemplateResponse(request, "comments/report.html", context)
+        done = REPORT_DONE.get(request.GET.get("sent", ""))
+        return _report_page(
+            request, comment_pk, None if done else ReportForm(), done=done
+        )
     form = ReportForm(request.POST)
-    context["form"] = form
     refusal = cross_origin_refusal(request)
     if refusal is None and request.user.is_authenticated:
         refusal = django_csrf_refusal(request)
@@ -214,12 +222,12 @@ def comment_report(request, comment_pk: int):
         logger.warning("Report refused as cross-origin (%s)", refusal)
         form.is_valid()
         form.add_error(None, FORGED_NOTICE)
-        return TemplateResponse(request, "comments/report.html", context, status=403)
+        return _report_page(request, comment_pk, form, status=403)
     if not form.is_valid():
-        return TemplateResponse(request, "comments/report.html", context, status=400)
+        return _report_page(request, comment_pk, form, status=400)
     visitor = _reporter_id(request)
     outcome = services.comment_report(
-        comment_id=comment.pk,
+        comment_id=comment_pk,
         reason=form.cleaned_data["reason"],
         note=form.cleaned_data["note"],
         ip=client_ip(request),
@@ -227,9 +235,7 @@ def comment_report(request, comment_pk: int):
     )
     if not outcome.accepted:
         form.add_error(None, outcome.message)
-        return TemplateResponse(
-            request, "comments/report.html", context, status=outcome.http_status
-        )
+        return _report_page(request, comment_pk, form, status=outcome.http_status)
     sent = "again" if outcome.message == services.REPORT_ALREADY else "new"
     response = HttpResponseRedirect(f"{request.path}?sent={sent}")
     response.status_code = 303  # See Other: the browser GETs the thanks

@@ -192,15 +192,18 @@ def through_wrappers(connection, cursor, run, sql, params):
 _compiled: OrderedDict = OrderedDict()
 
 
-def fetch(build, *, model, columns, related=None, shape=(), **values) -> list:
+def fetch(
+    build, *, model, columns, related=None, shape=(), using=None, **values
+) -> list:
     """Instances of `model` for the rows of `build(*shape, **slots)
     .values_list(*columns)`, run with `values`, from the SQL compiled the
-    first time this process met that shape, those value names and columns, on the
-    database the router picks for reading `model` now. `columns`: the
-    model's own fields (attnames), "<fk>__<field>" of a relation named in
-    `related` ({fk: its model}: set as that related object), and
-    annotations (set as attributes)."""
-    db = router.db_for_read(model)
+    first time this process met that shape, those value names and columns, on
+    `using` or else the database the router picks for reading `model` now
+    (a write's own reads pass the primary). `columns`: the model's own
+    fields (attnames), "<fk>__<field>" of a relation named in `related`
+    ({fk: its model}: set as that related object), and annotations (set as
+    attributes)."""
+    db = using or router.db_for_read(model)
     key = (build, shape, tuple(sorted(values)), tuple(columns), db)
     entry = _compiled.get(key)
     if entry is None:

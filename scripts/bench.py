@@ -223,6 +223,7 @@ def prepare() -> dict:
         "section": section,
         "author": author,
         "queue": "/admin/comments/comment/?status__exact=pending",
+        "reported": "/admin/comments/comment/?reported=open",
         "busiest_comments": int(n),
     }
 
@@ -810,6 +811,8 @@ def main():
             ("author page", urls["author"], ""),
             ("search", search, ""),
             ("moderation queue (pending)", urls["queue"], cookie),
+            # After the report rows: one comment with every report they sent.
+            ("moderation queue (reported)", urls["reported"], cookie),
         ]:
             lone.append((name, one_client(BASE + path, extra)))
         rss.append(worker_rss_mb(server))

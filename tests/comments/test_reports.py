@@ -308,3 +308,21 @@ def test_a_comment_on_an_unpublished_story_cannot_be_reported(comment):
     assert (outcome.accepted, outcome.http_status) == (False, 404)
     assert report(comment).status_code == 404
     assert not CommentReport.objects.exists()
+
+
+def test_a_report_needs_no_token_but_its_pages_are_never_cached(comment):
+    """Like the comment form on a cached page: no CSRF token, the fetch
+    metadata and Origin guard it; the page itself is never stored."""
+    strict = Client(enforce_csrf_checks=True)
+    url = reverse("comments:report", args=[comment.pk])
+    assert "no-cache" in strict.get(url)["Cache-Control"]
+    response = strict.post(
+        url,
+        {"reason": "spam"},
+        HTTP_ORIGIN="http://testserver",
+        HTTP_SEC_FETCH_SITE="same-origin",
+        REMOTE_ADDR="198.51.100.8",
+    )
+    assert response.status_code == 303
+    assert response["Location"].endswith("?sent=new")
+    assert CommentReport.objects.count() == 1
