@@ -81,12 +81,18 @@ ENV = {
     "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
 }
 
-POST_LUA = r"""
+# Each wrk thread knows its number (tid): the scripts below start with it.
+LUA_THREAD_IDS = r"""
 local threads_seen = 0
 function setup(thread)
   threads_seen = threads_seen + 1
   thread:set("tid", threads_seen)
 end
+"""
+
+POST_LUA = (
+    LUA_THREAD_IDS
+    + r"""
 counter = 0
 request = function()
   counter = counter + 1
@@ -116,6 +122,7 @@ response = function(status, headers, body)
   accepted:flush()
 end
 """
+)
 
 
 def manage(*args: str, env=None) -> str:
@@ -612,12 +619,9 @@ def comment_posts(urls: dict) -> dict:
     return result
 
 
-REPORT_LUA = r"""
-local threads_seen = 0
-function setup(thread)
-  threads_seen = threads_seen + 1
-  thread:set("tid", threads_seen)
-end
+REPORT_LUA = (
+    LUA_THREAD_IDS
+    + r"""
 request = function()
   if not seeded then math.randomseed(os.time() * 7 + (tid or 0)); seeded = true end
   -- A new reader each time: their own address (the reporter cookie is not
@@ -632,6 +636,7 @@ request = function()
   }, "reason=spam&note=Bench+report")
 end
 """
+)
 
 
 def comment_reports(urls: dict) -> dict:
