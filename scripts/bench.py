@@ -709,7 +709,10 @@ def render_rows(article: str):
             ("trivial view (/robots.txt)", trivial),
             ("article, 50 comments, all caches off", full),
         ]
-        return rows, [("article, all caches off", one_client(BASE + article))]
+        return rows, [
+            ("article, all caches off", one_client(BASE + article)),
+            ("home page, all caches off", one_client(BASE + "/")),
+        ]
     finally:
         stop_server(server)
 
@@ -833,6 +836,7 @@ def main():
         lone.append(
             ("busiest story, all caches off", one_client(BASE + urls["busiest"]))
         )
+        lone.append(("home page, all caches off", one_client(BASE + "/")))
         rss.append(worker_rss_mb(server))
     finally:
         stop_server(server)
