@@ -186,6 +186,15 @@ class Comment(models.Model):
     ip = models.GenericIPAddressField("IP address", null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # An editors' pick (NYT Picks): shown first, above the thread.
+    picked_at = models.DateTimeField(null=True, blank=True)
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     moderated_at = models.DateTimeField(null=True, blank=True)
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -224,6 +233,11 @@ class Comment(models.Model):
         ordering = ["created_at", "pk"]
         permissions = [(MODERATE_CODENAME, "Can moderate comments")]
         indexes = [
+            models.Index(
+                fields=["article", "picked_at"],
+                condition=Q(picked_at__isnull=False),
+                name="comment_picks_idx",
+            ),
             models.Index(
                 fields=["article", "status", "created_at"],
                 name="comment_article_status_idx",

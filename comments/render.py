@@ -39,6 +39,7 @@ def comment_items(comments, *, closed: bool, max_depth: int) -> SafeString:
     words = {
         "awaiting": html_escape(gettext("Your comment is awaiting moderation.")),
         "reply": html_escape(gettext("Reply")),
+        "pick": html_escape(gettext("Editors' pick")),
         "report": html_escape(gettext("Report")),
         # "/comments/0/report/" split around the id, reversed once a thread.
         "report_url": reverse("comments:report", args=[0]).rsplit("/0/", 1),
@@ -68,6 +69,9 @@ def _item(comment, closed, max_depth, words) -> str:
             f'\n    <a class="comment-reply small" href="?replytocom={pk}#respond" '
             f'data-reply-to="{pk}" data-reply-name="{name}">{words["reply"]}</a>'
         )
+    pick = ""
+    if approved and comment.picked_at:
+        pick = f'\n      <span class="comment-pick-mark badge">{words["pick"]}</span>'
     report = ""
     if approved:
         before, after = words["report_url"]
@@ -85,7 +89,7 @@ def _item(comment, closed, max_depth, words) -> str:
         f'{"" if approved else " comment-pending"}" id="comment-{pk}">\n'
         f'  <article class="py-3 border-bottom" aria-label="{label}">\n'
         '    <header class="d-flex flex-wrap gap-2 align-items-baseline">\n'
-        f'      <strong class="comment-author" dir="auto">{name}</strong>\n'
+        f'      <strong class="comment-author" dir="auto">{name}</strong>{pick}\n'
         f'      <a class="small text-body-secondary" href="#comment-{pk}">'
         f"{time_element(comment.created_at, words['date_format'])}</a>\n"
         "    </header>\n"
@@ -94,4 +98,23 @@ def _item(comment, closed, max_depth, words) -> str:
         f"{reply}{report}\n"
         f"  </article>{children}\n"
         "</li>"
+    )
+
+
+def pick_items(picks) -> SafeString:
+    """The editors' picks above a thread: each pick's author, time and text."""
+    if not picks:
+        return mark_safe("")
+    date_format = time_format("comment")
+    label = html_escape(gettext("Editors' pick"))
+    return mark_safe(
+        "".join(
+            f'<li class="comment-pick mb-3" id="pick-{int(c.pk)}">'
+            f'<span class="comment-pick-mark badge">{label}</span> '
+            f'<strong class="comment-author" dir="auto">{html_escape(c.name)}</strong> '
+            f'<a class="small text-body-secondary" href="#comment-{int(c.pk)}">'
+            f"{time_element(c.created_at, date_format)}</a>"
+            f'<div class="comment-body" dir="auto">{comment_body(c.body)}</div></li>'
+            for c in picks
+        )
     )

@@ -973,3 +973,31 @@ def comment_reports_close(*, comment_ids, moderator, keep: bool = False) -> int:
                 "comment kept (reports dismissed)",
             )
     return closed
+
+
+# How many picks show above a thread.
+MAX_PICKS = 10
+
+
+def comments_pick(*, comment_ids, user, picked: bool = True) -> int:
+    """Feature (or stop featuring) published comments as editors' picks:
+    shown first, above their thread. Returns how many changed; their pages
+    are invalidated (edge included) and each change is in the audit log."""
+    now = timezone.now()
+    with transaction.atomic():
+        chosen = Comment.objects.approved().filter(
+            pk__in=comment_ids, picked_at__isnull=picked
+        )
+        rows = list(chosen.values_list("pk", "article_id"))
+        if not rows:
+            return 0
+        Comment.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+            picked_at=now if picked else None, picked_by=user if picked else None
+        )
+        for article_id in {article_id for _, article_id in rows}:
+            invalidate(*article_tags(article_id))
+        action = "comment picked" if picked else "comment unpicked"
+        audit.record_many(
+            user, action, "comments.comment", [pk for pk, _ in rows], action
+        )
+    return len(rows)

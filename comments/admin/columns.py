@@ -9,6 +9,7 @@ from django.utils.timesince import timesince
 
 from articles.models import person_name
 
+from ..models import Comment
 from .decisions import DECISIONS
 
 
@@ -141,6 +142,20 @@ class CommentColumns:
                     label,
                     key,
                     label,
+                )
+            )
+        if obj.status == Comment.Status.APPROVED:
+            picked = bool(obj.picked_at)
+            buttons.append(
+                format_html(
+                    '<button type="submit" class="button nr-pick" formmethod="post" '
+                    'formaction="{}" name="unpick" value="{}" data-picked="{}" '
+                    'title="{} (f)">{}</button>',
+                    reverse("admin:comments_comment_pick", args=[obj.pk]),
+                    "1" if picked else "0",
+                    "yes" if picked else "no",
+                    "Stop featuring" if picked else "Editors' pick",
+                    "Unpick" if picked else "Pick",
                 )
             )
         reasons = format_html_join(

@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from articles.models import PUBLISH_PERMISSION
 from comments.preferences import current
 
 from .. import desk, services
@@ -36,6 +37,11 @@ class CommentViews:
                 "<int:pk>/decide/<str:verb>/",
                 view(require_POST(self.decide_view)),
                 name="comments_comment_decide",
+            ),
+            path(
+                "<int:pk>/pick/",
+                view(require_POST(self.pick_view)),
+                name="comments_comment_pick",
             ),
             path(
                 "<int:pk>/undo/",
@@ -120,6 +126,28 @@ class CommentViews:
             undo=reverse("admin:comments_comment_undo", args=[pk]),
             undo_seconds=current().undo_seconds,
         )
+
+    def pick_view(self, request, pk):
+        """POST: feature a published comment as an editors' pick, or stop
+        (`unpick=1`). Moderators and editors."""
+        if not (
+            self.has_moderate_permission(request)
+            or request.user.has_perm(PUBLISH_PERMISSION)
+        ):
+            raise PermissionDenied
+        comment = get_object_or_404(Comment, pk=pk)
+        picked = request.POST.get("unpick") != "1"
+        changed = services.comments_pick(
+            comment_ids=[pk], user=request.user, picked=picked
+        )
+        if changed:
+            done = "is an editors' pick" if picked else "is no longer a pick"
+            message = f"Comment by {comment.name} {done}."
+        elif comment.status != Comment.Status.APPROVED:
+            message = "Only a published comment can be a pick."
+        else:
+            message = f"Comment by {comment.name} was not changed."
+        return self._answer(request, bool(changed), message, picked=picked)
 
     def undo_view(self, request, pk):
         self._moderator_only(request)

@@ -15,11 +15,11 @@ from django.utils.translation import get_language
 
 from articles.invalidation import article_tag
 from caching import edge, fragments, pagecache
-from comments import moderation, quiet
+from comments import moderation, quiet, services
 from comments.forms import FORM_MAX_AGE, CommentForm, sign_timestamp
 from comments.models import MAX_DEPTH, Comment
 from comments.preferences import current
-from comments.render import comment_body, comment_items
+from comments.render import comment_body, comment_items, pick_items
 from comments.visitor import own_comment_ids, remembered_author
 from infra import sqlcache
 
@@ -33,12 +33,15 @@ register.filter("comment_body", comment_body)
 
 # What the thread shows of a comment (comments/render.py): never the
 # commenter's e-mail, address or browser.
-THREAD_FIELDS = ("parent", "thread", "depth", "name", "body", "status", "created_at")
+THREAD_FIELDS = (
+    "parent", "thread", "depth", "name", "body", "status", "created_at", "picked_at",
+)  # fmt: skip
 THREAD_COLUMNS = [
     "id",
     *(f"{name}_id" if name in ("parent", "thread") else name for name in THREAD_FIELDS),
     "approved_total",
     "top_total",
+    "picked_total",
 ]
 
 
@@ -60,7 +63,11 @@ def _page_rows(start: int, per_page: int, *, article, own_ids=()):
             Q(pk__in=page_roots.values("pk")) | Q(thread__in=page_roots.values("pk"))
         )
         .only(*THREAD_FIELDS)
-        .annotate(approved_total=total(approved), top_total=total(top))
+        .annotate(
+            approved_total=total(approved),
+            top_total=total(top),
+            picked_total=total(approved.filter(picked_at__isnull=False)),
+        )
         .order_by("created_at", "pk")
     )
 
@@ -83,7 +90,11 @@ def _thread(article, *, own_ids, page_number):
     number = min(max(page_number, 1), 1_000_000)  # past the end: clamped below
     rows = page_rows(number)
     if rows:
-        counts = {"approved": rows[0].approved_total, "top": rows[0].top_total}
+        counts = {
+            "approved": rows[0].approved_total,
+            "top": rows[0].top_total,
+            "picked": rows[0].picked_total,
+        }
     else:
         # Only what the reader may see: a story's held or spam comments
         # (thousands, in an attack) are never read to count a page.
@@ -93,6 +104,10 @@ def _thread(article, *, own_ids, page_number):
             .aggregate(
                 approved=Count("pk", filter=Q(status=Comment.Status.APPROVED)),
                 top=Count("pk", filter=Q(parent__isnull=True)),
+                picked=Count(
+                    "pk",
+                    filter=Q(status=Comment.Status.APPROVED, picked_at__isnull=False),
+                ),
             )
         )
         last = max(1, -(-counts["top"] // per_page))
@@ -107,7 +122,20 @@ def _thread(article, *, own_ids, page_number):
     for comment in [*roots, *replies]:
         comment.children = children.get(comment.pk, [])
     paginator = Paginator(range(counts["top"]), per_page)
+    # Read only when the page's own query counted some (most threads have none).
+    picks = (
+        list(
+            Comment.objects.on(article)
+            .approved()
+            .filter(picked_at__isnull=False)
+            .only("name", "body", "created_at", "picked_at")
+            .order_by("-picked_at", "-pk")[: services.MAX_PICKS]
+        )
+        if counts["picked"]
+        else []
+    )
     return {
+        "picks": picks,
         "comments": roots,
         "approved_count": counts["approved"],
         "page": paginator.get_page(number),
@@ -239,6 +267,7 @@ def _thread_html(article, own_ids, page_number, closed) -> str:
         context["comments_html"] = comment_items(
             context["comments"], closed=closed, max_depth=MAX_DEPTH
         )
+        context["picks_html"] = pick_items(context["picks"])
         context["closed"] = closed
         return render_to_string("comments/includes/thread.html", context)
 

@@ -79,3 +79,29 @@ def test_the_moderator_keeps_a_reported_comment_by_keyboard(
     assert not CommentReport.objects.filter(closed_at__isnull=True).exists()
     assert Comment.objects.get(pk=troll.pk).status == "approved"
     context.close()
+
+
+def test_a_pick_made_by_keyboard_appears_above_the_thread(
+    live_server, browser, thread, roles, login, screenshot_dir
+):
+    article, _ = thread
+    UserFactory(username="max", groups="Moderator")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    login(page, "max")
+    page.goto(f"{live_server.url}/admin/comments/comment/?status__exact=approved")
+    row = page.locator("#result_list tbody tr", has_text="A fair point about wages.")
+    row.click(position={"x": 5, "y": 5})
+    page.keyboard.press("f")
+    expect(page.locator("#nr-live")).to_contain_text("is an editors' pick")
+    expect(row.locator(".nr-pick")).to_have_text("Unpick")
+    reader = browser.new_context(viewport={"width": 390, "height": 844})
+    article_page = reader.new_page()
+    article_page.goto(live_server.url + article.get_absolute_url())
+    picks = article_page.locator(".comment-picks")
+    expect(picks).to_contain_text("A fair point about wages.")
+    expect(picks).not_to_contain_text("All of you are fools.")
+    picks.scroll_into_view_if_needed()
+    article_page.screenshot(path=screenshot_dir / "editors-picks.png")
+    reader.close()
+    context.close()

@@ -185,13 +185,45 @@
       return;
     }
     if (key === "b") return ban(current);
+    if (key === "f") {
+      const picker = current.querySelector(".nr-pick");
+      if (picker) {
+        event.preventDefault();
+        pick(picker);
+      }
+      return;
+    }
     if ((key === "h" || key === "Enter") && target === current) {
       event.preventDefault();
       history(current);
     }
   });
 
+  // Editors' pick (f, or its button): the row stays; the button flips.
+  async function pick(button) {
+    const body = new FormData();
+    body.append("unpick", button.value);
+    try {
+      const answer = await post(button.getAttribute("formaction"), body);
+      say(answer.message);
+      if (!answer.ok) return;
+      const picked = button.value !== "1";
+      button.value = picked ? "1" : "0";
+      button.dataset.picked = picked ? "yes" : "no";
+      button.textContent = picked ? "Unpick" : "Pick";
+    } catch (error) {
+      say("Not saved: " + error.message + " Try again.");
+    }
+  }
+
   table.addEventListener("click", (event) => {
+    const picker = event.target.closest(".nr-actions button.nr-pick");
+    if (picker) {
+      event.preventDefault();
+      select(picker.closest("tr"));
+      pick(picker);
+      return;
+    }
     const button = event.target.closest(".nr-actions button[formaction]");
     const row = event.target.closest("tr");
     if (button && row) {
