@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models
 from django.db.models import F, Func, Q, TextField, Value
 from django.db.models.functions import MD5, Coalesce, Lower, Upper
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -273,7 +274,9 @@ class Comment(models.Model):
         return f"{self.name}: {self.excerpt}"
 
     def get_absolute_url(self):
-        return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+        """Its own link (/comments/<id>/), which finds the thread page that
+        shows it (comments.views.comment_link)."""
+        return reverse("comments:link", args=[self.pk])
 
     @property
     def excerpt(self) -> str:

@@ -107,12 +107,14 @@ def pick_items(picks) -> SafeString:
         return mark_safe("")
     date_format = time_format("comment")
     label = html_escape(gettext("Editors' pick"))
+    # "/comments/0/" split around the id: each pick's own link finds its page.
+    before, after = reverse("comments:link", args=[0]).rsplit("/0/", 1)
     return mark_safe(
         "".join(
             f'<li class="comment-pick mb-3" id="pick-{int(c.pk)}">'
             f'<span class="comment-pick-mark badge">{label}</span> '
             f'<strong class="comment-author" dir="auto">{html_escape(c.name)}</strong> '
-            f'<a class="small text-body-secondary" href="#comment-{int(c.pk)}">'
+            f'<a class="small text-body-secondary" href="{before}/{int(c.pk)}/{after}">'
             f"{time_element(c.created_at, date_format)}</a>"
             f'<div class="comment-body" dir="auto">{comment_body(c.body)}</div></li>'
             for c in picks

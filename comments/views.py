@@ -249,3 +249,31 @@ def comment_report(request, comment_pk: int):
         secure=request.is_secure(),
     )
     return response
+
+
+@require_GET
+def comment_link(request, comment_pk: int):
+    """A shared link to one comment (/comments/<id>/): redirects to the
+    thread page that shows it, at its anchor, without JavaScript. Only a
+    published comment on a published story; anything else is 404."""
+    comment = (
+        Comment.objects.approved()
+        .select_related("thread")
+        .filter(pk=comment_pk)
+        .only("pk", "article_id", "created_at", "thread__created_at")
+        .first()
+    )
+    article = comment and published_article(comment.article_id)
+    if not article:
+        raise Http404("No such comment")
+    root = comment.thread or comment  # the thread's start places the page
+    earlier = (
+        Comment.objects.on(article)
+        .approved()
+        .top_level()
+        .filter(created_at__lt=root.created_at)
+        .count()
+    )
+    page = page_of(earlier)
+    url = article.get_absolute_url() + (f"?cpage={page}" if page > 1 else "")
+    return HttpResponseRedirect(f"{url}#comment-{comment.pk}")

@@ -326,3 +326,35 @@ def test_a_report_needs_no_token_but_its_pages_are_never_cached(comment):
     assert response.status_code == 303
     assert response["Location"].endswith("?sent=new")
     assert CommentReport.objects.count() == 1
+
+
+def test_a_shared_comment_link_finds_its_thread_page(settings):
+    from tests.factories import ArticleFactory
+
+    settings.COMMENTS_PER_PAGE = 2
+    article = ArticleFactory()
+    now = timezone.now()
+    roots = []
+    for n in range(5):
+        roots.append(
+            CommentFactory(article=article, created_at=now - timedelta(minutes=50 - n))
+        )
+    reply = CommentFactory(article=article, parent=roots[4], body="A reply")
+    CommentFactory(article=article, pending=True, created_at=now - timedelta(hours=2))
+    client = Client()
+    base = article.get_absolute_url()
+    assert client.get(f"/comments/{roots[0].pk}/")["Location"] == (
+        f"{base}#comment-{roots[0].pk}"
+    )
+    assert client.get(f"/comments/{roots[2].pk}/")["Location"] == (
+        f"{base}?cpage=2#comment-{roots[2].pk}"
+    )
+    assert client.get(f"/comments/{reply.pk}/")["Location"] == (
+        f"{base}?cpage=3#comment-{reply.pk}"
+    )
+    # The page it names shows it.
+    page = client.get(f"{base}?cpage=3").content.decode()
+    assert f'id="comment-{reply.pk}"' in page
+    hidden = CommentFactory(article=article, pending=True)
+    assert client.get(f"/comments/{hidden.pk}/").status_code == 404
+    assert client.get("/comments/999999/").status_code == 404
