@@ -306,6 +306,7 @@ NEWSROOM_VISITOR_COOKIES = [
 NEWSROOM_PAGE_QUERY_PARAMS = [
     "page",  # listing pages
     "cpage",  # comment-thread pages
+    "csort",  # their order (comments.templatetags.comments.SORTS)
     "replytocom",  # the reply form without JavaScript
     "p",  # WordPress's ?p=<id> links, redirected by wpimport
 ]

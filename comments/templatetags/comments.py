@@ -4,14 +4,14 @@ from datetime import timedelta
 from django import template
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 
 from articles.invalidation import article_tag
 from caching import edge, fragments, pagecache
@@ -45,10 +45,29 @@ THREAD_COLUMNS = [
 ]
 
 
-def _page_rows(start: int, per_page: int, *, article, own_ids=()):
-    """One page of the thread (`per_page` top-level comments from `start`,
-    and their replies) as the reader sees it, each row with the thread's
-    counts."""
+# The thread's orders (?csort=): a bounded set, so a few cached variants.
+SORTS = {
+    "oldest": ("created_at", "pk"),
+    "newest": ("-created_at", "-pk"),
+    "replies": ("-reply_count", "created_at", "pk"),
+}
+DEFAULT_SORT = "oldest"
+SORT_LABELS = {
+    "oldest": gettext_lazy("Oldest"),
+    "newest": gettext_lazy("Newest"),
+    "replies": gettext_lazy("Most replies"),
+}
+
+
+def thread_sort(value) -> str:
+    """The thread order a ?csort= value names (anything else: the default)."""
+    return value if value in SORTS else DEFAULT_SORT
+
+
+def _page_rows(start: int, per_page: int, sort: str, *, article, own_ids=()):
+    """One page of the thread (`per_page` top-level comments from `start` in
+    the order `sort`, and their replies) as the reader sees it, each row with
+    the thread's counts."""
     visible = Comment.objects.on(article).visible_to(own_ids=own_ids)
     approved = Comment.objects.on(article).approved()
     top = visible.top_level()
@@ -57,7 +76,20 @@ def _page_rows(start: int, per_page: int, *, article, own_ids=()):
         counted = queryset.order_by().values("article").annotate(n=Count("pk"))
         return Coalesce(Subquery(counted.values("n")[:1]), 0)
 
-    page_roots = top.order_by("created_at", "pk")[start : start + per_page]
+    if sort == "replies":
+        replies = approved.filter(thread=OuterRef("pk"))
+        top = top.annotate(
+            reply_count=Coalesce(
+                Subquery(
+                    replies.order_by()
+                    .values("thread")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
+            )
+        )
+    page_roots = top.order_by(*SORTS[sort])[start : start + per_page]
     return (
         visible.filter(
             Q(pk__in=page_roots.values("pk")) | Q(thread__in=page_roots.values("pk"))
@@ -72,15 +104,16 @@ def _page_rows(start: int, per_page: int, *, article, own_ids=()):
     )
 
 
-def _thread(article, *, own_ids, page_number):
-    """One page of top-level comments with their replies and the thread's
-    counts, in one query (two for a page number past the end)."""
+def _thread(article, *, own_ids, page_number, sort=DEFAULT_SORT):
+    """One page of top-level comments (in the order `sort`) with their
+    replies and the thread's counts, in one query (two for a page number
+    past the end)."""
     per_page = settings.COMMENTS_PER_PAGE
 
     def page_rows(number):
         return sqlcache.fetch(
             _page_rows,
-            shape=((number - 1) * per_page, per_page),
+            shape=((number - 1) * per_page, per_page, sort),
             model=Comment,
             columns=THREAD_COLUMNS,
             article=article.pk,
@@ -121,6 +154,13 @@ def _thread(article, *, own_ids, page_number):
         children.setdefault(reply.parent_id, []).append(reply)
     for comment in [*roots, *replies]:
         comment.children = children.get(comment.pk, [])
+    if sort == "newest":
+        roots.reverse()  # the rows come oldest first
+    elif sort == "replies":
+        in_thread = {}
+        for reply in replies:
+            in_thread[reply.thread_id] = in_thread.get(reply.thread_id, 0) + 1
+        roots.sort(key=lambda c: (-in_thread.get(c.pk, 0), c.created_at, c.pk))
     paginator = Paginator(range(counts["top"]), per_page)
     # Read only when the page's own query counted some (most threads have none).
     picks = (
@@ -136,6 +176,8 @@ def _thread(article, *, own_ids, page_number):
     )
     return {
         "picks": picks,
+        "sort": sort,
+        "sorts": [(key, SORT_LABELS[key]) for key in SORTS],
         "comments": roots,
         "approved_count": counts["approved"],
         "page": paginator.get_page(number),
@@ -168,7 +210,8 @@ def comment_section(context, article, form=None, notice=""):
         closing = moderation.closing_time(article)
         if closing is not None:
             edge.expire_by(request, closing)
-    thread_html = _thread_html(article, own_ids, page_number, closed)
+    sort = thread_sort(request.GET.get("csort"))
+    thread_html = _thread_html(article, own_ids, page_number, closed, sort)
     form = form or None  # unset in the template: ""
     reply_to = None
     form_html = ""
@@ -257,13 +300,13 @@ def _reply_target(article, pk):
     return Comment.objects.approved().filter(article=article, pk=pk).first()
 
 
-def _thread_html(article, own_ids, page_number, closed) -> str:
+def _thread_html(article, own_ids, page_number, closed, sort=DEFAULT_SORT) -> str:
     """The rendered thread. Without the reader's own pending comments it is
     the same for everyone, so it is a fragment keyed on the article's
     version: approving or removing a comment drops it."""
 
     def render():
-        context = _thread(article, own_ids=own_ids, page_number=page_number)
+        context = _thread(article, own_ids=own_ids, page_number=page_number, sort=sort)
         context["comments_html"] = comment_items(
             context["comments"], closed=closed, max_depth=MAX_DEPTH
         )
@@ -275,6 +318,6 @@ def _thread_html(article, own_ids, page_number, closed) -> str:
         return mark_safe(render())
     page = max(1, min(page_number, 1000))  # bounded: no key flooding
     key = fragments.fragment_key(
-        "comment-thread", [article_tag(article.pk)], article.pk, page, closed
+        "comment-thread", [article_tag(article.pk)], article.pk, page, closed, sort
     )
     return fragments.get_or_render(key, render, settings.COMMENTS_THREAD_CACHE_SECONDS)

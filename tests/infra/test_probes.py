@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from tests.newsroom.test_readme_commands import production_env_file
-from tests.processes import child_env, free_port
+from tests.processes import child_env, free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
@@ -67,5 +67,4 @@ def test_the_readmes_production_settings_answer_the_edges_probe(tmp_path, redis_
         assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
         assert b'"database": "up"' in answer
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        stop(server)

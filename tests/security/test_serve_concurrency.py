@@ -18,6 +18,7 @@ from django.db import connection
 from comments.models import Comment
 from tests.factories import ArticleFactory
 from tests.http_client import CommentClient, oversized_post_then_get
+from tests.processes import stop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,8 +69,7 @@ def server(tmp_path):
                 time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop(process)
         # The server's connections to the test database are gone now.
 
 
