@@ -105,3 +105,22 @@ def test_a_pick_made_by_keyboard_appears_above_the_thread(
     article_page.screenshot(path=screenshot_dir / "editors-picks.png")
     reader.close()
     context.close()
+
+
+def test_the_thread_sorts_without_javascript(
+    live_server, browser, thread, screenshot_dir
+):
+    article, _ = thread
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(live_server.url + article.get_absolute_url())
+    bodies = page.locator(".comment-thread > li .comment-body")
+    expect(bodies.first).to_have_text("All of you are fools.")
+    page.get_by_role("link", name="Newest").click()
+    assert "csort=newest" in page.url
+    expect(bodies.first).to_have_text("A fair point about wages.")
+    expect(page.locator(".comment-sort strong")).to_have_text("Newest")
+    page.locator(".comment-sort").screenshot(path=screenshot_dir / "thread-sort.png")
+    context.close()
