@@ -179,6 +179,16 @@ class ArticleParts:
         return list(self.article.corrections.all())
 
     @cached_property
+    def updated(self):
+        """When the byline says "Updated": the story's last noticeable change
+        (articles.models.Article.was_updated), and always after a correction,
+        however soon after publication (at the latest of the two)."""
+        times = [self.corrections[0].created_at] if self.corrections else []
+        if self.article.was_updated or times:
+            times.append(self.article.updated_at)
+        return max(times) if times else None
+
+    @cached_property
     def jsonld(self) -> str:
         return news_article_jsonld(self.article, self.authors, self.request)
 

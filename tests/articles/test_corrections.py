@@ -54,3 +54,34 @@ def test_only_editors_publish_corrections_and_a_note_is_needed(client, roles):
     client.force_login(UserFactory(username="ed", groups="Editor"))
     client.post(url, {"note": "   "})
     assert not Correction.objects.exists()
+
+
+def test_a_correction_soon_after_publication_shows_updated_with_its_time(
+    client, roles, django_capture_on_commit_callbacks
+):
+    """The "Updated" line hides changes in the first 10 minutes (typos
+    fixed at once), but never a correction: 20 s after publication it shows,
+    with the correction's time."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    editor = UserFactory(username="ed", groups="Editor")
+    published = timezone.now() - timedelta(seconds=20)
+    article = ArticleFactory(title="Senate vote", published_at=published)
+    type(article).objects.filter(pk=article.pk).update(updated_at=published)
+    url = article.get_absolute_url()
+    assert "Updated" not in client.get(url).content.decode()
+    revision = article_record_revision(article=article, user=editor)
+    client.force_login(editor)
+    correction = reverse(
+        "admin:articles_article_correction", args=[article.pk, revision.pk]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(correction, {"note": "The vote was 41 to 39, not 39 to 41."})
+    client.logout()
+    html = client.get(url).content.decode()
+    byline = html[html.index('class="byline') :][:800]
+    made = timezone.localtime(Correction.objects.get().created_at)
+    assert "Updated" in byline
+    assert made.isoformat(timespec="minutes")[:16] in byline  # its <time datetime>
