@@ -193,6 +193,11 @@ def _revision_value(name: str, value):
     if name == "tag_ids":
         names = dict(Tag.objects.filter(pk__in=value).values_list("pk", "name"))
         return ", ".join(names.get(pk, f"(deleted tag {pk})") for pk in value)
+    if name == "status":
+        try:
+            return str(Article.Status(value).label)
+        except ValueError:
+            return shown_value(value)
     if name == "author_ids":
         names = dict(
             AuthorProfile.objects.filter(pk__in=value).values_list("pk", "display_name")

@@ -166,3 +166,18 @@ def done_message(action: str, article: Article) -> str:
             article.get_absolute_url(),
         )
     return _DONE.get(action, _DONE["draft"]).format(title=article.title)
+
+
+def revision_label(data: dict, saved_at: datetime) -> str:
+    """A saved version's status as people read it: "Draft", "In review",
+    "Published", or "Scheduled for … (zone)" when it was saved with a
+    publication time still to come (never the stored code)."""
+    status = data.get("status")
+    at = data.get("published_at")
+    moment = datetime.fromisoformat(at) if at else None
+    if status == Status.PUBLISHED and moment and moment > saved_at:
+        return f"Scheduled for {_when(moment)}"
+    try:
+        return str(Status(status).label)
+    except ValueError:  # not a status this code knows (an old version)
+        return str(status or "—")

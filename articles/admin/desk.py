@@ -99,6 +99,10 @@ class ArticleDeskViews:
         """List an article's versions; compare any two (?a=…&b=…)."""
         article = self._article_for(request, pk)
         revisions = list(article.revisions.select_related("created_by", "correction"))
+        for revision in revisions:
+            revision.status_label = workflow.revision_label(
+                revision.data, revision.created_at
+            )
         by_pk = {r.pk: r for r in revisions}
         changes = None
         old = new = None

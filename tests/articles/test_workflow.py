@@ -251,3 +251,32 @@ def test_what_a_journalist_may_edit_agrees_with_the_table(people):
         article = ArticleFactory(created_by=journalist, **traits)
         editable = Article.objects.editable_by(journalist).filter(pk=article.pk)
         assert editable.exists() == bool(workflow.available(journalist, state)), state
+
+
+def test_the_revisions_list_says_statuses_in_words(client, people):
+    article = ArticleFactory(draft=True, created_by=people["Journalist"])
+    client.force_login(people["Editor"])
+    url = change_url(article)
+    client.post(url, {**change_data(article), "_workflow": "review"})
+    later = timezone.localtime() + timedelta(days=1)
+    client.post(
+        url,
+        {
+            **change_data(article),
+            "_workflow": "schedule",
+            "published_at_0": later.strftime("%Y-%m-%d"),
+            "published_at_1": later.strftime("%H:%M:%S"),
+        },
+    )
+    html = client.get(
+        reverse("admin:articles_article_revisions", args=[article.pk])
+    ).content.decode()
+    assert "<td>In review</td>" in html
+    assert f"<td>Scheduled for {later:%Y-%m-%d %H:%M} (UTC)</td>" in html
+    assert "<td>in_review</td>" not in html and "<td>published</td>" not in html
+    newer, older = article.revisions.all()[:2]
+    diff = client.get(
+        reverse("admin:articles_article_revisions", args=[article.pk]),
+        {"a": older.pk, "b": newer.pk},
+    ).content.decode()
+    assert "<del>In review</del> → <ins>Published</ins>" in diff
