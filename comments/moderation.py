@@ -28,7 +28,14 @@ from .models import (
 from .preferences import current
 from .sql import fetch_one_prepared, run
 
-FLOOD_MESSAGE = _("You are posting comments too quickly. Slow down.")
+FLOOD_MESSAGE = _(
+    "You are posting comments too quickly: please wait %(seconds)s seconds "
+    "between two comments."
+)
+RATE_MESSAGE = _(
+    "You have posted %(count)s comments in the last minute: please wait a "
+    "minute before the next."
+)
 BANNED_MESSAGE = _(
     "Your comment was not published: comments from this e-mail address or "
     "network are not accepted."
@@ -256,10 +263,16 @@ def decide(
 
     # 3. Flood and rate limits (moderators exempt). Held and spam posts are
     # stored, so they count here like any other.
+    # The message says how long to wait (the window: the reader's last
+    # comment may be older, never newer).
     if facts["flood"]:
-        return Decision(rule="flood", refusal=FLOOD_MESSAGE, http_status=429)
+        wait = {"seconds": current().flood_seconds}
+        return Decision(rule="flood", refusal=FLOOD_MESSAGE % wait, http_status=429)
     if facts["rate_limited"]:
-        return Decision(rule="rate-limit", refusal=FLOOD_MESSAGE, http_status=429)
+        posted = {"count": current().rate_per_minute}
+        return Decision(
+            rule="rate-limit", refusal=RATE_MESSAGE % posted, http_status=429
+        )
 
     # 4. Duplicates of a live comment are refused by the unique index when
     # the comment is stored (comments.models.DUPLICATE_KEY): see DUPLICATE.

@@ -116,7 +116,11 @@ def test_a_refused_comment_is_answered_at_the_form(
         assert Comment.objects.filter(body="First thoughts.").exists()
     post(typed)
     errors = page.locator("#form-errors")
-    expected = "too quickly" if refusal == "flood" else "not published"
+    expected = (
+        "too quickly: please wait 15 seconds between two comments"
+        if refusal == "flood"
+        else "not published"
+    )
     expect(errors).to_contain_text(expected)
     expect(page.get_by_text(expected)).to_have_count(1)  # said once
     expect(errors).to_be_focused()  # which also reads it out to screen readers

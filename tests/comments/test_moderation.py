@@ -68,7 +68,10 @@ def test_banned_email_or_ip_is_refused_with_a_reason(article, ban):
 def test_flood_same_email_or_ip_within_15_seconds(article):
     assert submit(article).comment
     again = submit(article, body="Another thought", ip="198.51.100.10")
-    assert again.decision.refusal == "You are posting comments too quickly. Slow down."
+    assert again.decision.refusal == (
+        "You are posting comments too quickly: please wait 15 seconds between "
+        "two comments."
+    )
     assert again.decision.http_status == 429
     assert again.comment is None
     same_ip = submit(article, body="Third", email="other@example.com")
@@ -90,7 +93,10 @@ def test_rate_limit_per_ip_across_articles(settings):
     result = submit(ArticleFactory(), email="r10@example.com")
     assert result.decision.rule == "rate-limit"
     assert result.decision.http_status == 429
-    assert result.decision.refusal == "You are posting comments too quickly. Slow down."
+    assert result.decision.refusal == (
+        "You have posted 10 comments in the last minute: please wait a minute "
+        "before the next."
+    )
 
 
 def test_duplicate_is_refused_with_409(article, settings):

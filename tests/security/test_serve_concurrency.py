@@ -115,7 +115,7 @@ def test_200_posts_from_20_clients(server):
     refused = [r for r in results if r[1] != 303]
     reasons = {
         409: "Duplicate comment detected",
-        429: "You are posting comments too quickly. Slow down.",
+        429: "You are posting comments too quickly: please wait",
     }
     for _seq, status, body in refused:
         assert status in reasons, status
