@@ -58,6 +58,11 @@ def test_the_log_is_read_filtered_and_exported_never_edited(client, desk):
     client.force_login(moderator)
     listing = client.get("/admin/articles/auditentry/", {"action__exact": "publish"})
     assert listing.status_code == 200 and "Chip plant" in listing.content.decode()
+    # The list offers the export of what it shows (its filters kept).
+    button = f"{reverse('admin:articles_auditentry_export')}?action__exact=publish"
+    assert f'href="{button}" class="export-link"' in listing.content.decode()
+    filtered = list(csv.reader(io.StringIO(client.get(button).content.decode())))
+    assert {r[2] for r in filtered[1:]} == {"publish"}
     export = client.get(reverse("admin:articles_auditentry_export"))
     rows = list(csv.reader(io.StringIO(export.content.decode())))
     assert rows[0] == ["at", "actor", "action", "object_type", "object_id", "summary"]
