@@ -81,6 +81,14 @@ def state_of(status: str | None, published_at: datetime | None) -> str:
     return IN_REVIEW if status == Status.IN_REVIEW else DRAFT
 
 
+def state_of_article(article: Article | None) -> str:
+    """The state of `article` as this instance has it (None, or one never
+    saved: new)."""
+    if article is None or article.pk is None:
+        return NEW
+    return state_of(article.status, article.published_at)
+
+
 def stored_state(article: Article) -> str:
     """The state of `article` as the database has it (a form may have
     changed the instance already)."""
@@ -155,7 +163,7 @@ _DONE = {
 def done_message(action: str, article: Article) -> str:
     """What the button `action` did to the saved `article`, in the words of
     the workflow (the admin's message after the save)."""
-    state = state_of(article.status, article.published_at)
+    state = state_of_article(article)
     if state == SCHEDULED:
         return f"“{article.title}” is scheduled for {_when(article.published_at)}."
     if state == LIVE:

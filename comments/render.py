@@ -34,6 +34,13 @@ def comment_body(text: str) -> str:
     )
 
 
+def url_around_id(name: str) -> list[str]:
+    """The address of the URL `name` with an id, split around the id
+    ("/comments/0/report/" → "/comments", "report/"): reversed once a
+    thread, joined per comment as before + f"/{pk}/" + after."""
+    return reverse(name, args=[0]).rsplit("/0/", 1)
+
+
 def comment_items(comments, *, closed: bool, max_depth: int) -> SafeString:
     """`<li>` items of `comments` (each with its `children`), nested."""
     words = {
@@ -41,8 +48,7 @@ def comment_items(comments, *, closed: bool, max_depth: int) -> SafeString:
         "reply": html_escape(gettext("Reply")),
         "pick": html_escape(gettext("Editors' pick")),
         "report": html_escape(gettext("Report")),
-        # "/comments/0/report/" split around the id, reversed once a thread.
-        "report_url": reverse("comments:report", args=[0]).rsplit("/0/", 1),
+        "report_url": url_around_id("comments:report"),
         "by": gettext("Comment by %(name)s"),
         # The {% time %} tag's comment format, looked up once per thread.
         "date_format": time_format("comment"),
@@ -107,8 +113,7 @@ def pick_items(picks) -> SafeString:
         return mark_safe("")
     date_format = time_format("comment")
     label = html_escape(gettext("Editors' pick"))
-    # "/comments/0/" split around the id: each pick's own link finds its page.
-    before, after = reverse("comments:link", args=[0]).rsplit("/0/", 1)
+    before, after = url_around_id("comments:link")  # its page, wherever it is
     return mark_safe(
         "".join(
             f'<li class="comment-pick mb-3" id="pick-{int(c.pk)}">'

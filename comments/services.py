@@ -806,11 +806,7 @@ def _report_facts_query(threshold, *, comment, now, visitor, since, ip=None):
     open_reports = reports.filter(closed_at__isnull=True)
     return (
         Comment.objects.approved()
-        .filter(
-            pk=comment,
-            article__status=Article.Status.PUBLISHED,
-            article__published_at__lte=now,
-        )
+        .filter(pk=comment, article__in=Article.objects.published(at=now))
         .annotate(
             banned=Exists(BannedCommenter.objects.filter(ip=ip))
             if ip is not None

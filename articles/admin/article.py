@@ -109,7 +109,7 @@ class ArticleAdmin(ArticleDeskViews, admin.ModelAdmin):
         where the page is read-only): articles/workflow.py decides."""
         if obj is not None and not self.has_change_permission(request, obj):
             return []
-        state = workflow.state_of(obj.status, obj.published_at) if obj else workflow.NEW
+        state = workflow.state_of_article(obj)
         buttons = []
         for transition in workflow.available(request.user, state):
             confirm_url = (
@@ -158,7 +158,7 @@ class ArticleAdmin(ArticleDeskViews, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        state = workflow.state_of(obj.status, obj.published_at) if obj else workflow.NEW
+        state = workflow.state_of_article(obj)
         if not workflow.may_set_time(request.user, state):
             fields.append("published_at")
         return fields

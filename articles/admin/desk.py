@@ -192,7 +192,7 @@ class ArticleDeskViews:
         it will do, with a button; POST does it. Works without JavaScript."""
         article = self._article_for(request, pk, change=True)
         change_url = reverse("admin:articles_article_change", args=[pk])
-        state = workflow.state_of(article.status, article.published_at)
+        state = workflow.state_of_article(article)
         action = request.POST.get("action") or request.GET.get("action")
         transition = workflow.find(request.user, state, action)
         if transition is None or not transition.confirm:

@@ -131,11 +131,7 @@ class ArticleAdminForm(forms.ModelForm):
         self.user = user
         # The state the story was in when the form was made (the admin loads
         # it fresh), which decides the buttons and the Status menu.
-        self.state = (
-            workflow.state_of(self.instance.status, self.instance.published_at)
-            if self.instance.pk
-            else workflow.NEW
-        )
+        self.state = workflow.state_of_article(self.instance)
         if self.instance.pk and not self.is_bound:
             self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
         if user is not None and "status" in self.fields:
