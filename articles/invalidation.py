@@ -11,6 +11,10 @@ from .models import Article, ArticleAuthor, AuthorProfile, Correction, Section, 
 
 # The corrections page and feed.
 CORRECTIONS_TAG = "corrections"
+# The listings' comment counts (Article.comment_count): changed by the
+# comments app's recount at most every few minutes, carried by the
+# listing pages only (not by article pages, unlike "lists").
+COMMENT_COUNTS_TAG = "comment-counts"
 
 
 def article_tag(pk) -> str:

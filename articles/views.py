@@ -23,7 +23,7 @@ from infra import sqlcache
 from infra.siteurl import site_request, site_url
 
 from .images import PUBLIC_FOLDERS
-from .invalidation import CORRECTIONS_TAG, article_tag
+from .invalidation import COMMENT_COUNTS_TAG, CORRECTIONS_TAG, article_tag
 from .models import (
     CARD_FIELDS,
     SEARCH_CANDIDATES,
@@ -49,7 +49,9 @@ class PublishedArticlesMixin:
     paginate_by = PAGE_SIZE
 
     def get(self, request, *args, **kwargs):
-        cache_page_tags(request, "lists")
+        # The cards' comment counts have a tag of their own (refreshed every
+        # few minutes), so that comments leave the listings cached.
+        cache_page_tags(request, "lists", COMMENT_COUNTS_TAG)
         return super().get(request, *args, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from articles.models import Article
 
+from .counts import comment_counts_refresh
 from .models import Comment, CommentDecision
 
 LEAD_SLUG = "xiaomi-leica-optical-institute"
@@ -59,4 +60,5 @@ def ensure_demo_comments() -> int:
             comment.save()
             CommentDecision.objects.create(comment=comment, status=status, rule="demo")
             created[key] = comment
+        comment_counts_refresh(full=True)  # the cards' counts
     return len(created)

@@ -123,6 +123,13 @@ class CommentForm(forms.Form):
         ),
         required=False,
     )
+    notify_replies = forms.BooleanField(
+        label=_(
+            "E-mail me when someone replies to my comment (the first time, "
+            "we ask you to confirm your address)."
+        ),
+        required=False,
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     # Honeypot: hidden from people (CSS and aria-hidden), filled by bots.
     website = forms.CharField(
@@ -162,6 +169,7 @@ class CommentForm(forms.Form):
             ),
             Field("remember"),
             Field("notify"),
+            Field("notify_replies"),
             Div(Field("website"), css_class="nr-hp", aria_hidden="true"),
             Field("parent"),
             Field("ts"),

@@ -210,6 +210,13 @@ class Comment(models.Model):
         db_default=False,
         help_text="The commenter asked for one e-mail when a moderator decides.",
     )
+    notify_replies = models.BooleanField(
+        "e-mail replies",
+        default=False,
+        db_default=False,
+        help_text="The commenter asked to be e-mailed when someone replies "
+        "(sent only once their address is confirmed).",
+    )
     reason = models.ForeignKey(
         "ModerationReason",
         on_delete=models.SET_NULL,
@@ -464,14 +471,79 @@ class DecisionMailDay(models.Model):
         return f"{self.email} {self.day}"
 
 
-class MailOptOut(models.Model):
-    """An address that asked for no more decision e-mails."""
+class MailAddressQuerySet(models.QuerySet):
+    def of(self, email: str):
+        return self.filter(email=email.lower())
 
-    email = models.CharField(max_length=100, unique=True)  # lower case
-    created_at = models.DateTimeField(auto_now_add=True)
+    def suppressed(self):
+        return self.filter(suppressed_at__isnull=False)
+
+    def confirmed(self):
+        """Addresses that proved they are theirs and may be mailed."""
+        return self.filter(confirmed_at__isnull=False, suppressed_at__isnull=True)
+
+
+class MailAddress(models.Model):
+    """The site's one ledger of readers' e-mail addresses: which ones proved
+    they are theirs (double opt-in: `confirmed_at`) and which asked for no
+    more e-mail (`suppressed_at`, kept for good, so it is never lost). The
+    decision e-mails, the reply notifications and any later mailing read
+    it; comments.services is its only writer. `confirm_sent_at` limits the
+    confirmation e-mails an address receives (the comment form must not
+    become a way to mail strangers)."""
+
+    email = models.CharField(max_length=254, unique=True)  # lower case
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    suppressed_at = models.DateTimeField(null=True, blank=True)
+    confirm_sent_at = models.DateTimeField(
+        "confirmation e-mail sent", null=True, blank=True
+    )
+
+    objects = MailAddressQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "e-mail address"
+        verbose_name_plural = "e-mail addresses"
+        ordering = ["-created_at", "-pk"]
 
     def __str__(self):
         return self.email
+
+    @property
+    def state(self) -> str:
+        if self.suppressed_at:
+            return "unsubscribed"
+        return "confirmed" if self.confirmed_at else "unconfirmed"
+
+
+class ReplyMail(models.Model):
+    """The one e-mail telling a commenter that their comment got a reply
+    (they ticked the box and confirmed their address). Written when the
+    reply is approved, sent by a worker; `sent_at` is set before sending,
+    so it goes at most once even if the worker dies."""
+
+    reply = models.OneToOneField(
+        Comment, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    email = models.CharField(max_length=254)  # the recipient, lower case
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=Q(sent_at__isnull=True),
+                name="replymail_due_idx",
+            ),
+            models.Index(fields=["email", "sent_at"], name="replymail_sent_idx"),
+        ]
+
+    def __str__(self):
+        return f"Reply e-mail for comment #{self.reply_id}"
 
 
 class CommentSurge(models.Model):
@@ -611,6 +683,13 @@ class ModerationSettings(models.Model):
         help_text="A published comment reported by this many different readers "
         "waits for a moderator (0: reports never hold a comment). A comment a "
         "moderator has kept is not held again.",
+    )
+    reply_mails_per_day = models.PositiveIntegerField(
+        "reply e-mails per address a day",
+        default=10,
+        validators=[MaxValueValidator(1000)],
+        help_text="At most this many “someone replied” e-mails to one address "
+        "a day; the rest of the day's replies are not mailed (0: none).",
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

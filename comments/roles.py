@@ -22,6 +22,7 @@ ROLES = {
         "comments.view_moderationreason",
         "comments.view_moderationsettings",
         "comments.change_moderationsettings",
+        "comments.view_mailaddress",
         "articles.view_auditentry",
     ],
 }

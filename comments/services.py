@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles import audit
-from articles.invalidation import article_tags
+from articles.invalidation import article_tag
 from articles.models import Article, fit, person_name
 from caching.invalidation import invalidate
 from infra import sqlcache
 
 from . import moderation
+from .counts import comment_counts_refresh  # noqa: F401  (the desk tick's)
+from .mail import CONFIRMATION_INTERVAL
 from .models import (
     LEGAL_HOLD_TAG,
     LIVE_STATUSES,
@@ -32,17 +34,23 @@ from .models import (
     CommentSurge,
     DecisionMail,
     LegalHold,
-    MailOptOut,
+    MailAddress,
     ModerationSettings,
+    ReplyMail,
     held_article_ids,
     is_duplicate_error,
 )
 from .preferences import current
 from .sql import fetch_one_prepared
 from .tasks import (
+    comment_counts_ask,
     moderators_notice_due,
+    send_confirmation_mail,
     send_decision_mails,
-    send_due_decision_mails,  # noqa: F401  (a service: the desk and commands call it)
+    send_due_decision_mails,  # noqa: F401  (a service: tests call it)
+    send_due_mails,  # noqa: F401  (a service: the desk and commands call it)
+    send_due_reply_mails,  # noqa: F401  (a service: tests call it)
+    send_reply_mails,
     surge_alert,
 )
 
@@ -109,10 +117,10 @@ _INSERT_SQL = """
 WITH new AS (
   INSERT INTO {comment} (article_id, parent_id, thread_id, depth, user_id, name,
                          email, body, status, rule, ip, user_agent, created_at,
-                         notify_decision)
+                         notify_decision, notify_replies)
   VALUES (%(article)s, %(parent)s, %(thread)s, %(depth)s, %(user)s, %(name)s,
           %(email)s, %(body)s, %(status)s, %(rule)s, %(ip)s, %(user_agent)s,
-          %(created_at)s, %(notify)s)
+          %(created_at)s, %(notify)s, %(notify_replies)s)
   RETURNING id
 ), decision AS (
   INSERT INTO {decision} (comment_id, status, rule, created_at)
@@ -176,6 +184,7 @@ def _insert_with_decision(
         "user_agent": comment.user_agent,
         "created_at": comment.created_at,
         "notify": comment.notify_decision,
+        "notify_replies": comment.notify_replies,
         "before": root_created_at,
     }
     if mine:
@@ -229,10 +238,13 @@ def comment_submit(
     form_age: float | None = None,
     form_age_measured: bool = True,
     notify_decision: bool = False,
+    notify_replies: bool = False,
     own_pending_ids=(),
     user=None,
 ) -> Submission:
-    """Run the moderation policy and store the comment unless it is refused."""
+    """Run the moderation policy and store the comment unless it is refused.
+    `notify_replies`: the commenter wants an e-mail per reply, once their
+    address is confirmed (a confirmation e-mail is queued if it is not)."""
     is_moderator = bool(user and user.has_perm(MODERATE_PERMISSION))
     try:
         with transaction.atomic():
@@ -264,6 +276,7 @@ def comment_submit(
                 user_agent=fit(Comment, "user_agent", user_agent),
                 notify_decision=notify_decision
                 and decision.status == Comment.Status.PENDING,
+                notify_replies=notify_replies,
             )
             comment.reply_to(parent)
             above = comment.parent  # the thread's start places the comment
@@ -275,6 +288,12 @@ def comment_submit(
                 _surge_switch(article, decision.surge)
             if comment.status == Comment.Status.PENDING:
                 transaction.on_commit(moderators_notice_due)
+            else:
+                transaction.on_commit(comment_counts_ask)
+                if above is not None and above.notify_replies:
+                    reply_mails_queue(reply_ids=[comment.pk])
+            if notify_replies:
+                mail_confirmation_request(email=email)
         return Submission(decision=decision, comment=comment, earlier=earlier)
     except IntegrityError as error:
         # Rule 4: the duplicate index refused the row; nothing is kept.
@@ -325,7 +344,8 @@ def comments_moderate(
             Comment.objects.filter(pk__in=ids).update(**changes)
         changed = set(ids)
         for article_pk in {row[1] for row in rows if row[0] in changed}:
-            invalidate(*article_tags(article_pk))  # approved or removed
+            invalidate(article_tag(article_pk))  # approved or removed
+        transaction.on_commit(comment_counts_ask)
         before = {pk: (was, was_rule) for pk, _, was, _, was_rule in rows}
         CommentDecision.objects.bulk_create(
             CommentDecision(
@@ -349,6 +369,8 @@ def comments_moderate(
         ]
         if told and status in (Comment.Status.APPROVED, Comment.Status.REJECTED):
             _decision_mails_queue(told, status, changes["reason"], now)
+        if status == Comment.Status.APPROVED and changed:
+            reply_mails_queue(reply_ids=changed, after_undo=True)
         audit.record_many(
             moderator,
             f"comment {status}",
@@ -415,7 +437,9 @@ def comment_decision_undo(*, comment_id: int, moderator) -> Comment | None:
             previous_rule=last.rule,
         )
         DecisionMail.objects.filter(comment=comment, sent_at__isnull=True).delete()
-        invalidate(*article_tags(comment.article_id))
+        ReplyMail.objects.filter(reply=comment, sent_at__isnull=True).delete()
+        invalidate(article_tag(comment.article_id))
+        transaction.on_commit(comment_counts_ask)
         audit.record(
             moderator,
             "comment undo",
@@ -537,7 +561,7 @@ def commenter_erase(*, email: str, delete_text: bool = False) -> int:
         # Comments on a story under legal hold are kept as they are.
         comments = Comment.objects.by_email(email).outside_legal_hold()
         for article_pk in set(comments.values_list("article_id", flat=True)):
-            invalidate(*article_tags(article_pk))
+            invalidate(article_tag(article_pk))
         if delete_text:
             # The duplicate rule must not trip over several erased bodies.
             count = 0
@@ -598,7 +622,9 @@ def comment_staff_reply(*, parent: Comment, moderator, body: str) -> Comment:
         CommentDecision.objects.create(
             comment=reply, status=reply.status, rule=reply.rule, actor=moderator
         )
-        invalidate(*article_tags(parent.article_id))
+        reply_mails_queue(reply_ids=[reply.pk])
+        invalidate(article_tag(parent.article_id))
+        transaction.on_commit(comment_counts_ask)
         audit.record(moderator, "comment reply", reply, summary=reply.excerpt)
     return reply
 
@@ -703,8 +729,95 @@ def surges_lift_quiet() -> int:
     return lifted
 
 
-def mail_opt_out(*, email: str) -> None:
-    MailOptOut.objects.get_or_create(email=email.lower())
+def mail_address_suppress(*, email: str) -> None:
+    """The address asked for no more e-mail (an unsubscribe link, RFC 8058's
+    one-click POST): no decision, reply or confirmation e-mail goes to it
+    again unless it asks for them back from the same link."""
+    with transaction.atomic():
+        address, _ = MailAddress.objects.get_or_create(email=email.lower())
+        if address.suppressed_at is None:
+            MailAddress.objects.filter(pk=address.pk).update(
+                suppressed_at=timezone.now()
+            )
+            ReplyMail.objects.filter(email=address.email, sent_at__isnull=True).update(
+                sent_at=timezone.now(), outcome="unsubscribed"
+            )
+
+
+def mail_address_confirm(*, email: str, resubscribe: bool = False) -> bool:
+    """The address proved it is theirs (the link in a confirmation e-mail,
+    or "receive e-mails again" on the unsubscribe page, both sent to it):
+    reply e-mails may go to it. A suppressed address stays suppressed
+    unless `resubscribe` (its owner asked from the unsubscribe page).
+    Returns whether the address may now be mailed."""
+    now = timezone.now()
+    with transaction.atomic():
+        address, _ = MailAddress.objects.select_for_update().get_or_create(
+            email=email.lower()
+        )
+        if address.suppressed_at and not resubscribe:
+            return False
+        address.confirmed_at = address.confirmed_at or now
+        address.suppressed_at = None
+        address.save(update_fields=["confirmed_at", "suppressed_at"])
+    return True
+
+
+def mail_confirmation_request(*, email: str) -> bool:
+    """A commenter asked for reply e-mails: unless the address is already
+    confirmed or suppressed, a worker sends it one confirmation e-mail
+    (at most one per CONFIRMATION_INTERVAL, whoever fills in the form, so
+    the form cannot be used to mail a stranger). Returns whether one is
+    queued."""
+    address = email.lower()
+    if not address:
+        return False
+    MailAddress.objects.get_or_create(email=address)
+    recent = timezone.now() - CONFIRMATION_INTERVAL
+    wanted = (
+        MailAddress.objects.of(address)
+        .filter(confirmed_at__isnull=True, suppressed_at__isnull=True)
+        .filter(Q(confirm_sent_at__isnull=True) | Q(confirm_sent_at__lt=recent))
+        .exists()
+    )
+    if wanted:
+        transaction.on_commit(lambda: send_confirmation_mail.enqueue(address))
+    return wanted
+
+
+def reply_mails_queue(*, reply_ids, after_undo: bool = False) -> int:
+    """Approved replies whose parent's author asked to hear of them: one
+    ReplyMail each (never a second: the reply is its key), due at once or,
+    for a moderator's approval, after the undo window (`after_undo`), sent
+    by a worker (tasks.send_due_reply_mails decides, at
+    sending time, whether the address is confirmed and under its daily
+    limit). A reply to one's own comment is not mailed."""
+    rows = (
+        Comment.objects.filter(
+            pk__in=list(reply_ids),
+            status=Comment.Status.APPROVED,
+            parent__notify_replies=True,
+            parent__status=Comment.Status.APPROVED,
+        )
+        .exclude(parent__email="")
+        .values_list("pk", "email", "parent__email")
+    )
+    due = timezone.now()
+    if after_undo:
+        due += timedelta(seconds=current().undo_seconds)
+    mails = [
+        ReplyMail(reply_id=pk, email=to.lower(), due_at=due)
+        for pk, email, to in rows
+        if to.lower() != email.lower()
+    ]
+    if not mails:
+        return 0
+    ReplyMail.objects.bulk_create(mails, ignore_conflicts=True)
+    if not after_undo:
+        transaction.on_commit(send_reply_mails.enqueue)
+    elif send_reply_mails.get_backend().supports_defer:
+        transaction.on_commit(lambda: send_reply_mails.using(run_after=due).enqueue())
+    return len(mails)
 
 
 def article_legal_hold(*, article, editor, hold: bool, reason: str = "") -> bool:
@@ -720,7 +833,7 @@ def article_legal_hold(*, article, editor, hold: bool, reason: str = "") -> bool
         else:
             changed = LegalHold.objects.filter(article_id=article.pk).delete()[0]
         if changed:
-            invalidate(*article_tags(article.pk), LEGAL_HOLD_TAG)
+            invalidate(article_tag(article.pk), LEGAL_HOLD_TAG)
             audit.record(
                 editor,
                 "legal hold" if hold else "legal hold lifted",
@@ -921,6 +1034,7 @@ def _hold_when_reported(comment: Comment) -> bool:
     previous_rule = comment.rule
     comment.status, comment.rule = Comment.Status.PENDING, REPORT_RULE
     comment.save(update_fields=["status", "rule"])  # its receiver invalidates
+    transaction.on_commit(comment_counts_ask)
     CommentDecision.objects.create(
         comment=comment,
         status=Comment.Status.PENDING,
@@ -991,7 +1105,7 @@ def comments_pick(*, comment_ids, user, picked: bool = True) -> int:
             picked_at=now if picked else None, picked_by=user if picked else None
         )
         for article_id in {article_id for _, article_id in rows}:
-            invalidate(*article_tags(article_id))
+            invalidate(article_tag(article_id))
         action = "comment picked" if picked else "comment unpicked"
         audit.record_many(
             user, action, "comments.comment", [pk for pk, _ in rows], action

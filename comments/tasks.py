@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.tasks import task
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -23,13 +23,23 @@ from django.utils import timezone
 
 from infra.text import one_line
 
-from .mail import decision_message, site_url
+from .counts import comment_counts_due, comment_counts_refresh
+from .mail import (
+    CONFIRMATION_INTERVAL,
+    confirmation_message,
+    decision_message,
+    quoted_lines,
+    reply_message,
+    site_url,
+)
 from .models import (
     MODERATE_CODENAME,
+    Comment,
     DecisionMail,
     DecisionMailDay,
+    MailAddress,
     MailFailure,
-    MailOptOut,
+    ReplyMail,
 )
 from .preferences import current
 
@@ -56,12 +66,6 @@ def retry_or_alert(*, what: str, error: Exception, attempt: int, again) -> None:
         return
     logger.error("E-mail %s not sent after %s tries: %s", what, attempt, error)
     MailFailure.objects.create(what=what, error=str(error)[:1000], attempts=attempt)
-
-
-def quoted(text: str) -> str:
-    """A reader's text in a plain-text e-mail, each line behind "> ", so no
-    line of it can pass for one of the e-mail's own (a fake "Author:")."""
-    return "\n".join(f"> {line}" for line in text.splitlines() or [""])
 
 
 def moderator_emails() -> list[str]:
@@ -113,8 +117,6 @@ def notify_moderators(attempt: int = 1) -> int:
     """E-mail moderators the comments awaiting moderation that came in since
     the previous e-mail; returns how many e-mails were sent. When the mail
     server does not take it, the same comments go in the next try."""
-    from .models import Comment
-
     since = cache.get(LAST_NOTICE_KEY)
     waiting = Comment.objects.pending().select_related("article")
     if since is not None:
@@ -132,7 +134,8 @@ def notify_moderators(attempt: int = 1) -> int:
         + (" The newest 20:" if count > 20 else ""),
         *(
             f"On “{c.article.title}”\nAuthor: {one_line(c.name)} "
-            f"<{one_line(c.email)}>\nRule: {c.rule}\n\n{quoted(c.body[:2000])}"
+            f"<{one_line(c.email)}>\nRule: {c.rule}\n\n"
+            + "\n".join(quoted_lines(c.body[:2000]))
             for c in newest
         ),
         f"Moderation queue: {queue}",
@@ -216,6 +219,26 @@ def _surge_mail(article, recipients) -> None:
     )
 
 
+def send_due_mails(*, now=None) -> int:
+    """The commenters' decision and reply e-mails that are due (the desk's
+    pages and the desk tick run it, so e-mail goes even with no worker that
+    can wait); one query when none is due."""
+    now = now or timezone.now()
+    decisions = DecisionMail.objects.filter(sent_at__isnull=True, due_at__lte=now)
+    replies = ReplyMail.objects.filter(sent_at__isnull=True, due_at__lte=now)
+    due = set(
+        decisions.values_list(Value("decision"))[:1].union(
+            replies.values_list(Value("reply"))[:1]
+        )
+    )
+    sent = 0
+    if ("decision",) in due:
+        sent += send_due_decision_mails(now=now)
+    if ("reply",) in due:
+        sent += send_due_reply_mails(now=now)
+    return sent
+
+
 def send_due_decision_mails(*, now=None) -> int:
     """Send the decision e-mails whose undo window has passed. Each is
     marked sent before it goes (at most once, even with two workers); an
@@ -278,7 +301,7 @@ def _decision_mail_failed(mail, address: str, error, now) -> None:
 def _mail_outcome(address: str, now) -> str:
     if not address:
         return "no-address"
-    if MailOptOut.objects.filter(email=address).exists():
+    if MailAddress.objects.of(address).suppressed().exists():
         return "unsubscribed"
     day = timezone.localdate(now)
     try:
@@ -287,3 +310,146 @@ def _mail_outcome(address: str, now) -> str:
     except IntegrityError:
         return "daily-limit"
     return "sent"
+
+
+@task
+def send_confirmation_mail(email: str, attempt: int = 1) -> int:
+    """The double opt-in e-mail for reply notifications: a link that
+    confirms the address. Claimed before it goes (`confirm_sent_at`), so an
+    address receives at most one per CONFIRMATION_INTERVAL, even with two
+    workers or a job run twice; none once confirmed or unsubscribed."""
+    now = timezone.now()
+    claimed = (
+        MailAddress.objects.of(email)
+        .filter(confirmed_at__isnull=True, suppressed_at__isnull=True)
+        .filter(
+            Q(confirm_sent_at__isnull=True)
+            | Q(confirm_sent_at__lt=now - CONFIRMATION_INTERVAL)
+        )
+        .update(confirm_sent_at=now)
+    )
+    if not claimed:
+        return 0
+    try:
+        confirmation_message(email.lower()).send()
+    except MAIL_ERRORS as error:
+        # Not sent: the address may be sent one again.
+        MailAddress.objects.of(email).filter(confirm_sent_at=now).update(
+            confirm_sent_at=None
+        )
+        retry_or_alert(
+            what="a confirmation e-mail for reply notifications",
+            error=error,
+            attempt=attempt,
+            again=lambda n, at: send_confirmation_mail.using(run_after=at).enqueue(
+                email, attempt=n
+            ),
+        )
+        return 0
+    return 1
+
+
+@task
+def send_reply_mails() -> int:
+    """Send the reply notifications that are due; safe to run twice (each
+    is marked sent before it goes)."""
+    return send_due_reply_mails()
+
+
+def send_due_reply_mails(*, now=None) -> int:
+    """Send the "someone replied" e-mails that are due. Each is claimed and
+    marked before it goes (at most once, even with two workers or a worker
+    killed mid-send), under a lock on the recipient's ledger row, which
+    also makes the daily limit exact. Only to a confirmed address that has
+    not unsubscribed; a reply no longer published (or whose comment is no
+    longer published or no longer asks) is dropped; one the mail server
+    does not take is due again after a pause, then given up."""
+    now = now or timezone.now()
+    sent = 0
+    due = ReplyMail.objects.filter(sent_at__isnull=True, due_at__lte=now)
+    for pk in list(due.order_by("due_at").values_list("pk", flat=True)[:200]):
+        with transaction.atomic():
+            mail = (
+                ReplyMail.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("reply__article", "reply__parent")
+                .filter(pk=pk, sent_at__isnull=True)
+                .first()
+            )
+            if mail is None:
+                continue
+            if not _reply_still_wanted(mail.reply):
+                mail.delete()  # approved again later, it is queued afresh
+                continue
+            mail.sent_at = now
+            mail.outcome = _reply_mail_outcome(mail.email, now)
+            mail.save(update_fields=["sent_at", "outcome"])
+        if mail.outcome == "sent":
+            try:
+                reply_message(mail).send()
+            except MAIL_ERRORS as error:
+                _reply_mail_failed(mail, error, now)
+                continue
+            sent += 1
+    return sent
+
+
+def _reply_still_wanted(reply) -> bool:
+    parent = reply.parent
+    return (
+        reply.status == Comment.Status.APPROVED
+        and parent is not None
+        and parent.status == Comment.Status.APPROVED
+        and parent.notify_replies
+        and bool(parent.email)
+    )
+
+
+def _reply_mail_outcome(address: str, now) -> str:
+    """Whether a reply e-mail may go to `address` now; the ledger row is
+    locked until the caller's transaction ends, so two workers count the
+    day's e-mails one after the other."""
+    ledger = MailAddress.objects.select_for_update().filter(email=address).first()
+    if ledger is None or ledger.confirmed_at is None:
+        return "unconfirmed"
+    if ledger.suppressed_at is not None:
+        return "unsubscribed"
+    day_start = timezone.localtime(now).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    today = ReplyMail.objects.filter(
+        email=address, outcome="sent", sent_at__gte=day_start
+    ).count()
+    if today >= current().reply_mails_per_day:
+        return "daily-limit"
+    return "sent"
+
+
+def _reply_mail_failed(mail, error, now) -> None:
+    attempts = mail.attempts + 1
+    if attempts <= len(MAIL_RETRY_SECONDS):
+        ReplyMail.objects.filter(pk=mail.pk).update(
+            sent_at=None,
+            outcome="",
+            attempts=attempts,
+            due_at=now + timedelta(seconds=MAIL_RETRY_SECONDS[attempts - 1]),
+        )
+        return
+    ReplyMail.objects.filter(pk=mail.pk).update(outcome="failed", attempts=attempts)
+    MailFailure.objects.create(
+        what=f"the reply e-mail for comment #{mail.reply_id}",
+        error=str(error)[:1000],
+        attempts=attempts,
+    )
+
+
+@task
+def refresh_comment_counts() -> int:
+    """The listings' comment counts (comments.counts)."""
+    return comment_counts_refresh()
+
+
+def comment_counts_ask() -> None:
+    """After a change to a thread: a recount at most once a minute (the
+    scheduler's desk tick runs one every minute too)."""
+    if comment_counts_due():
+        refresh_comment_counts.enqueue()

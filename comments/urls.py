@@ -10,4 +10,5 @@ urlpatterns = [
     path("comments/form-time/", views.form_time, name="form_time"),
     path("comments/<int:comment_pk>/", views.comment_link, name="link"),
     path("comments/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("comments/confirm/<str:token>/", views.confirm, name="confirm"),
 ]

@@ -16,7 +16,7 @@ from infra.crossorigin import cross_origin_refusal, django_csrf_refusal
 
 from . import moderation, services
 from .forms import FORM_MAX_AGE, CommentForm, ReportForm, sign_timestamp
-from .mail import unsubscribe_email
+from .mail import confirm_email, unsubscribe_email
 from .models import Comment
 from .visitor import MAX_PENDING_IDS, YEAR, own_comment_ids, remember_visitor
 
@@ -51,12 +51,32 @@ def unsubscribe(request, token: str):
     email = unsubscribe_email(token)
     if email is None:
         raise Http404("Unknown link")
-    done = request.method == "POST"
-    if done:
-        services.mail_opt_out(email=email)
-    return TemplateResponse(
-        request, "comments/unsubscribe.html", {"done": done, "email": email}
-    )
+    done = again = False
+    if request.method == "POST" and request.POST.get("again"):
+        # Only the address's owner has this link: asking back is consent.
+        again = services.mail_address_confirm(email=email, resubscribe=True)
+    elif request.method == "POST":
+        services.mail_address_suppress(email=email)
+        done = True
+    context = {"done": done, "again": again, "email": email}
+    return TemplateResponse(request, "comments/unsubscribe.html", context)
+
+
+@never_cache
+def confirm(request, token: str):
+    """Confirm an address for reply e-mails (double opt-in): the link in the
+    confirmation e-mail shows a button (GET changes nothing: mail scanners
+    follow links), the button's POST confirms."""
+    email = confirm_email(token)
+    if email is None:
+        return TemplateResponse(
+            request, "comments/confirm.html", {"expired": True}, status=404
+        )
+    done = None
+    if request.method == "POST":
+        done = services.mail_address_confirm(email=email)
+    context = {"email": email, "done": done, "token": token}
+    return TemplateResponse(request, "comments/confirm.html", context)
 
 
 @never_cache
@@ -142,6 +162,7 @@ def comment_post(request, article_pk: int):
         form_age=timing.age,
         form_age_measured=timing.measured,
         notify_decision=data["notify"],
+        notify_replies=data["notify_replies"],
         own_pending_ids=own,
         user=user,
     )

@@ -5,6 +5,7 @@ zero-width space does not make a repeat new) and by the checks on names and
 e-mail addresses (which refuse what could hide or fake text).
 """
 
+import re
 import unicodedata
 
 # Characters that draw nothing: Unicode's format characters (category Cf:
@@ -126,3 +127,18 @@ def one_line(value: str) -> str:
     into plain-text e-mails, where a line break would fake a header line."""
     cleaned = "".join(" " if is_control(c) else c for c in value if not is_invisible(c))
     return " ".join(cleaned.split())
+
+
+# A dot between a word and a letter ("example.com", "evil.xn--p1ai") and a
+# scheme's "://": what mail clients turn into links in plain text.
+_LINKABLE = re.compile(r"(?<=\w)\.(?=[^\W\d_])|:(?=//)")
+
+
+def unlinked(value: str) -> str:
+    """A stranger's text for a plain-text e-mail sent under the site's name,
+    so that no mail client makes a link of it: "example[.]com",
+    "https[:]//…" (as security advisories write addresses), and no
+    invisible character left to split a word the reader sees whole. Line
+    breaks are kept (quote the lines where they could fake the e-mail's)."""
+    kept = "".join(c for c in value if c in JOINERS or not is_invisible(c))
+    return _LINKABLE.sub(lambda m: f"[{m.group()}]", kept)

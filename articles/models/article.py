@@ -73,6 +73,7 @@ CARD_FIELDS = [
     "featured_image_alt",
     "section_id",
     "language",
+    "comment_count",
 ]
 
 
@@ -409,6 +410,12 @@ class Article(models.Model):
     )
     comments_open = models.BooleanField(
         default=True, help_text="Untick to close the comment form on this article."
+    )
+    # The cards' "12 comments": kept by the comments app's periodic recount
+    # (comments.counts), never per comment, so a burst of comments does not
+    # empty the cached listings; it may lag a few minutes.
+    comment_count = models.PositiveIntegerField(
+        "published comments", default=0, db_default=0, editable=False
     )
     # Kept in the row, not out of line (storage MAIN, migration 0020): a
     # search reads it story after story. A migration that adds this column

@@ -134,7 +134,7 @@ class CommentAdmin(CommentColumns, CommentActions, CommentViews, admin.ModelAdmi
             and self.has_view_permission(request)
         ):
             return HttpResponseRedirect(f"{request.path}?status__exact=pending")
-        services.send_due_decision_mails()
+        services.send_due_mails()
         extra_context = {
             **(extra_context or {}),
             **desk.queue_summary(),

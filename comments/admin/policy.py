@@ -8,11 +8,12 @@ from django.urls import reverse
 from ..models import (
     MODERATE_PERMISSION,
     BannedCommenter,
+    MailAddress,
     ModerationReason,
     ModerationSettings,
     ModerationWord,
 )
-from ..services import moderation_settings_save
+from ..services import mail_address_suppress, moderation_settings_save
 
 
 class ModeratorOnlyAdmin(admin.ModelAdmin):
@@ -68,6 +69,10 @@ class ModerationSettingsAdmin(ModeratorOnlyAdmin):
             {"fields": ["quiet_hours", "quiet_mode", "quiet_time_zone"]},
         ),
         ("Closing and undo", {"fields": ["close_after_days", "undo_seconds"]}),
+        (
+            "Reports and e-mails",
+            {"fields": ["report_threshold", "reply_mails_per_day"]},
+        ),
         ("Last change", {"fields": ["updated_at", "updated_by"]}),
     ]
     readonly_fields = ["updated_at", "updated_by"]
@@ -94,3 +99,70 @@ class ModerationSettingsAdmin(ModeratorOnlyAdmin):
             messages.SUCCESS,
         )
         return HttpResponseRedirect(request.path)
+
+
+class MailStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("confirmed", "Confirmed"),
+            ("unconfirmed", "Not confirmed"),
+            ("unsubscribed", "Unsubscribed"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "confirmed":
+            return queryset.confirmed()
+        if self.value() == "unsubscribed":
+            return queryset.suppressed()
+        if self.value() == "unconfirmed":
+            return queryset.filter(confirmed_at__isnull=True, suppressed_at=None)
+        return queryset
+
+
+@admin.register(MailAddress)
+class MailAddressAdmin(ModeratorOnlyAdmin):
+    """The ledger of readers' addresses, read-only: addresses confirm and
+    unsubscribe themselves from their e-mails' links. A moderator can stop
+    all e-mail to an address (a reader's request by other means); nobody
+    can delete a row, so an unsubscribe is never lost."""
+
+    list_display = ["email", "state", "confirmed_at", "suppressed_at", "created_at"]
+    list_filter = [MailStateFilter]
+    search_fields = ["email"]
+    readonly_fields = [
+        "email",
+        "created_at",
+        "confirmed_at",
+        "suppressed_at",
+        "confirm_sent_at",
+    ]
+    actions = ["suppress"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm(MODERATE_PERMISSION)
+
+    @admin.action(
+        description="Stop all e-mail to the selected addresses",
+        permissions=["moderate"],
+    )
+    def suppress(self, request, queryset):
+        emails = list(queryset.values_list("email", flat=True))
+        for email in emails:
+            mail_address_suppress(email=email)
+        self.message_user(
+            request,
+            f"{len(emails)} address(es) will receive no more e-mail.",
+            messages.SUCCESS,
+        )

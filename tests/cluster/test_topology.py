@@ -333,6 +333,88 @@ def test_an_approved_comment_shows_and_a_pending_one_only_to_its_writer(cluster,
     assert "Held for review" in get(cluster.edge_port, url)[2]
 
 
+def post_as(cluster, article_url, pk, body, *, ip, email):
+    conn = http.client.HTTPConnection("127.0.0.1", cluster.edge_port, timeout=30)
+    data = urllib.parse.urlencode(
+        {"name": "Regular", "email": email, "body": body, "ts": TS}
+    )
+    try:
+        conn.request("POST", f"/comments/post/{pk}/", body=data, headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": cluster.url, "Sec-Fetch-Site": "same-origin",
+            "Referer": cluster.url + article_url, "X-Forwarded-For": ip,
+        })  # fmt: skip
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def test_a_comment_burst_leaves_the_listings_at_the_edge(cluster, story):
+    """A burst of published comments (a trusted regular, no flood gap)
+    changes its story's page at once and no listing: the home page stays an
+    edge hit through it (before #30 every comment purged every listing and
+    every article page). The cards' counts follow with the recount, through
+    the edge too."""
+    pk, url = story
+    token = secrets.token_hex(3)
+    email = f"regular-{token}@example.com"
+    cluster.shell(
+        "from comments.models import Comment, ModerationSettings; "
+        "from articles.models import Article; "
+        "s = ModerationSettings.objects.get(); "
+        "s.flood_seconds, s.rate_per_minute = 0, 1000; s.save(); "
+        f"Comment.objects.create(article=Article.objects.get(pk={pk}), "
+        f"name='Regular', email='{email}', body='Earlier', status='approved')"
+    )
+    try:
+        get(cluster.edge_port, "/")
+        assert get(cluster.edge_port, "/")[1]["X-Edge-Cache"] == "hit"
+        seen = []
+        for n in range(30):
+            body = f"Burst {token} {n}"
+            status = post_as(
+                cluster, url, pk, body, ip=f"198.51.100.{150 + n}", email=email
+            )
+            assert status == 303
+            seen.append(get(cluster.edge_port, "/")[1]["X-Edge-Cache"])
+        # A recount may tell the listings once meanwhile (every 3 minutes at
+        # most); every comment did before.
+        assert seen.count("hit") >= len(seen) - 1, seen
+        statuses = cluster.sql(
+            "SELECT status, rule, count(*) FROM comments_comment "
+            "WHERE body LIKE %s GROUP BY 1, 2",
+            f"Burst {token} %",
+        )
+        assert statuses == [("approved", "trusted", 30)]
+        assert wait_until(
+            lambda: f"Burst {token} 29" in get(cluster.edge_port, url)[2], 10, 0.2
+        )
+        cluster.shell(
+            "from django.core.cache import cache; "
+            "from comments import counts; "
+            "cache.delete(counts.TOLD_KEY); counts.comment_counts_refresh()"
+        )
+        ((count,),) = cluster.sql(
+            "SELECT comment_count FROM articles_article WHERE id = %s", pk
+        )
+        approved = cluster.sql(
+            "SELECT count(*) FROM comments_comment WHERE article_id = %s "
+            "AND status = 'approved'",
+            pk,
+        )[0][0]
+        assert count == approved >= 31
+        home = get(cluster.edge_port, "/")[2]
+        assert f"{count} comments</a>" in home
+    finally:
+        cluster.shell(
+            "from comments.models import ModerationSettings; "
+            "s = ModerationSettings.objects.get(); "
+            "s.flood_seconds, s.rate_per_minute = 15, 10; s.save()"
+        )
+
+
 def test_purge_is_refused_from_outside_the_acl_and_needs_keys(cluster):
     conn = http.client.HTTPConnection("127.0.0.1", cluster.edge_port, timeout=10)
     conn.request("PURGE", "/")

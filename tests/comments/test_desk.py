@@ -536,12 +536,12 @@ def test_the_migration_carries_placed_holds_over_to_comments(roles):
     from comments.models import is_held
 
     before = [("comments", "0012_moderation_settings")]
+    held, free = ArticleFactory(), ArticleFactory()  # today's model, first
     executor = MigrationExecutor(connection)
     executor.migrate([("articles", "0022_web_urls_only"), *before])
     old = executor.loader.project_state(
         [("articles", "0022_web_urls_only"), *before]
     ).apps
-    held, free = ArticleFactory(), ArticleFactory()
     old.get_model("articles", "Article").objects.filter(pk=held.pk).update(
         legal_hold=True
     )

@@ -448,7 +448,7 @@ def test_the_thread_page_count_reads_the_storys_comments_whatever_the_statistics
         "article": article.pk, "parent": None, "thread": None, "depth": 0,
         "user": None, "name": "Ana", "email": "ana@example.com", "body": "Hi",
         "status": "pending", "rule": "surge", "ip": "10.0.0.1", "user_agent": "",
-        "created_at": now, "notify": False, "before": now,
+        "created_at": now, "notify": False, "notify_replies": False, "before": now,
     }  # fmt: skip
     # A reader with none of their own comments pending, and one with some.
     shapes = [

@@ -33,6 +33,8 @@ def form(**overrides):
         "quiet_time_zone": "UTC",
         "close_after_days": "30",
         "undo_seconds": "10",
+        "report_threshold": "3",
+        "reply_mails_per_day": "10",
         **overrides,
     }
     return {k: v for k, v in values.items() if v is not None}
@@ -67,6 +69,8 @@ def test_the_page_is_one_row_a_moderator_changes_and_the_next_post_follows(
     assert response.status_code == 302 and response["Location"] == PAGE
     page = client.get(PAGE).content.decode()
     assert "Flood window (seconds)" in page and "Quiet hours" in page
+    assert "Reports that hold a comment" in page
+    assert "Reply e-mails per address a day" in page
     assert "Add moderation settings" not in page and "Delete" not in page
     # The default 15-s window refuses a second comment at once.
     assert submit(article).comment is not None

@@ -3,7 +3,7 @@ import unicodedata
 
 import pytest
 
-from infra.text import hidden_characters, is_invisible, one_line
+from infra.text import hidden_characters, is_invisible, one_line, unlinked
 
 
 def test_every_format_character_of_this_python_is_invisible():
@@ -51,3 +51,16 @@ def test_hidden_and_control_characters_are_found(name, found):
 
 def test_one_line_keeps_a_name_on_its_line():
     assert one_line("Ana\r\nAuthor: admin\u200b") == "Ana Author: admin"
+
+
+def test_unlinked_leaves_no_address_a_mail_client_would_link():
+    text = (
+        "Go to https://evil.example.com/x, www.ex\u200bample.org or "
+        "bob@mail.ru; пример.рф too. Version 3.5 is fine.\nNext line"
+    )
+    assert unlinked(text) == (
+        "Go to https[:]//evil[.]example[.]com/x, www[.]example[.]org or "
+        "bob@mail[.]ru; пример[.]рф too. Version 3.5 is fine.\nNext line"
+    )
+    # The joiners some scripts need inside words are kept.
+    assert unlinked("می\u200cخواهم") == "می\u200cخواهم"

@@ -1,17 +1,26 @@
 from django.core.management.base import BaseCommand
 
-from comments.services import send_due_decision_mails, surges_lift_quiet
+from comments.services import (
+    comment_counts_refresh,
+    send_due_mails,
+    surges_lift_quiet,
+)
 
 
 class Command(BaseCommand):
     help = (
         "The moderation desk's periodic work: send the commenters' decision "
-        "e-mails whose undo window has passed, and lift the surge guard of "
+        "e-mails whose undo window has passed and the reply e-mails that are "
+        "due, recount the listings' comment counts, and lift the surge guard of "
         "stories that went quiet. Run every minute from cron or a systemd "
         "timer when no task worker runs (the queue and desk pages do it too)."
     )
 
     def handle(self, *args, **options):
-        sent = send_due_decision_mails()
+        sent = send_due_mails()
+        counts = comment_counts_refresh()
         lifted = surges_lift_quiet()
-        self.stderr.write(f"Sent {sent} decision e-mail(s); lifted {lifted} surge(s).")
+        self.stderr.write(
+            f"Sent {sent} e-mail(s); {counts} comment count(s) changed; "
+            f"lifted {lifted} surge(s)."
+        )

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from articles.models import Article, AuthorProfile, Section, Tag, site_language
+from comments.counts import comment_counts_refresh
 from comments.models import MAX_DEPTH
 
 WORDS = (
@@ -79,6 +80,7 @@ class Command(BaseCommand):
             )
             self.copy_comments(rng, comments, published)
             self.reset_sequences()
+            comment_counts_refresh(full=True)  # the cards' counts
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         self.stdout.write(
