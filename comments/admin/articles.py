@@ -4,12 +4,15 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.html import format_html
 
 from articles.admin import ArticleAdmin
-from articles.models import Article
+from articles.models import PUBLISH_PERMISSION, Article
 
 from .. import services
 from ..models import (
+    MODERATE_PERMISSION,
     Comment,
     LegalHold,
 )
@@ -79,6 +82,29 @@ class ArticleWithCommentsAdmin(ArticleAdmin):
     @admin.display(description="Approved", ordering="approved_comment_count")
     def approved_comments(self, obj):
         return obj.approved_comment_count
+
+    @admin.display(description="Approved", ordering="approved_comment_count")
+    def approved_comments_link(self, obj):
+        """The count, a link to the story's comments (to pick the best)."""
+        if not obj.approved_comment_count:
+            return 0
+        return format_html(
+            '<a href="{}" title="Pick the best comments">{}</a>',
+            reverse("admin:comments_comment_story", args=[obj.pk]),
+            obj.approved_comment_count,
+        )
+
+    def get_list_display(self, request):
+        """Editors and moderators, who pick comments, get the count as a
+        link to the story's comments."""
+        columns = list(super().get_list_display(request))
+        user = request.user
+        may_pick = user.has_perm(PUBLISH_PERMISSION) or user.has_perm(
+            MODERATE_PERMISSION
+        )
+        if may_pick and "approved_comments" in columns:
+            columns[columns.index("approved_comments")] = "approved_comments_link"
+        return columns
 
     @admin.display(description="Pending", ordering="pending_comment_count")
     def pending_comments(self, obj):

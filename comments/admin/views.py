@@ -4,7 +4,8 @@ history, and the desk."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -12,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from articles.models import PUBLISH_PERMISSION
+from articles.models import PUBLISH_PERMISSION, Article
 from comments.preferences import current
 
 from .. import desk, services
@@ -42,6 +43,11 @@ class CommentViews:
                 "<int:pk>/pick/",
                 view(require_POST(self.pick_view)),
                 name="comments_comment_pick",
+            ),
+            path(
+                "story/<int:article_pk>/",
+                view(self.story_view),
+                name="comments_comment_story",
             ),
             path(
                 "<int:pk>/undo/",
@@ -127,13 +133,39 @@ class CommentViews:
             undo_seconds=current().undo_seconds,
         )
 
+    def may_pick(self, request) -> bool:
+        """Moderators and editors feature comments."""
+        return self.has_moderate_permission(request) or request.user.has_perm(
+            PUBLISH_PERMISSION
+        )
+
+    def story_view(self, request, article_pk):
+        """A story's published comments, picks first, each with its Pick or
+        Unpick button: where an editor (who has no moderation queue) picks
+        comments; moderators may use it too. Buttons are plain forms."""
+        if not self.may_pick(request):
+            raise PermissionDenied
+        article = get_object_or_404(Article, pk=article_pk)
+        comments = (
+            Comment.objects.approved()
+            .filter(article=article)
+            .order_by(F("picked_at").desc(nulls_last=True), "-created_at", "-pk")
+        )
+        page = Paginator(comments, 50).get_page(request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "article": article,
+            "page": page,
+            "picked": comments.filter(picked_at__isnull=False).count(),
+            "title": f"Comments on “{article.title}”",
+        }
+        return TemplateResponse(request, "admin/comments/comment/story.html", context)
+
     def pick_view(self, request, pk):
         """POST: feature a published comment as an editors' pick, or stop
         (`unpick=1`). Moderators and editors."""
-        if not (
-            self.has_moderate_permission(request)
-            or request.user.has_perm(PUBLISH_PERMISSION)
-        ):
+        if not self.may_pick(request):
             raise PermissionDenied
         comment = get_object_or_404(Comment, pk=pk)
         picked = request.POST.get("unpick") != "1"

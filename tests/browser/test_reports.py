@@ -124,3 +124,41 @@ def test_the_thread_sorts_without_javascript(
     expect(page.locator(".comment-sort strong")).to_have_text("Newest")
     page.locator(".comment-sort").screenshot(path=screenshot_dir / "thread-sort.png")
     context.close()
+
+
+def test_a_commenter_asks_for_reply_emails_and_confirms_by_the_link(
+    live_server, page, thread, settings, screenshot_dir
+):
+    """The opt-in box, the confirmation e-mail, its link's page and button
+    (double opt-in), then a reply's e-mail (Django's locmem mail)."""
+    import re
+
+    from django.core import mail
+
+    from comments import services
+    from comments.models import MailAddress
+
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    article, troll = thread
+    page.goto(live_server.url + article.get_absolute_url())
+    page.fill("textarea[name=body]", "Porto needs the jobs.")
+    page.fill("input[name=name]", "Bea")
+    page.fill("input[name=email]", "bea@example.com")
+    page.get_by_label("E-mail me when someone replies to my comment").check()
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.get_by_text("awaiting moderation").first).to_be_visible()
+    (confirmation,) = mail.outbox
+    assert confirmation.to == ["bea@example.com"]
+    path = re.search(r"/comments/confirm/\S+/", confirmation.body)[0]
+    page.goto(live_server.url + path)
+    assert MailAddress.objects.get().state == "unconfirmed"
+    page.screenshot(path=screenshot_dir / "reply-mails-confirm.png")
+    page.get_by_role("button", name="Yes, confirm my address").click()
+    expect(page.get_by_role("status")).to_contain_text("is confirmed")
+    assert MailAddress.objects.get().state == "confirmed"
+    mine = Comment.objects.get(email="bea@example.com")
+    moderator = UserFactory(username="mo-replies", is_superuser=True)
+    services.comment_approve(comment=mine, moderator=moderator)
+    services.comment_staff_reply(parent=mine, moderator=moderator, body="Agreed.")
+    assert [m.to for m in mail.outbox][-1] == ["bea@example.com"]
+    assert "> Agreed." in mail.outbox[-1].body

@@ -115,3 +115,51 @@ def test_the_queue_row_has_the_pick_button(thread, roles):
     pick = reverse("admin:comments_comment_pick", args=[best.pk])
     assert f'formaction="{pick}" name="unpick" value="0"' in html
     assert "<kbd>f</kbd> pick" in html
+
+
+def test_an_editor_picks_from_the_storys_comments_page_without_javascript(
+    thread, roles
+):
+    """Editors have no moderation queue: the article list's comment count
+    leads them to the story's comments, each with a Pick button (a form)."""
+    article, best = thread
+    CommentFactory(article=article, pending=True, body="Waiting for review")
+    editor = client_for(UserFactory(username="ed-picks", groups="Editor"))
+    articles = editor.get(reverse("admin:articles_article_changelist")).content
+    story = reverse("admin:comments_comment_story", args=[article.pk])
+    assert f'href="{story}"'.encode() in articles
+    page = editor.get(story).content.decode()
+    assert "I worked there: &lt;b&gt;wages&lt;/b&gt; are fair." in page
+    assert "Waiting for review" not in page  # published comments only
+    assert "2 published comments, 0 editors' picks" in page
+    answer = editor.post(
+        reverse("admin:comments_comment_pick", args=[best.pk]),
+        {"unpick": "0", "next": story},
+    )
+    assert answer.status_code == 302 and answer["Location"] == story
+    best.refresh_from_db()
+    assert best.picked_at is not None
+    page = editor.get(story).content.decode()
+    assert "Comment by Rita is an editors" in page  # the message
+    assert page.index("I worked there") < page.index("Nice.")  # picks first
+    assert 'name="unpick" value="1"' in page
+    editor.post(
+        reverse("admin:comments_comment_pick", args=[best.pk]),
+        {"unpick": "1", "next": story},
+    )
+    best.refresh_from_db()
+    assert best.picked_at is None
+
+
+def test_journalists_and_readers_cannot_open_the_storys_comments(thread, roles):
+    article, best = thread
+    story = reverse("admin:comments_comment_story", args=[article.pk])
+    journalist = client_for(UserFactory(username="jo-picks", groups="Journalist"))
+    assert journalist.get(story).status_code == 403
+    answer = journalist.post(
+        reverse("admin:comments_comment_pick", args=[best.pk]), {"unpick": "0"}
+    )
+    assert answer.status_code == 403
+    articles = journalist.get(reverse("admin:articles_article_changelist"))
+    assert story not in articles.content.decode()
+    assert Client().get(story).status_code == 302  # to the login page
