@@ -426,16 +426,12 @@ class CommentClaim(models.Model):
         return f"#{self.comment_id} claimed by {self.moderator} until {self.until}"
 
 
-class DecisionMail(models.Model):
-    """The one e-mail telling a commenter a moderator's decision. Written
-    with the decision, sent once the undo window has passed (an undo deletes
-    it first); `sent_at` is set before sending, so it goes at most once."""
+class QueuedMail(models.Model):
+    """An e-mail a worker sends once it is due: `sent_at` is set (with the
+    `outcome`) before it goes, so it goes at most once, even with two
+    workers or a worker killed mid-send; one the mail server refused is due
+    again later (`attempts`), then given up (comments.tasks)."""
 
-    comment = models.OneToOneField(
-        Comment, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    status = models.CharField(max_length=10, choices=Comment.Status.choices)
-    reason = models.CharField(max_length=200, blank=True)
     due_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, blank=True)
@@ -443,13 +439,26 @@ class DecisionMail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
+        abstract = True
         indexes = [
             models.Index(
                 fields=["due_at"],
                 condition=Q(sent_at__isnull=True),
-                name="decisionmail_due_idx",
+                name="%(class)s_due_idx",
             )
         ]
+
+
+class DecisionMail(QueuedMail):
+    """The one e-mail telling a commenter a moderator's decision. Written
+    with the decision, sent once the undo window has passed (an undo deletes
+    it first)."""
+
+    comment = models.OneToOneField(
+        Comment, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Comment.Status.choices)
+    reason = models.CharField(max_length=200, blank=True)
 
     def __str__(self):
         return f"{self.get_status_display()} e-mail for comment #{self.comment_id}"
@@ -517,28 +526,19 @@ class MailAddress(models.Model):
         return "confirmed" if self.confirmed_at else "unconfirmed"
 
 
-class ReplyMail(models.Model):
+class ReplyMail(QueuedMail):
     """The one e-mail telling a commenter that their comment got a reply
     (they ticked the box and confirmed their address). Written when the
-    reply is approved, sent by a worker; `sent_at` is set before sending,
-    so it goes at most once even if the worker dies."""
+    reply is approved, sent by a worker."""
 
     reply = models.OneToOneField(
         Comment, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     email = models.CharField(max_length=254)  # the recipient, lower case
-    due_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=20, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
 
-    class Meta:
+    class Meta(QueuedMail.Meta):
         indexes = [
-            models.Index(
-                fields=["due_at"],
-                condition=Q(sent_at__isnull=True),
-                name="replymail_due_idx",
-            ),
+            *QueuedMail.Meta.indexes,
             models.Index(fields=["email", "sent_at"], name="replymail_sent_idx"),
         ]
 

@@ -272,30 +272,37 @@ def send_due_decision_mails(*, now=None) -> int:
     return sent
 
 
-def _decision_mail_failed(mail, address: str, error, now) -> None:
-    """Not sent: due again after the next pause (the address's daily
-    allowance given back), or given up after the last."""
+def _queued_mail_failed(mail, error, now, *, what: str) -> None:
+    """A QueuedMail the mail server did not take: due again after the next
+    pause (MAIL_RETRY_SECONDS), or given up after the last and shown on the
+    moderation desk."""
     attempts = mail.attempts + 1
+    rows = type(mail).objects.filter(pk=mail.pk)
+    if attempts <= len(MAIL_RETRY_SECONDS):
+        rows.update(
+            sent_at=None,
+            outcome="",
+            attempts=attempts,
+            due_at=now + timedelta(seconds=MAIL_RETRY_SECONDS[attempts - 1]),
+        )
+        return
+    rows.update(outcome="failed", attempts=attempts)
+    MailFailure.objects.create(what=what, error=str(error)[:1000], attempts=attempts)
+
+
+def _decision_mail_failed(mail, address: str, error, now) -> None:
+    """Not sent: the address's daily allowance given back, and due again
+    or given up."""
     with transaction.atomic():
         DecisionMailDay.objects.filter(
             email=address, day=timezone.localdate(now)
         ).delete()
-        if attempts <= len(MAIL_RETRY_SECONDS):
-            DecisionMail.objects.filter(pk=mail.pk).update(
-                sent_at=None,
-                outcome="",
-                attempts=attempts,
-                due_at=now + timedelta(seconds=MAIL_RETRY_SECONDS[attempts - 1]),
-            )
-        else:
-            DecisionMail.objects.filter(pk=mail.pk).update(
-                outcome="failed", attempts=attempts
-            )
-            MailFailure.objects.create(
-                what=f"the decision e-mail for comment #{mail.comment_id}",
-                error=str(error)[:1000],
-                attempts=attempts,
-            )
+        _queued_mail_failed(
+            mail,
+            error,
+            now,
+            what=f"the decision e-mail for comment #{mail.comment_id}",
+        )
 
 
 def _mail_outcome(address: str, now) -> str:
@@ -387,7 +394,8 @@ def send_due_reply_mails(*, now=None) -> int:
             try:
                 reply_message(mail).send()
             except MAIL_ERRORS as error:
-                _reply_mail_failed(mail, error, now)
+                what = f"the reply e-mail for comment #{mail.reply_id}"
+                _queued_mail_failed(mail, error, now, what=what)
                 continue
             sent += 1
     return sent
@@ -422,24 +430,6 @@ def _reply_mail_outcome(address: str, now) -> str:
     if today >= current().reply_mails_per_day:
         return "daily-limit"
     return "sent"
-
-
-def _reply_mail_failed(mail, error, now) -> None:
-    attempts = mail.attempts + 1
-    if attempts <= len(MAIL_RETRY_SECONDS):
-        ReplyMail.objects.filter(pk=mail.pk).update(
-            sent_at=None,
-            outcome="",
-            attempts=attempts,
-            due_at=now + timedelta(seconds=MAIL_RETRY_SECONDS[attempts - 1]),
-        )
-        return
-    ReplyMail.objects.filter(pk=mail.pk).update(outcome="failed", attempts=attempts)
-    MailFailure.objects.create(
-        what=f"the reply e-mail for comment #{mail.reply_id}",
-        error=str(error)[:1000],
-        attempts=attempts,
-    )
 
 
 @task

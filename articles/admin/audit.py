@@ -10,6 +10,7 @@ from django.http import (
 )
 from django.urls import path
 
+from infra.admin import ReadOnlyAdminMixin
 from infra.spreadsheet import SafeWriter
 
 from ..models import (
@@ -20,7 +21,7 @@ User = get_user_model()
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log: read, filter, export; never written from here."""
 
     list_display = ["at", "actor", "action", "summary", "object_type", "object_id"]
@@ -34,15 +35,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     list_select_related = ["actor"]
     actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         """Entries about a story this user may not open are left out (the

@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from infra.admin import ReadOnlyAdminMixin
+
 from ..models import (
     MODERATE_PERMISSION,
     BannedCommenter,
@@ -123,7 +125,7 @@ class MailStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(MailAddress)
-class MailAddressAdmin(ModeratorOnlyAdmin):
+class MailAddressAdmin(ReadOnlyAdminMixin, ModeratorOnlyAdmin):
     """The ledger of readers' addresses, read-only: addresses confirm and
     unsubscribe themselves from their e-mails' links. A moderator can stop
     all e-mail to an address (a reader's request by other means); nobody
@@ -140,15 +142,6 @@ class MailAddressAdmin(ModeratorOnlyAdmin):
         "confirm_sent_at",
     ]
     actions = ["suppress"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_moderate_permission(self, request):
         return request.user.has_perm(MODERATE_PERMISSION)

@@ -211,52 +211,49 @@ def test_one_plain_text_email_per_approved_reply_nothing_made_a_link(committed):
     assert ReplyMail.objects.get().outcome == "sent"
 
 
-def test_a_pending_reply_is_mailed_only_once_a_moderator_approves_it(
-    moderators, committed
-):
-    mo, _ = moderators
-    article = ArticleFactory()
-    parent = parent_asking(article)
+def held_reply_approved(moderator, committed) -> Comment:
+    """A reply held for a moderator (a link in it), then approved: its
+    e-mail is queued, due after the undo window."""
+    parent = parent_asking(ArticleFactory())
     confirmed(parent.email)
     set_moderation(hold_links=0)  # a reply with a link waits for a moderator
     reply = reply_to(parent, committed, body="See http://example.org")
     assert reply.status == "pending" and inbox() == []
     assert not ReplyMail.objects.exists()
     with committed():
-        services.comment_approve(comment=reply, moderator=mo)
+        services.comment_approve(comment=reply, moderator=moderator)
+    return reply
+
+
+def after_undo_window():
+    return timezone.now() + timedelta(seconds=current().undo_seconds + 1)
+
+
+def test_a_pending_reply_is_mailed_only_once_a_moderator_approves_it(
+    moderators, committed
+):
+    mo, _ = moderators
+    held_reply_approved(mo, committed)
     # Due after the undo window, as the decision e-mails.
     assert services.send_due_reply_mails() == 0
-    later = timezone.now() + timedelta(seconds=current().undo_seconds + 1)
-    assert services.send_due_reply_mails(now=later) == 1
-    assert services.send_due_reply_mails(now=later) == 0
+    assert services.send_due_reply_mails(now=after_undo_window()) == 1
+    assert services.send_due_reply_mails(now=after_undo_window()) == 0
     assert len(inbox()) == 1
 
 
 def test_an_undone_approval_sends_nothing(moderators, committed):
     mo, _ = moderators
-    parent = parent_asking(ArticleFactory())
-    confirmed(parent.email)
-    set_moderation(hold_links=0)
-    reply = reply_to(parent, committed, body="See http://example.org")
-    with committed():
-        services.comment_approve(comment=reply, moderator=mo)
+    reply = held_reply_approved(mo, committed)
     assert services.comment_decision_undo(comment_id=reply.pk, moderator=mo)
-    later = timezone.now() + timedelta(seconds=current().undo_seconds + 1)
-    assert services.send_due_reply_mails(now=later) == 0
+    assert services.send_due_reply_mails(now=after_undo_window()) == 0
     assert inbox() == [] and not ReplyMail.objects.exists()
 
 
 def test_a_reply_removed_before_its_email_goes_is_not_mailed(moderators, committed):
     mo, _ = moderators
-    parent = parent_asking(ArticleFactory())
-    confirmed(parent.email)
-    set_moderation(hold_links=0)
-    reply = reply_to(parent, committed, body="See http://example.org")
-    with committed():
-        services.comment_approve(comment=reply, moderator=mo)
+    reply = held_reply_approved(mo, committed)
     Comment.objects.filter(pk=reply.pk).update(status="rejected")
-    later = timezone.now() + timedelta(seconds=current().undo_seconds + 1)
-    assert services.send_due_reply_mails(now=later) == 0
+    assert services.send_due_reply_mails(now=after_undo_window()) == 0
     assert inbox() == []
 
 
