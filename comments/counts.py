@@ -12,10 +12,12 @@ interval plus a tick), and a burst of comments empties no listing: they
 are dropped once per interval at most, whatever the rate of comments.
 """
 
+import threading
 import time
 from datetime import timedelta
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -75,7 +77,9 @@ def comment_counts_refresh(*, full: bool = False, now=None) -> int:
         decided = CommentDecision.objects.filter(created_at__gte=start).order_by()
         articles = decided.values_list("comment__article_id", flat=True).distinct()
         ids = set(articles) | set(
-            Article.objects.filter(updated_at__gte=start).values_list("pk", flat=True)
+            Article.objects.filter(updated_at__gte=start)
+            .order_by()
+            .values_list("pk", flat=True)
         )
     changed = _recount(ids)
     cache.set(SINCE_KEY, now, None)
@@ -100,10 +104,29 @@ def comment_counts_tell(*, now=None) -> bool:
     return True
 
 
+# Stories whose published comments were deleted in this thread's
+# transaction, recounted once when it commits.
+_deleted = threading.local()
+
+
 def comment_deleted_recount(*, article_id: int) -> None:
-    """A published comment deleted (a moderator's act, never a burst): its
-    decisions go with it, so the recount would not see it; count now."""
-    if _recount([article_id]):
+    """A published comment deleted: its decisions go with it, so the
+    minute's recount would not see it. Its story is recounted when the
+    transaction commits, once however many comments it deleted (a
+    moderator deleting 10,000 spam replies: one recount, not 10,000)."""
+    ids = getattr(_deleted, "ids", None)
+    if ids is None:
+        ids = _deleted.ids = set()
+    ids.add(article_id)
+    transaction.on_commit(_recount_deleted)
+
+
+def _recount_deleted() -> None:
+    ids = getattr(_deleted, "ids", None)
+    if not ids:
+        return
+    _deleted.ids = None
+    if _recount(ids):
         cache.set(PENDING_KEY, True, None)
 
 

@@ -460,6 +460,8 @@ class Article(models.Model):
                 condition=Q(is_featured=True),
                 name="article_featured_idx",
             ),
+            # The articles saved in the last minutes (the comment recount).
+            models.Index(fields=["updated_at"], name="article_updated_idx"),
         ]
 
     def __str__(self):

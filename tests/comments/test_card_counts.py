@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.test.utils import override_settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from articles.invalidation import COMMENT_COUNTS_TAG
@@ -142,14 +143,18 @@ def test_pending_and_removed_comments_are_not_counted(committed, moderators):
     assert article.comment_count == 0
 
 
-def test_deleting_a_published_comment_recounts_at_once(committed):
+def test_deleting_published_comments_recounts_once_on_commit(committed):
     article = ArticleFactory()
-    comment = approved_comment(article, 0, committed)
+    for n in range(3):
+        approved_comment(article, n, committed)
     with committed():
         counts.comment_counts_refresh(full=True)
-    comment.delete()
+    with CaptureQueriesContext(connection) as queries, committed():
+        Comment.objects.filter(article=article).delete()
     article.refresh_from_db()
     assert article.comment_count == 0
+    recounts = [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert len(recounts) == 1  # one recount for the three deletions
 
 
 def test_a_save_that_wrote_an_old_count_back_is_corrected(committed):
