@@ -3,20 +3,35 @@ in the site's language; each entry says its story's own (Atom's xml:lang,
 Dublin Core's dc:language in RSS)."""
 
 from django.conf import settings
-from django.contrib.syndication.views import Feed
+from django.contrib.sites.shortcuts import get_current_site
+from django.contrib.syndication.views import Feed, add_domain
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from caching.pagecache import cache_page_tags
 from infra.siteurl import site_request
 
+from .images import public_storage
 from .invalidation import CORRECTIONS_TAG
 from .models import Article, AuthorProfile, Section
 
 FEED_SIZE = 30
+
+
+def _stored_size(url: str) -> int | None:
+    """The size of a rendition made before sizes were recorded, asked of the
+    storage (the feed is cached: asked once per feed change)."""
+    storage = public_storage()
+    prefix = storage.url("")
+    if not url.startswith(prefix):
+        return None
+    try:
+        return storage.size(url.removeprefix(prefix))
+    except (OSError, NotImplementedError, ValueError):
+        return None
 
 
 class StoryLanguageRssFeed(Rss201rev2Feed):
@@ -42,7 +57,19 @@ class SiteFeed(Feed):
     def get_feed(self, obj, request):
         # Django makes a feed's absolute links from the request's host; the
         # feed is cached for every reader (infra/siteurl.py).
-        return super().get_feed(obj, site_request(request))
+        request = site_request(request)
+        feed = super().get_feed(obj, request)
+        # Django leaves enclosures and GUIDs as given: make them absolute
+        # the same way as the links.
+        domain, secure = get_current_site(request).domain, request.is_secure()
+        for item in feed.items:
+            item["enclosures"] = [
+                Enclosure(add_domain(domain, e.url, secure), e.length, e.mime_type)
+                for e in item["enclosures"] or ()
+            ]
+            if (item.get("unique_id") or "").startswith("/"):
+                item["unique_id"] = add_domain(domain, item["unique_id"], secure)
+        return feed
 
 
 class LatestArticlesFeed(SiteFeed):
@@ -78,7 +105,19 @@ class LatestArticlesFeed(SiteFeed):
         return item.title
 
     def item_description(self, item):
-        return item.standfirst or item.body_text[:300]
+        # RSS and Atom descriptions are HTML; the standfirst is text (an
+        # imported one may hold markup, which must stay words).
+        return escape(item.standfirst or item.body_text[:300])
+
+    def item_enclosures(self, item):
+        """The featured image (its largest rendition), with type and size."""
+        image = item.share_image_file
+        if image is None:
+            return []
+        url, mime, size = image
+        if size is None:
+            size = _stored_size(url)
+        return [Enclosure(url, str(size or 0), mime)]
 
     def item_pubdate(self, item):
         return item.published_at
@@ -184,6 +223,9 @@ class CorrectionsFeed(SiteFeed):
 
     def item_guid(self, item):
         return f"{item.article.get_absolute_url()}#correction-{item.pk}"
+
+    def item_guid_is_permalink(self, item):
+        return False  # an id; the correction's own link is item_link
 
     def item_pubdate(self, item):
         return item.created_at

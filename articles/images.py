@@ -129,6 +129,8 @@ def make_renditions(field_file, *, folder: str = "renditions") -> dict:
     widths = [w for w in RENDITION_WIDTHS if w < width] + [min(width, 1600)]
     base = posixpath.join(folder, hashlib.sha256(data).hexdigest()[:20])
     result = {"width": width, "height": height, "webp": [], "fallback": []}
+    # Each file's size in bytes (a feed's enclosure says it).
+    result["bytes"] = {}
     for w in sorted(set(widths)):
         h = max(1, round(height * w / width))
         resized = (
@@ -138,10 +140,12 @@ def make_renditions(field_file, *, folder: str = "renditions") -> dict:
             ("webp", "WEBP", "webp"),
             ("fallback", fallback_format, ext),
         ):
+            encoded = _encode(resized, fmt)
             name = public_storage().save(
-                f"{base}/{w}.{extension}", ContentFile(_encode(resized, fmt))
+                f"{base}/{w}.{extension}", ContentFile(encoded)
             )
             result[key].append([name, w])
+            result["bytes"][name] = len(encoded)
     result["fallback_type"] = mime
     return result
 

@@ -1,12 +1,14 @@
 import hashlib
 import json
 from datetime import date
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
@@ -361,6 +363,12 @@ def _json_ld(data: dict) -> str:
     return mark_safe(text)
 
 
+def publisher_logo_url() -> str:
+    """NEWSROOM_PUBLISHER_LOGO: a static file's address, or the URL given."""
+    logo = settings.NEWSROOM_PUBLISHER_LOGO
+    return logo if urlsplit(logo).netloc else static(logo)
+
+
 def news_article_jsonld(article, authors, request) -> str:
     """schema.org NewsArticle for search engines."""
 
@@ -389,6 +397,10 @@ def news_article_jsonld(article, authors, request) -> str:
             "@type": "Organization",
             "name": settings.NEWSROOM_SITE_NAME,
             "url": absolute("/"),
+            "logo": {
+                "@type": "ImageObject",
+                "url": absolute(publisher_logo_url()),
+            },
         },
     }
     if article.share_image_url:

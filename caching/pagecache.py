@@ -28,7 +28,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import (
+    patch_cache_control,
+    patch_vary_headers,
+    set_response_etag,
+)
 
 from infra.middleware import anonymous_read, has_visitor_cookie, request_language
 from infra.siteurl import keyed_query
@@ -161,6 +165,9 @@ class PageCacheMiddleware:
 
     def _store(self, request, key, response, tags):
         _cache_control(request, response, tags)
+        # The validator stored with the page: made once from its bytes, so
+        # it changes whenever anything the page shows changes.
+        set_response_etag(response)
         headers = {
             k: v
             for k, v in response.items()

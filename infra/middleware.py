@@ -12,6 +12,7 @@ from django.db import DataError
 from django.db.models import Sum
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.middleware.csp import get_nonce
+from django.middleware.gzip import GZipMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -229,3 +230,28 @@ class SiteLanguageMiddleware(LocaleMiddleware):
             return super().process_response(request, response)
         response.headers.setdefault("Content-Language", settings.LANGUAGE_CODE)
         return response
+
+
+class CompressTextMiddleware(GZipMiddleware):
+    """Django's gzip (with its BREACH padding) for text a client accepts
+    compressed: HTML, feeds, sitemaps, JSON, CSS, JavaScript, SVG. Images
+    and other formats that are compressed already go as they are. Outside
+    the page cache, so it stores one uncompressed copy and every client
+    gets what it accepts; an edge in front stores the compressed one."""
+
+    COMPRESSIBLE = (
+        "text/",
+        "application/json",
+        "application/ld+json",
+        "application/xml",
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/javascript",
+        "image/svg+xml",
+    )
+
+    def process_response(self, request, response):
+        media_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+        if not media_type.startswith(self.COMPRESSIBLE):
+            return response
+        return super().process_response(request, response)

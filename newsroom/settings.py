@@ -122,6 +122,12 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
+# The publisher's logo in search engines' structured data (schema.org
+# NewsArticle publisher.logo; Google asks for one at most 600x60): a static
+# file's path or an absolute URL.
+NEWSROOM_PUBLISHER_LOGO = os.environ.get(
+    "NEWSROOM_PUBLISHER_LOGO", "img/publisher-logo.png"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -151,6 +157,12 @@ MIDDLEWARE = [
     "infra.middleware.HealthzMiddleware",
     # Marks anonymous reads, which a replica may answer (infra/replica.py).
     "infra.replica.ReplicaMiddleware",
+    # Text compressed for clients that accept it, then validated: an ETag
+    # (the page cache stores one with each page; others get one made from
+    # the body) and Last-Modified (feeds) answer conditional requests with
+    # 304, page-cache hits included.
+    "infra.middleware.CompressTextMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     # First: a hit is answered before the rest of the stack runs; the stored
     # page already carries the headers the middleware below adds, and holds
     # nothing per visitor (caching/pagecache.py).

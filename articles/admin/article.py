@@ -88,6 +88,17 @@ class ArticleAdmin(ArticleDeskViews, admin.ModelAdmin):
             .defer("body", "body_text")
         )
 
+    def get_search_results(self, request, queryset, search_term):
+        """Title, standfirst and slug as typed, and any word of the body
+        through the site's own full-text search (every language it reads),
+        within the stories this user may open (`queryset`)."""
+        results, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        if search_term.strip():
+            results = results | queryset.matching(search_term.strip())
+        return results, may_have_duplicates
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
         user = request.user

@@ -57,6 +57,16 @@ AUTOSAVED = {
     "is_featured", "comments_open",
 }  # fmt: skip
 CHECKBOXES = {"is_featured", "comments_open"}
+# The fields holding the story's own words (in its language and script).
+TEXT_FIELDS = (
+    "title",
+    "standfirst",
+    "body",
+    "featured_image_alt",
+    "featured_image_caption",
+    "featured_image_credit",
+    "source_name",
+)
 
 
 def autosaved_fields(posted: QueryDict) -> dict:
@@ -136,6 +146,12 @@ class ArticleAdminForm(forms.ModelForm):
             self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
         if user is not None and "status" in self.fields:
             self.fields["status"].choices = workflow.statuses(user, self.state)
+        # Stories are written in any script: each field takes the direction
+        # of what is typed in it (an Arabic title ends at the left). The
+        # body editor's paragraphs do the same (admin/css/articles.css).
+        for name in TEXT_FIELDS:
+            if name in self.fields:
+                self.fields[name].widget.attrs["dir"] = "auto"
 
     def _apply_workflow(self, cleaned) -> None:
         """Apply the pressed button (`_workflow`): its status, and its time."""

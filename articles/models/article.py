@@ -231,6 +231,15 @@ class ArticleQuerySet(models.QuerySet):
         # equal ranks: best rank, then newest.
         return [pk for pk, _ in sorted(rows, key=lambda row: -row[1])]
 
+    def matching(self, query: str):
+        """The stories whose words match `query` (web-search syntax, read in
+        every language the search knows), unranked: the admin's search of
+        bodies. Nothing for a query without a word."""
+        reading = every_language_reading(query, using=self.db)
+        if not reading:
+            return self.none()
+        return self.filter(search_vector=ReadQuery(reading))
+
     def with_snippets(self, query: str):
         """Each story with a `snippet` of its text around `query`'s words, the
         matches between \\x02 and \\x03 (views.highlight turns them into
@@ -510,6 +519,19 @@ class Article(models.Model):
 
         fallback = (self.featured_image_renditions or {}).get("fallback")
         return public_url(fallback[-1][0]) if fallback else ""
+
+    @property
+    def share_image_file(self) -> tuple[str, str, int | None] | None:
+        """(URL, MIME type, size in bytes if known) of the share image: a
+        feed's enclosure. Renditions made before their sizes were recorded
+        say None."""
+        renditions = self.featured_image_renditions or {}
+        fallback = renditions.get("fallback")
+        if not fallback:
+            return None
+        name = fallback[-1][0]
+        size = renditions.get("bytes", {}).get(name)
+        return self.share_image_url, renditions.get("fallback_type", ""), size
 
     @property
     def is_published(self) -> bool:

@@ -542,3 +542,59 @@ def test_an_upload_while_the_object_store_is_down_keeps_the_rest(
     assert "The media storage does not answer just now" in html
     assert 'value="Typed before the outage"' in html
     assert not Article.objects.filter(slug="outage").exists()
+
+
+def test_one_row_of_save_buttons_with_the_workflow_first(client, people):
+    """#28 item 6: the workflow's buttons and the admin's Save buttons share
+    one row (there were two)."""
+    article = ArticleFactory(draft=True, created_by=people["Editor"])
+    client.force_login(people["Editor"])
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    html = client.get(url).content.decode()
+    assert html.count('class="submit-row"') == 1
+    row = html[html.index('class="submit-row"') :]
+    row = row[: row.index("</div>")]
+    assert workflow_buttons(row) == ["draft", "review", "schedule", "publish"]
+    assert row.index('name="_workflow"') < row.index('name="_save"')
+    assert 'name="_continue"' in row
+
+
+def test_the_admin_search_finds_a_word_of_the_body_within_what_one_may_open(
+    client, people
+):
+    """#28 item 6: "Senado" found no story; the body is searched with the
+    site's full-text search, and a journalist still finds only stories they
+    may open."""
+    section = SectionFactory()
+    mine = ArticleFactory(
+        draft=True,
+        section=section,
+        title="Votação adiada",
+        body="<p>O Senado aprovou ontem a nova lei dos chips.</p>",
+        created_by=people["Journalist"],
+    )
+    theirs = ArticleFactory(
+        draft=True,
+        section=section,
+        title="Outra matéria",
+        body="<p>O Senado votará amanhã.</p>",
+        created_by=people["Editor"],
+    )
+    url = reverse("admin:articles_article_changelist") + "?q=Senado"
+    client.force_login(people["Editor"])
+    found = client.get(url).context["cl"].result_list
+    assert {a.pk for a in found} == {mine.pk, theirs.pk}
+    client.force_login(people["Journalist"])
+    found = client.get(url).context["cl"].result_list
+    assert [a.pk for a in found] == [mine.pk]
+    assert client.get(url.replace("Senado", "Votação")).context["cl"].result_count == 1
+
+
+def test_the_storys_text_fields_take_the_direction_of_their_text(client, people):
+    """#28 item 5: an Arabic title was edited left to right."""
+    client.force_login(people["Editor"])
+    html = client.get(reverse("admin:articles_article_add")).content.decode()
+    for name in ("title", "standfirst", "featured_image_alt", "featured_image_caption"):
+        tag = re.search(rf'<(input|textarea)[^>]*name="{name}"[^>]*>', html)[0]
+        assert 'dir="auto"' in tag, name
+    assert "admin/css/articles" in html  # the editor's paragraphs (CSS)

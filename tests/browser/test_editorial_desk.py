@@ -302,7 +302,7 @@ def test_the_workflow_buttons_per_role(
     page.goto(url)
     expect(page.locator("#workflow-state")).to_contain_text("Published")
     expect(page.locator(buttons)).to_have_text(["Update"])
-    page.locator(".workflow-row").screenshot(
+    page.locator(".submit-row").screenshot(
         path=screenshot_dir / "live-story-buttons.png"
     )
     page.get_by_role("button", name="Update").click()
@@ -327,3 +327,37 @@ def test_the_workflow_buttons_per_role(
     expect(page.locator(buttons)).to_have_count(0)
     expect(page.locator(".workflow-confirm")).to_have_count(0)
     context.close()
+
+
+def test_an_arabic_story_is_edited_right_to_left(
+    live_server, page, login, roles, screenshot_dir
+):
+    """#28 item 5: the title, standfirst and each body paragraph take the
+    direction of their own text; a Latin paragraph beside stays left to
+    right; the submit row is one row."""
+    UserFactory(username="ed-rtl", groups="Editor")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(page, "ed-rtl", "correct-horse-battery")
+    page.goto(live_server.url + "/admin/articles/article/add/")
+    page.fill("#id_title", "افتتاح مختبر جديد للرقائق.")
+    page.fill("#id_standfirst", "خبر قصير عن المصنع.")
+    assert page.locator("#id_title").evaluate("el => el.matches(':dir(rtl)')")
+    assert page.locator("#id_standfirst").evaluate("el => el.matches(':dir(rtl)')")
+    editor = page.locator(".ProseMirror[contenteditable=true]")
+    editor.click()
+    page.keyboard.type("يفتتح المصنع في مايو.")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Leica and Xiaomi.")
+    sides = editor.evaluate(
+        """root => [...root.querySelectorAll('p')].map(p => {
+            const range = document.createRange();
+            range.selectNodeContents(p);
+            const text = range.getBoundingClientRect();
+            const box = p.getBoundingClientRect();
+            // Which side the line of text sits against.
+            return box.right - text.right < text.left - box.left ? 'right' : 'left';
+        })"""
+    )
+    page.locator("#article_form").screenshot(path=screenshot_dir / "article-rtl.png")
+    assert sides == ["right", "left"]
+    assert page.locator(".submit-row").count() == 1
