@@ -3,6 +3,7 @@
 import functools
 import html
 import re
+from html.parser import HTMLParser
 
 import nh3
 from django_prose_editor.config import allowlist_from_extensions
@@ -85,3 +86,31 @@ def html_to_text(value: str) -> str:
     text = html.unescape(_TAG.sub("", text))
     lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+class _FirstImage(HTMLParser):
+    def __init__(self, prefix: str):
+        super().__init__()
+        self.prefix, self.found = prefix, None
+
+    def handle_starttag(self, tag, attrs):
+        if self.found is not None or tag != "img":
+            return
+        values = dict(attrs)
+        src = values.get("src") or ""
+        if src.startswith(self.prefix) and src != self.prefix:
+            self.found = {
+                "src": src,
+                "alt": values.get("alt") or "",
+                "width": values.get("width") or "",
+                "height": values.get("height") or "",
+            }
+
+
+def first_image(value: str, *, prefix: str) -> dict:
+    """The first image of sanitized body HTML whose address starts with
+    `prefix` (the site's public media: never another site's picture on the
+    story's card or social card): src, alt, width and height; {} if none."""
+    parser = _FirstImage(prefix)
+    parser.feed(value or "")
+    return parser.found or {}

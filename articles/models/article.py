@@ -1,6 +1,8 @@
 """The article, its QuerySet (every read rule of the site) and its
 byline."""
 
+import mimetypes
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
@@ -22,7 +24,7 @@ from psycopg.errors import QueryCanceled
 from infra import replica
 from infra.sqlcache import AnyOf
 
-from ..html import EDITOR_EXTENSIONS, html_to_text, sanitize_html
+from ..html import EDITOR_EXTENSIONS, first_image, html_to_text, sanitize_html
 from ..validators import (
     article_image_path,
     validate_image,
@@ -74,6 +76,7 @@ CARD_FIELDS = [
     "section_id",
     "language",
     "comment_count",
+    "body_image",
 ]
 
 
@@ -420,6 +423,10 @@ class Article(models.Model):
     comments_open = models.BooleanField(
         default=True, help_text="Untick to close the comment form on this article."
     )
+    # The body's first image of the site's own (src, alt, width, height),
+    # made on save: the card, social card and JSON-LD picture of a story
+    # without a featured image.
+    body_image = models.JSONField(default=dict, blank=True, editable=False)
     # The cards' "12 comments": kept by the comments app's periodic recount
     # (comments.counts), never per comment, so a burst of comments does not
     # empty the cached listings; it may lag a few minutes.
@@ -477,8 +484,11 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        from ..images import public_url
+
         self.body = sanitize_html(self.body)
         self.body_text = html_to_text(self.body)
+        self.body_image = first_image(self.body, prefix=public_url(""))
         if not self.slug:
             self.slug = make_slug(self.title, 200) or "article"
         self.pub_date = (
@@ -518,7 +528,11 @@ class Article(models.Model):
         from ..images import public_url
 
         fallback = (self.featured_image_renditions or {}).get("fallback")
-        return public_url(fallback[-1][0]) if fallback else ""
+        if fallback:
+            return public_url(fallback[-1][0])
+        if self.featured_image:
+            return ""  # its renditions are being made
+        return (self.body_image or {}).get("src", "")
 
     @property
     def share_image_file(self) -> tuple[str, str, int | None] | None:
@@ -528,7 +542,8 @@ class Article(models.Model):
         renditions = self.featured_image_renditions or {}
         fallback = renditions.get("fallback")
         if not fallback:
-            return None
+            url = self.share_image_url  # the body's first image, if any
+            return (url, mimetypes.guess_type(url)[0] or "", None) if url else None
         name = fallback[-1][0]
         size = renditions.get("bytes", {}).get(name)
         return self.share_image_url, renditions.get("fallback_type", ""), size

@@ -78,6 +78,32 @@ def time(value, display_format):
     return time_element(value, time_format(display_format))
 
 
+@register.simple_tag
+def card_image(article, sizes=DEFAULT_SIZES, css_class="card-img-top", lazy=True):
+    """A listing's picture of a story: its featured image; else the first
+    image of its body (the site's own); else a box of the same shape with
+    the story's section, so a grid of cards stays even."""
+    if article.featured_image:
+        return responsive_image(article, sizes, css_class, lazy)
+    image = article.body_image or {}
+    if image.get("src"):
+        return format_html(
+            '<img src="{}" alt="{}" width="{}" height="{}" class="{}" '
+            'loading="{}" decoding="async">',
+            image["src"],
+            image.get("alt", ""),
+            image.get("width", ""),
+            image.get("height", ""),
+            css_class,
+            "lazy" if lazy else "eager",
+        )
+    return format_html(
+        '<div class="{} card-img-none" aria-hidden="true"><span>{}</span></div>',
+        css_class,
+        article.section.name if article.section_id else "",
+    )
+
+
 def _srcset(entries):
     return ", ".join(f"{public_url(name)} {width}w" for name, width in entries)
 

@@ -132,7 +132,7 @@ class Command(BaseCommand):
             "featured_image_renditions, featured_image_alt, featured_image_caption, "
             "featured_image_credit, section_id, source_name, source_url, status, "
             "published_at, pub_date, created_at, updated_at, is_featured, "
-            "comments_open, language"
+            "comments_open, language, body_image"
         )
         language = site_language()
         with connection.cursor() as cursor:
@@ -172,6 +172,7 @@ class Command(BaseCommand):
                             False,
                             True,
                             language,
+                            "{}",  # no image in a bulk body
                         )
                     )
                     ids.append(pk)
