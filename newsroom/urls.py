@@ -9,6 +9,10 @@ from infra import views
 
 handler500 = "infra.views.server_error"
 
+# The back office says whose it is.
+admin.site.site_header = settings.NEWSROOM_SITE_NAME
+admin.site.site_title = f"{settings.NEWSROOM_SITE_NAME} admin"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Uploads kept on this server's disk (originals with their EXIF data,

@@ -21,18 +21,35 @@ from .desk import ArticleDeskViews
 from .forms import ArticleAdminForm, ArticleAuthorInline, restored_initial
 
 
+def compact_time(value) -> str:
+    """A list's date and time in the site's zone, short enough for a column
+    ("2026-12-09 01:48"), the full moment in the element's datetime."""
+    if not value:
+        return "-"
+    local = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        local.isoformat(timespec="seconds"),
+        local.strftime("%Y-%m-%d %H:%M"),
+    )
+
+
 @admin.register(Article)
 class ArticleAdmin(ArticleDeskViews, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
+
+    class Media:
+        css = {"all": ["admin/css/articles.css"]}
+
     inlines = [ArticleAuthorInline]
     list_display = [
         "title",
         "status_column",
         "section",
         "byline_column",
-        "published_at",
-        "updated_at",
+        "published_column",
+        "updated_column",
     ]
     list_filter = [
         "status",
@@ -224,6 +241,14 @@ class ArticleAdmin(ArticleDeskViews, admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_column(self, obj):
         return obj.display_status if obj.is_scheduled else obj.get_status_display()
+
+    @admin.display(description="Published", ordering="published_at")
+    def published_column(self, obj):
+        return compact_time(obj.published_at)
+
+    @admin.display(description="Updated", ordering="updated_at")
+    def updated_column(self, obj):
+        return compact_time(obj.updated_at)
 
     @admin.display(description="Byline")
     def byline_column(self, obj):

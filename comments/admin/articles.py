@@ -45,7 +45,7 @@ class ArticleWithCommentsAdmin(ArticleAdmin):
     ]
     actions = [*ArticleAdmin.actions, "place_legal_hold", "lift_legal_hold"]
 
-    @admin.display(description="Legal hold", boolean=True, ordering="held")
+    @admin.display(description="Hold", boolean=True, ordering="held")
     def legal_hold_column(self, obj):
         return obj.held
 

@@ -361,3 +361,30 @@ def test_an_arabic_story_is_edited_right_to_left(
     page.locator("#article_form").screenshot(path=screenshot_dir / "article-rtl.png")
     assert sides == ["right", "left"]
     assert page.locator(".submit-row").count() == 1
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_the_article_list_clips_no_column(
+    live_server, page, login, roles, screenshot_dir, width
+):
+    """#28 item 4: at 1280 px titles were squeezed to ~80 px over 5-6 lines
+    and "Updated at" was cut off (a 952 px table in a 631 px box)."""
+    UserFactory(username="ed-list", groups="Editor")
+    for n in range(6):
+        ArticleFactory(
+            title=f"Jim Ryan reveals what was his biggest challenge, part {n}"
+        )
+    page.set_viewport_size({"width": width, "height": 800})
+    login(page, "ed-list", "correct-horse-battery")
+    page.goto(live_server.url + "/admin/articles/article/")
+    table = page.locator("#result_list")
+    overflow, title = table.evaluate(
+        """t => [
+            t.scrollWidth - t.parentElement.clientWidth,
+            t.querySelector('thead .column-title').getBoundingClientRect().width,
+        ]"""
+    )
+    assert overflow <= 0, overflow
+    assert title >= 200, title
+    assert page.locator(".column-published_column").is_visible()
+    page.screenshot(path=screenshot_dir / f"article-list-{width}.png")
