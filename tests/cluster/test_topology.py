@@ -104,6 +104,13 @@ class Cluster:
 
     def start(self):
         self.dir.mkdir(parents=True)
+        # What `make run` left on the disk before the cluster: a rendition
+        # (public) and an upload (private).
+        local = self.dir / "media"
+        (local / "renditions" / "from-make-run").mkdir(parents=True)
+        (local / "renditions" / "from-make-run" / "320.webp").write_bytes(b"RIFF-run")
+        (local / "articles").mkdir()
+        (local / "articles" / "from-make-run.jpg").write_bytes(b"run-original")
         out = subprocess.run(
             ["scripts/cluster", "start"], cwd=ROOT, env=self.env,
             capture_output=True, text=True, timeout=300,
@@ -1146,6 +1153,25 @@ def test_featured_images_renditions_by_a_worker_originals_private(cluster, story
     # The page allows the media's origin (here the edge itself).
     csp = get(cluster.edge_port, url)[1]["Content-Security-Policy"]
     assert f"img-src 'self' data: {cluster.url}" in csp
+
+
+def test_media_a_make_run_site_left_on_disk_are_in_the_buckets(cluster):
+    """#28 item 12: `make cluster` over a site that began with `make run`
+    copied nothing into the object store, so its images were 404 through
+    the edge. The start copies them (the public ones readable, uploads
+    private); a second start copies nothing again."""
+    status, _, data = fetch(f"{cluster.url}/media/renditions/from-make-run/320.webp")
+    assert status == 200 and data == b"RIFF-run"
+    assert fetch(f"{cluster.url}/media/articles/from-make-run.jpg")[0] == 404
+    assert (
+        cluster.shell(
+            "from django.core.files.storage import storages; "
+            "print(storages['default'].open('articles/from-make-run.jpg').read())"
+        ).split()[-1]
+        == "b'run-original'"
+    )
+    out = cluster.manage("media_to_bucket")
+    assert "Copied 0 file(s)" in out
 
 
 def test_local_media_move_to_the_buckets(cluster, tmp_path):
