@@ -31,7 +31,11 @@ class CommentColumns:
     @admin.display(description="Comment")
     def excerpt_column(self, obj):
         """The text (the start of a long one), and what it answers."""
-        text = Truncator(obj.body).chars(280)
+        # Two lines in the queue, the whole of it on the current row
+        # (moderation.css): a page shows more comments.
+        text = format_html(
+            '<span class="nr-text" dir="auto">{}</span>', Truncator(obj.body).chars(280)
+        )
         if not obj.parent_id:
             return text
         return format_html(
@@ -45,7 +49,7 @@ class CommentColumns:
         history = obj.author_history or {}
         panel = reverse("admin:comments_comment_history", args=[obj.pk])
         return format_html(
-            '{}<br><small>{}</small><br><a class="nr-history" href="{}" '
+            '{} <small>{}</small><br><a class="nr-history" href="{}" '
             'title="Their comments: approved, rejected, spam">'
             '<span class="nr-ok">{} ✓</span> <span class="nr-no">{} ✗</span> '
             '<span class="nr-spam">{} spam</span></a>',
@@ -61,7 +65,7 @@ class CommentColumns:
     def article_column(self, obj):
         queue = reverse("admin:comments_comment_changelist")
         return format_html(
-            '<a href="{}" target="_blank" title="{}">{}</a><br>'
+            '<a class="nr-story" href="{}" target="_blank" title="{}">{}</a>'
             '<small><a href="{}?status__exact=pending&amp;article={}">'
             "pending on this story</a></small>",
             obj.article.get_absolute_url() if obj.article.pub_date else "#",
@@ -76,7 +80,7 @@ class CommentColumns:
         """Status, the rule that held it, its age, and whose claim it is."""
         age = timesince(obj.created_at, timezone.now()).split(",")[0]
         return format_html(
-            "{}<br><small>rule: {}<br>{} ago</small><br>{}{}",
+            "{} · <small>rule: {} · {} ago</small> {}{}",
             obj.get_status_display(),
             obj.rule or "—",
             age,

@@ -174,3 +174,52 @@ def test_the_reader_is_told_about_quiet_hours_and_may_ask_for_the_decision(
     expect(page.get_by_text("Your comment is awaiting moderation.")).to_be_visible()
     comment = Comment.objects.get()
     assert (comment.rule, comment.notify_decision) == ("quiet-hours", True)
+
+
+def test_the_queue_shows_five_comments_at_1280_by_800_with_every_button(
+    live_server, browser, roles, screenshot_dir
+):
+    """#28 item 9: rows were ~260 px tall, two in view; at 1024 px the
+    Action menu ran under the filter panel."""
+    from comments.models import Comment
+    from tests.factories import ArticleFactory, CommentFactory, UserFactory
+
+    UserFactory(username="mo-dense", groups="Moderator")
+    article = ArticleFactory(title="Jim Ryan reveals what was his biggest challenge")
+    for n in range(8):
+        CommentFactory(
+            article=article,
+            pending=True,
+            name=f"Reader {n}",
+            body="A comment that waits for a moderator, long enough to wrap. " * 3,
+        )
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "mo-dense")
+    page.fill("#id_password", "correct-horse-battery")
+    page.click("input[type=submit]")
+    page.goto(live_server.url + "/admin/comments/comment/?status__exact=pending")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == Comment.objects.pending().count() == 8
+    in_view = [
+        rows.nth(i)
+        for i in range(8)
+        if rows.nth(i).bounding_box()["y"] + rows.nth(i).bounding_box()["height"] <= 800
+    ]
+    assert len(in_view) >= 5
+    for row in in_view:
+        for name in ("Approve", "Reject", "Spam", "Ban", "Reply"):
+            assert (
+                row.get_by_role("button", name=name)
+                .or_(row.get_by_role("link", name=name))
+                .first.is_visible()
+            ), name
+        assert row.locator("select.nr-reason").is_visible()
+    page.screenshot(path=screenshot_dir / "queue-1280x800.png")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    action = page.locator(".actions select").bounding_box()
+    filters = page.locator("#changelist-filter").bounding_box()
+    assert action["x"] + action["width"] <= filters["x"]
+    page.screenshot(path=screenshot_dir / "queue-1024.png")
+    context.close()
