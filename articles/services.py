@@ -3,7 +3,7 @@
 import difflib
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.images import get_image_dimensions
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +17,7 @@ from .html import html_to_text
 from .images import delete_renditions
 from .invalidation import article_tags
 from .models import (
+    SECTION_TO_PUBLISH,
     Article,
     ArticleAuthor,
     ArticleDraftCopy,
@@ -52,7 +53,8 @@ def article_set_status(
     before it is saved, by the admin form and the services below alike: the
     stored story's state decides which statuses `user` may give it (only
     editors publish, schedule or take a published story off). Published with
-    no time means now. Raises PermissionDenied."""
+    no time means now. Raises PermissionDenied; ValidationError for a story
+    with no section made published."""
     state = workflow.stored_state(article)
     if not workflow.may_set(user, state, status):
         if not can_publish(user):
@@ -60,6 +62,8 @@ def article_set_status(
         label = Article.Status(status).label
         now = workflow.STATE_LABELS[state]
         raise PermissionDenied(f"This story is {now}: it cannot be made “{label}”.")
+    if status == Article.Status.PUBLISHED and article.section_id is None:
+        raise ValidationError({"section": SECTION_TO_PUBLISH})
     article.status = status
     if status == Article.Status.PUBLISHED:
         article.published_at = at or timezone.now()

@@ -391,7 +391,6 @@ def news_article_jsonld(article, authors, request) -> str:
             }
             for author in authors
         ],
-        "articleSection": article.section.name,
         "inLanguage": article.language,
         "publisher": {
             "@type": "Organization",
@@ -403,6 +402,8 @@ def news_article_jsonld(article, authors, request) -> str:
             },
         },
     }
+    if article.section_id:  # a draft's preview may have none yet
+        data["articleSection"] = article.section.name
     if article.share_image_url:
         data["image"] = [absolute(article.share_image_url)]
     if article.source_url:

@@ -22,6 +22,7 @@ from ..images import (
 )
 from ..models import (
     IMAGE_EXTENSIONS,
+    SECTION_TO_PUBLISH,
     Article,
     ArticleAuthor,
     person_name,
@@ -220,6 +221,12 @@ class ArticleAdminForm(forms.ModelForm):
                 "Describe the image for readers who cannot see it.",
             )
         status = cleaned.get("status")
+        if status == Article.Status.PUBLISHED and not cleaned.get("section"):
+            self.add_error("section", SECTION_TO_PUBLISH)
+            return cleaned
+        # The service checks the story as it will be saved: with the form's
+        # section (the rest of the form goes into it after clean()).
+        self.instance.section = cleaned.get("section")
         if status and self.user is not None:
             try:
                 services.article_set_status(

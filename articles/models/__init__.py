@@ -1,7 +1,13 @@
 """The articles app's models, one module per concern; everything is
 importable from `articles.models` as before."""
 
-from .article import CARD_FIELDS, Article, ArticleAuthor, ArticleQuerySet
+from .article import (
+    CARD_FIELDS,
+    SECTION_TO_PUBLISH,
+    Article,
+    ArticleAuthor,
+    ArticleQuerySet,
+)
 from .common import (
     IMAGE_EXTENSIONS,
     LANGUAGE_CHOICES,
@@ -37,6 +43,7 @@ from .taxonomy import AuthorProfile, AuthorProfileQuerySet, Section, Tag
 
 __all__ = [
     "CARD_FIELDS",
+    "SECTION_TO_PUBLISH",
     "IMAGE_EXTENSIONS",
     "LANGUAGE_CHOICES",
     "PUBLISH_CODENAME",

@@ -61,6 +61,9 @@ def _involving(user) -> Q:
 
 
 # The columns an article card (listings, related, neighbours) shows.
+# The one rule on a story's section: needed to publish, not to save.
+SECTION_TO_PUBLISH = "Choose a section to publish: a published story always has one."
+
 CARD_FIELDS = [
     "id",
     "title",
@@ -364,8 +367,15 @@ class Article(models.Model):
     )
     featured_image_caption = models.CharField("caption", max_length=300, blank=True)
     featured_image_credit = models.CharField("credit", max_length=120, blank=True)
+    # Required to publish, not to save a draft (SECTION_TO_PUBLISH; the
+    # constraint below holds it for every writer).
     section = models.ForeignKey(
-        Section, on_delete=models.PROTECT, related_name="articles"
+        Section,
+        on_delete=models.PROTECT,
+        related_name="articles",
+        null=True,
+        blank=True,
+        help_text="Required to publish; a draft may wait for one.",
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
     authors = models.ManyToManyField(
@@ -457,6 +467,11 @@ class Article(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["pub_date", "slug"], name="article_slug_unique_per_date"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(section__isnull=False),
+                name="article_published_has_section",
+                violation_error_message=SECTION_TO_PUBLISH,
             ),
             models.CheckConstraint(
                 condition=web_url_only("source_url"), name="article_source_url_is_web"

@@ -24,7 +24,7 @@ def form_data(section, **overrides):
         "slug": "a-new-story",
         "standfirst": "Dek",
         "body": "<p>Hello</p>",
-        "section": section.pk,
+        "section": section.pk if section else None,
         "status": Article.Status.DRAFT,
         "comments_open": "on",
         "language": "en",  # the select's default, as a browser sends it
@@ -598,3 +598,35 @@ def test_the_storys_text_fields_take_the_direction_of_their_text(client, people)
         tag = re.search(rf'<(input|textarea)[^>]*name="{name}"[^>]*>', html)[0]
         assert 'dir="auto"' in tag, name
     assert "admin/css/articles" in html  # the editor's paragraphs (CSS)
+
+
+def test_a_draft_saves_without_a_section_but_is_not_published_without_one(
+    client, people
+):
+    """#28 item 6: a section was required to save a draft. It is required to
+    publish (the form, the service and the database each say so)."""
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+
+    from articles import services
+
+    client.force_login(people["Editor"])
+    add = reverse("admin:articles_article_add")
+    data = form_data(SectionFactory(), title="No desk yet", slug="no-desk-yet")
+    del data["section"]  # none chosen
+    saved = client.post(add, {**data, "_workflow": "draft"})
+    assert saved.status_code == 302
+    draft = Article.objects.get(slug="no-desk-yet")
+    assert draft.section is None and draft.status == Article.Status.DRAFT
+    url = reverse("admin:articles_article_change", args=[draft.pk])
+    refused = client.post(url, {**change_data(draft), "_workflow": "publish"})
+    assert refused.status_code == 200
+    assert "Choose a section to publish" in refused.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == Article.Status.DRAFT
+    # The preview of a draft with no section works.
+    assert client.get(reverse("articles:preview", args=[draft.pk])).status_code == 200
+    with pytest.raises(ValidationError):
+        services.article_publish(article=draft, user=people["Editor"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.filter(pk=draft.pk).update(status=Article.Status.PUBLISHED)
