@@ -172,6 +172,17 @@ class ArticleAdmin(ArticleDeskViews, admin.ModelAdmin):
         HTML), not as its markup."""
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or self.has_change_permission(request, obj):
+            if request.method == "POST":
+                # The form may ask whether the language is right (its text
+                # reads like another): the answer's box comes with the page.
+                fieldsets = [
+                    (name, {**options, "fields": [
+                        *options["fields"],
+                        *(["language_confirmed"] if "language" in options["fields"]
+                          else []),
+                    ]})
+                    for name, options in fieldsets
+                ]  # fmt: skip
             return fieldsets
         return [
             (name, {**options, "fields": [

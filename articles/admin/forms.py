@@ -20,8 +20,10 @@ from ..images import (
     STORAGE_ERRORS,
     refuse_uploads_while_storage_is_down,
 )
+from ..language import other_language
 from ..models import (
     IMAGE_EXTENSIONS,
+    LANGUAGE_CHOICES,
     SECTION_TO_PUBLISH,
     Article,
     ArticleAuthor,
@@ -112,6 +114,12 @@ class ArticleAdminForm(forms.ModelForm):
     # storage and used by the next save, since a browser cannot refill a
     # file input (signed: a form cannot name any other file).
     pending_image = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Shown after the form asked (ArticleAdmin.get_fieldsets: on a POST).
+    language_confirmed = forms.BooleanField(
+        required=False,
+        label="The language above is right",
+        help_text="Tick to keep it when the text reads like another language.",
+    )
     conflict = None
     PENDING_SALT = "articles.pending-image"
 
@@ -175,6 +183,31 @@ class ArticleAdminForm(forms.ModelForm):
                     f"To schedule, set a future date and time ({zone}).",
                 )
 
+    def _ask_about_the_language(self, cleaned) -> None:
+        """A story whose text is clearly in another language than the one
+        chosen (left at the site's default, say) is asked about once."""
+        chosen = cleaned.get("language")
+        if not chosen or cleaned.get("language_confirmed"):
+            return
+        text = " ".join(
+            [
+                cleaned.get("title") or "",
+                cleaned.get("standfirst") or "",
+                html_to_text(cleaned.get("body") or ""),
+            ]
+        )
+        codes = [code for code, _ in LANGUAGE_CHOICES]
+        likely = other_language(text, chosen, codes)
+        if likely is None:
+            return
+        names = dict(LANGUAGE_CHOICES)
+        self.add_error(
+            "language",
+            f"This story reads like {names[likely]}, not {names[chosen]}. "
+            f"Choose {names[likely]}, or tick “The language above is right” "
+            f"to keep {names[chosen]}.",
+        )
+
     def pending_image_name(self) -> str | None:
         """The stored name of an image kept from a failed save, if any."""
         token = self.data.get("pending_image") if self.is_bound else None
@@ -220,6 +253,7 @@ class ArticleAdminForm(forms.ModelForm):
                 "featured_image_alt",
                 "Describe the image for readers who cannot see it.",
             )
+        self._ask_about_the_language(cleaned)
         status = cleaned.get("status")
         if status == Article.Status.PUBLISHED and not cleaned.get("section"):
             self.add_error("section", SECTION_TO_PUBLISH)
@@ -268,7 +302,13 @@ class ArticleAdminForm(forms.ModelForm):
             return
         changed = []
         for name, field in self.fields.items():
-            if name not in self._meta.fields or name == "featured_image":
+            # The story's own fields (not the form's: loaded_at, the
+            # language answer), the image aside.
+            if (
+                name not in self._meta.fields
+                or name in self.declared_fields
+                or name == "featured_image"
+            ):
                 continue
             if name not in cleaned:
                 continue

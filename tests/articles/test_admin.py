@@ -630,3 +630,53 @@ def test_a_draft_saves_without_a_section_but_is_not_published_without_one(
         services.article_publish(article=draft, user=people["Editor"])
     with pytest.raises(IntegrityError), transaction.atomic():
         Article.objects.filter(pk=draft.pk).update(status=Article.Status.PUBLISHED)
+
+
+PORTUGUESE = (
+    "<p>O Senado aprovou ontem a nova lei dos chips, que deve atrair novas "
+    "fábricas ao país nos próximos anos.</p>"
+)
+
+
+def test_a_story_in_another_language_than_chosen_is_asked_about(client, people):
+    """#28 item 5: a Portuguese story went out as lang="en" (the default).
+    The text is read (py3langid, its model in the package) and the form asks;
+    choosing the language or ticking the box saves it."""
+    client.force_login(people["Editor"])
+    add = reverse("admin:articles_article_add")
+    data = form_data(
+        SectionFactory(),
+        title="Senado aprova a lei dos chips",
+        slug="lei-dos-chips",
+        body=PORTUGUESE,
+        language="en",
+    )
+    asked = client.post(add, {**data, "_workflow": "draft"})
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "This story reads like Portuguese, not English." in page
+    assert 'name="language_confirmed"' in page  # the answer's box
+    assert not Article.objects.exists()
+    kept = client.post(add, {**data, "language_confirmed": "on", "_workflow": "draft"})
+    assert kept.status_code == 302
+    assert Article.objects.get().language == "en"
+    Article.objects.all().delete()
+    chosen = client.post(add, {**data, "language": "pt-br", "_workflow": "draft"})
+    assert chosen.status_code == 302
+    assert Article.objects.get().language == "pt-br"
+
+
+def test_english_text_or_a_short_one_is_not_asked_about(client, people):
+    client.force_login(people["Editor"])
+    add = reverse("admin:articles_article_add")
+    english = form_data(
+        SectionFactory(),
+        title="Xiaomi and Leica open a joint optical institute",
+        slug="institute",
+        body="<p>Three Beijing laboratories and 200 experts will work on cameras.</p>",
+    )
+    assert client.post(add, {**english, "_workflow": "draft"}).status_code == 302
+    short = form_data(
+        SectionFactory(), title="Lei dos chips", slug="lei", body="<p>Aprovada.</p>"
+    )
+    assert client.post(add, {**short, "_workflow": "draft"}).status_code == 302
