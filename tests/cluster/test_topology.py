@@ -1155,6 +1155,14 @@ def test_featured_images_renditions_by_a_worker_originals_private(cluster, story
     assert f"img-src 'self' data: {cluster.url}" in csp
 
 
+def private_file(cluster, name: str) -> str:
+    """The bytes (as Python writes them) of `name` in the private bucket."""
+    return cluster.shell(
+        "from django.core.files.storage import storages; "
+        f"print(storages['default'].open({name!r}).read())"
+    ).split()[-1]
+
+
 def test_media_a_make_run_site_left_on_disk_are_in_the_buckets(cluster):
     """#28 item 12: `make cluster` over a site that began with `make run`
     copied nothing into the object store, so its images were 404 through
@@ -1163,13 +1171,7 @@ def test_media_a_make_run_site_left_on_disk_are_in_the_buckets(cluster):
     status, _, data = fetch(f"{cluster.url}/media/renditions/from-make-run/320.webp")
     assert status == 200 and data == b"RIFF-run"
     assert fetch(f"{cluster.url}/media/articles/from-make-run.jpg")[0] == 404
-    assert (
-        cluster.shell(
-            "from django.core.files.storage import storages; "
-            "print(storages['default'].open('articles/from-make-run.jpg').read())"
-        ).split()[-1]
-        == "b'run-original'"
-    )
+    assert private_file(cluster, "articles/from-make-run.jpg") == "b'run-original'"
     out = cluster.manage("media_to_bucket")
     assert "Copied 0 file(s)" in out
 
@@ -1186,13 +1188,7 @@ def test_local_media_move_to_the_buckets(cluster, tmp_path):
     status, _, data = fetch(f"{cluster.url}/media/renditions/abc/320.webp")
     assert status == 200 and data == b"RIFF-public"
     assert fetch(f"{cluster.url}/media/articles/original.jpg")[0] == 404
-    assert (
-        cluster.shell(
-            "from django.core.files.storage import storages; "
-            "print(storages['default'].open('articles/original.jpg').read())"
-        ).split()[-1]
-        == "b'private-original'"
-    )
+    assert private_file(cluster, "articles/original.jpg") == "b'private-original'"
 
 
 BUCKETS = (
