@@ -41,9 +41,9 @@ DUE_KEY = "comments:counts-due"  # a post asked for a recount this minute
 
 def _recount(article_ids=None) -> int:
     """Write the published-comment count of each of `article_ids` (None:
-    every article) whose stored count differs; returns how many changed.
-    A bulk update: no save signal, so the article's own cache is not
-    touched."""
+    every article) whose stored count differs; returns how many changed,
+    and marks the listings to be told when any did. A bulk update: no save
+    signal, so the article's own cache is not touched."""
     comments = Comment.objects.approved().order_by()
     articles = Article.objects.order_by()
     if article_ids is not None:
@@ -59,6 +59,8 @@ def _recount(article_ids=None) -> int:
         if counts.get(pk, 0) != count
     ]
     Article.objects.bulk_update(changed, ["comment_count"], batch_size=1000)
+    if changed:
+        cache.set(PENDING_KEY, True, None)  # the listings are to be told
     return len(changed)
 
 
@@ -83,8 +85,6 @@ def comment_counts_refresh(*, full: bool = False, now=None) -> int:
         )
     changed = _recount(ids)
     cache.set(SINCE_KEY, now, None)
-    if changed:
-        cache.set(PENDING_KEY, True, None)
     comment_counts_tell(now=now)
     return changed
 
@@ -126,8 +126,7 @@ def _recount_deleted() -> None:
     if not ids:
         return
     _deleted.ids = None
-    if _recount(ids):
-        cache.set(PENDING_KEY, True, None)
+    _recount(ids)
 
 
 _next_ask = {"at": 0.0}

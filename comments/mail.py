@@ -9,8 +9,6 @@ reply e-mail goes only to a confirmed address; the reply in it is a
 stranger's text, quoted and with nothing a mail client would make a link
 of. Every one carries RFC 8058's one-click unsubscribe."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
@@ -43,8 +41,6 @@ def unsubscribe_email(token: str) -> str | None:
         return None
 
 
-# A target address gets at most one confirmation e-mail in this time.
-CONFIRMATION_INTERVAL = timedelta(days=1)
 CONFIRM_SALT = "comments.reply-mail-confirm"
 # How long a confirmation link works.
 CONFIRM_MAX_AGE = 7 * 24 * 3600

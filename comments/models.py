@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.core.exceptions import ValidationError
@@ -480,9 +482,25 @@ class DecisionMailDay(models.Model):
         return f"{self.email} {self.day}"
 
 
+# A target address gets at most one confirmation e-mail in this time.
+CONFIRMATION_INTERVAL = timedelta(days=1)
+
+
 class MailAddressQuerySet(models.QuerySet):
     def of(self, email: str):
         return self.filter(email=email.lower())
+
+    def unconfirmed(self):
+        return self.filter(confirmed_at__isnull=True, suppressed_at__isnull=True)
+
+    def due_a_confirmation(self, now):
+        """Unconfirmed addresses that were sent no confirmation e-mail in
+        the last CONFIRMATION_INTERVAL (the form cannot mail a stranger
+        more often than that)."""
+        return self.unconfirmed().filter(
+            Q(confirm_sent_at__isnull=True)
+            | Q(confirm_sent_at__lt=now - CONFIRMATION_INTERVAL)
+        )
 
     def suppressed(self):
         return self.filter(suppressed_at__isnull=False)

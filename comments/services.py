@@ -20,7 +20,6 @@ from infra import sqlcache
 
 from . import moderation
 from .counts import comment_counts_refresh  # noqa: F401  (the desk tick's)
-from .mail import CONFIRMATION_INTERVAL
 from .models import (
     LEGAL_HOLD_TAG,
     LIVE_STATUSES,
@@ -773,13 +772,7 @@ def mail_confirmation_request(*, email: str) -> bool:
     if not address:
         return False
     MailAddress.objects.get_or_create(email=address)
-    recent = timezone.now() - CONFIRMATION_INTERVAL
-    wanted = (
-        MailAddress.objects.of(address)
-        .filter(confirmed_at__isnull=True, suppressed_at__isnull=True)
-        .filter(Q(confirm_sent_at__isnull=True) | Q(confirm_sent_at__lt=recent))
-        .exists()
-    )
+    wanted = MailAddress.objects.of(address).due_a_confirmation(timezone.now()).exists()
     if wanted:
         transaction.on_commit(lambda: send_confirmation_mail.enqueue(address))
     return wanted

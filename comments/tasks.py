@@ -25,7 +25,6 @@ from infra.text import one_line
 
 from .counts import comment_counts_due, comment_counts_refresh
 from .mail import (
-    CONFIRMATION_INTERVAL,
     confirmation_message,
     decision_message,
     quoted_lines,
@@ -328,11 +327,7 @@ def send_confirmation_mail(email: str, attempt: int = 1) -> int:
     now = timezone.now()
     claimed = (
         MailAddress.objects.of(email)
-        .filter(confirmed_at__isnull=True, suppressed_at__isnull=True)
-        .filter(
-            Q(confirm_sent_at__isnull=True)
-            | Q(confirm_sent_at__lt=now - CONFIRMATION_INTERVAL)
-        )
+        .due_a_confirmation(now)
         .update(confirm_sent_at=now)
     )
     if not claimed:

@@ -120,7 +120,7 @@ class MailStateFilter(admin.SimpleListFilter):
         if self.value() == "unsubscribed":
             return queryset.suppressed()
         if self.value() == "unconfirmed":
-            return queryset.filter(confirmed_at__isnull=True, suppressed_at=None)
+            return queryset.unconfirmed()
         return queryset
 
 
