@@ -10,8 +10,20 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from comments import services
-from comments.models import Comment, CommentSurge, DecisionMail, MailFailure
-from comments.tasks import MAIL_RETRY_SECONDS, notify_moderators, surge_alert
+from comments.models import (
+    Comment,
+    CommentSurge,
+    DecisionMail,
+    MailAddress,
+    MailFailure,
+    ReplyMail,
+)
+from comments.tasks import (
+    MAIL_RETRY_SECONDS,
+    notify_moderators,
+    send_confirmation_mail,
+    surge_alert,
+)
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 from tests.processes import free_port
 
@@ -106,3 +118,36 @@ def test_a_decision_mail_not_sent_is_due_again_then_given_up(moderator, smtp_dow
     assert decision.outcome == "failed" and decision.sent_at is not None
     assert MailFailure.objects.get().what.startswith("the decision e-mail")
     assert mail.outbox == []
+
+
+def test_a_reply_mail_not_sent_is_due_again_then_given_up(smtp_down):
+    """The mail server down: a reply e-mail is due again after each pause
+    (never marked sent), then given up and shown on the desk."""
+    article = ArticleFactory()
+    parent = CommentFactory(
+        article=article, email="ana@example.com", notify_replies=True
+    )
+    services.mail_address_confirm(email="ana@example.com")
+    reply = CommentFactory(article=article, parent=parent, email="bo@example.com")
+    ReplyMail.objects.create(
+        reply=reply, email="ana@example.com", due_at=timezone.now()
+    )
+    now = timezone.now()
+    for attempt in range(1, len(MAIL_RETRY_SECONDS) + 1):
+        assert services.send_due_reply_mails(now=now) == 0
+        queued = ReplyMail.objects.get()
+        assert (queued.sent_at, queued.attempts) == (None, attempt)
+        now = queued.due_at
+    assert services.send_due_reply_mails(now=now) == 0
+    queued = ReplyMail.objects.get()
+    assert queued.outcome == "failed" and queued.sent_at is not None
+    assert MailFailure.objects.get().what == f"the reply e-mail for comment #{reply.pk}"
+
+
+def test_a_confirmation_not_sent_may_be_asked_for_again(smtp_down):
+    """The mail server down: the address's claim is given back, so the
+    next post with the box ticked queues a confirmation again."""
+    assert services.mail_confirmation_request(email="ana@example.com") is True
+    assert send_confirmation_mail.call("ana@example.com") == 0
+    assert MailAddress.objects.get().confirm_sent_at is None
+    assert MailFailure.objects.get().what.startswith("a confirmation e-mail")
