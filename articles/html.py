@@ -32,6 +32,7 @@ EDITOR_EXTENSIONS = {
     "Figure": True,
     "Caption": True,
     "Image": True,
+    "ImageGuard": True,  # ours: images survive typing (see settings)
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 # The classes the editor itself writes: its Figure node's own, always
@@ -70,19 +71,83 @@ _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 
 
-def sanitize_html(value: str) -> str:
-    """Reduce `value` to the allowlisted tags and attributes."""
-    if not value:
+# In the cleaner's output (attributes always in double quotes): an image, an
+# image with an address, and a figure holding no other figure.
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_HAS_SRC = re.compile(r'\ssrc="[^"]+"', re.I)
+_INNER_FIGURE = re.compile(
+    r"<figure\b[^>]*>((?:(?!<figure\b).)*?)</figure>", re.I | re.S
+)
+
+
+def _without_empty_images(value: str) -> tuple[str, int]:
+    """`value` without the shells a broken edit leaves (a figure without an
+    image that has an address, an image without an address), and how many
+    were dropped. Innermost figures first, until none is left to drop."""
+    dropped = 0
+
+    def figure(match):
+        nonlocal dropped
+        if any(_HAS_SRC.search(img[0]) for img in _IMG.finditer(match[1])):
+            return match[0]
+        dropped += 1
         return ""
+
+    while True:
+        before = dropped
+        value = _INNER_FIGURE.sub(figure, value)
+        if dropped == before:
+            break
+
+    def image(match):
+        nonlocal dropped
+        if _HAS_SRC.search(match[0]):
+            return match[0]
+        dropped += 1
+        return ""
+
+    return _IMG.sub(image, value), dropped
+
+
+def _sanitized(value: str) -> tuple[str, int]:
+    if not value:
+        return "", 0
     value = _RENAMED.sub(lambda m: f"<{m[1]}{_NEW_NAME[m[2].lower()]}", value)
     cleaned = _cleaner().clean(value.replace("\x00", "")).strip()
+    cleaned, dropped = _without_empty_images(cleaned)
     # ProseMirror's empty document is a single empty paragraph.
-    return "" if cleaned in {"<p></p>", "<p><br></p>"} else cleaned
+    return ("" if cleaned in {"<p></p>", "<p><br></p>"} else cleaned), dropped
 
 
-def html_to_text(value: str) -> str:
-    """Plain text of sanitized HTML: block ends become line breaks."""
-    text = _BLOCK_END.sub("\n", value or "")
+def sanitize_html(value: str) -> str:
+    """Reduce `value` to the allowlisted tags and attributes, without empty
+    images or figures (never stored: a page would show a broken picture)."""
+    return _sanitized(value)[0]
+
+
+def empty_images(value: str) -> int:
+    """How many empty images or figures sanitize_html drops from `value`
+    (the article form says so)."""
+    return _sanitized(value)[1]
+
+
+_ALT = re.compile(r'\salt="([^"]*)"', re.I)
+_SRC = re.compile(r'\ssrc="([^"]*)"', re.I)
+
+
+def _image_line(match) -> str:
+    alt = _ALT.search(match[0])
+    src = _SRC.search(match[0])
+    name = (alt and alt[1].strip()) or (src and src[1].rsplit("/", 1)[-1]) or "?"
+    return f"\n[Image: {name}]\n"
+
+
+def html_to_text(value: str, *, images: bool = False) -> str:
+    """Plain text of sanitized HTML: block ends become line breaks. With
+    `images`, each image is a line of its own, "[Image: its alt text]" (a
+    revision diff shows an image added or removed)."""
+    text = _IMG.sub(_image_line, value or "") if images else value or ""
+    text = _BLOCK_END.sub("\n", text)
     text = html.unescape(_TAG.sub("", text))
     lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)

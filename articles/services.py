@@ -1,6 +1,7 @@
 """Writes with side effects for articles. Views, admin and commands call these."""
 
 import difflib
+import re
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -210,10 +211,14 @@ def _revision_value(name: str, value):
     return shown_value(value)
 
 
+# Words, and an image's line (html_to_text with images) as one word.
+_WORDS = re.compile(r"\[Image: [^\]\n]*\]|\S+")
+
+
 def word_diff(old: str, new: str) -> str:
     """`old` → `new` word by word, as HTML: deleted words in <del>, inserted
     ones in <ins>, the rest as it was (everything escaped)."""
-    before, after = old.split(), new.split()
+    before, after = _WORDS.findall(old), _WORDS.findall(new)
     parts = []
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
@@ -248,8 +253,8 @@ def revision_changes(*, old: ArticleRevision, new: ArticleRevision) -> list[dict
             "diff": None,
         }
         if name == "body":
-            change["old"] = html_to_text(before or "")
-            change["new"] = html_to_text(after or "")
+            change["old"] = html_to_text(before or "", images=True)
+            change["new"] = html_to_text(after or "", images=True)
         if name in {"body", "title", "standfirst", "featured_image_caption"}:
             change["diff"] = word_diff(change["old"], change["new"])
         changes.append(change)

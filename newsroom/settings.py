@@ -14,6 +14,7 @@ from urllib.parse import urlparse, urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -410,6 +411,15 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The body editor's own extension (static/admin/js/prose_image_guard.js,
+# enabled in articles/html.py): images survive typing. It makes no HTML of
+# its own, so it adds nothing to the sanitizer's allow-list.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("admin/js/prose_image_guard.js")],
+        "extensions": {"ImageGuard": lambda config, allowlist: None},
+    }
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "media"))
 # Serve MEDIA_ROOT from Django: the dev runner and `make serve` turn it on; in

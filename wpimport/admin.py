@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from articles import audit
 from articles.images import refuse_uploads_while_storage_is_down
+from infra.admin import NamedFieldsMixin
 
 from .models import ImportRun
 from .services import wordpress_authors
@@ -91,7 +92,7 @@ def _account_label(user) -> str:
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(NamedFieldsMixin, admin.ModelAdmin):
     """Import from WordPress: upload a WXR (and optionally the uploads zip),
     match its authors to accounts (or let them become new ones); the import
     then runs in the background and its report shows here."""

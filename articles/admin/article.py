@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from infra.admin import NamedFieldsMixin
+
 from .. import audit, services, workflow
 from ..html import sanitize_html
 from ..models import (
@@ -35,7 +37,7 @@ def compact_time(value) -> str:
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleDeskViews, admin.ModelAdmin):
+class ArticleAdmin(ArticleDeskViews, NamedFieldsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
 
@@ -288,6 +290,14 @@ class ArticleAdmin(ArticleDeskViews, admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        if form.empty_images:
+            self.message_user(
+                request,
+                f"{form.empty_images} empty image(s) left out of the body: an "
+                "image without its file, or a figure without an image, is "
+                "never saved. Check that every picture you meant is there.",
+                messages.WARNING,
+            )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

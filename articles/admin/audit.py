@@ -20,6 +20,15 @@ from ..models import (
 User = get_user_model()
 
 
+class ObjectTypeFilter(admin.AllValuesFieldListFilter):
+    """Entries about no object (a sign-in, a setting) are listed as
+    "(none)", not as a link without text."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield {**choice, "display": choice["display"] or "(none)"}
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log: read, filter, export; never written from here."""
@@ -27,7 +36,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "actor", "action", "summary", "object_type", "object_id"]
     list_filter = [
         "action",
-        "object_type",
+        ("object_type", ObjectTypeFilter),
         ("actor", admin.RelatedOnlyFieldListFilter),
         "at",
     ]

@@ -3,7 +3,6 @@
 import secrets
 
 from django import forms
-from django.contrib import admin
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
@@ -14,8 +13,10 @@ from django.http import (
 )
 from django.utils import timezone
 
+from infra.admin import NamedTabularInline
+
 from .. import services, workflow
-from ..html import html_to_text
+from ..html import empty_images, html_to_text
 from ..images import (
     STORAGE_ERRORS,
     refuse_uploads_while_storage_is_down,
@@ -32,7 +33,7 @@ from ..models import (
 from ..validators import validate_image
 
 
-class ArticleAuthorInline(admin.TabularInline):
+class ArticleAuthorInline(NamedTabularInline):
     model = ArticleAuthor
     extra = 1
     min_num = 0
@@ -121,6 +122,7 @@ class ArticleAdminForm(forms.ModelForm):
         help_text="Tick to keep it when the text reads like another language.",
     )
     conflict = None
+    empty_images = 0
     PENDING_SALT = "articles.pending-image"
 
     class Meta:
@@ -161,6 +163,12 @@ class ArticleAdminForm(forms.ModelForm):
         for name in TEXT_FIELDS:
             if name in self.fields:
                 self.fields[name].widget.attrs["dir"] = "auto"
+        if "language" in self.fields:
+            # Its default is the site's (a callable), so Django would also
+            # send a hidden copy of the initial value, wrongly carrying the
+            # help text's aria-describedby (invalid on a hidden input). The
+            # form never needs it: has_changed compares with `initial`.
+            self.fields["language"].show_hidden_initial = False
 
     def _apply_workflow(self, cleaned) -> None:
         """Apply the pressed button (`_workflow`): its status, and its time."""
@@ -217,6 +225,13 @@ class ArticleAdminForm(forms.ModelForm):
             return signing.loads(token, salt=self.PENDING_SALT, max_age=86400)
         except signing.BadSignature:
             return None
+
+    def clean_body(self):
+        """The body as typed; the empty images the sanitizer will drop on
+        save are counted, for the message after it (ArticleAdmin)."""
+        body = self.cleaned_data.get("body") or ""
+        self.empty_images = empty_images(body)
+        return body
 
     def clean_featured_image(self):
         image = self.cleaned_data.get("featured_image")

@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin
 
+from infra.admin import NamedFieldsMixin
+
 from .. import services
 from ..images import (
     refuse_uploads_while_storage_is_down,
@@ -37,7 +39,7 @@ class AuthorProfileForm(forms.ModelForm):
 
 
 @admin.register(AuthorProfile)
-class AuthorProfileAdmin(admin.ModelAdmin):
+class AuthorProfileAdmin(NamedFieldsMixin, admin.ModelAdmin):
     """Editors manage every profile; a journalist sees and edits only their own."""
 
     list_display = ["display_name", "job_title", "user", "is_active"]

@@ -5,10 +5,12 @@ heartbeat), and a save from the older form is refused with a comparison."""
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
+from articles.images import public_storage, public_url
 from articles.models import Article
-from tests.factories import ArticleFactory, UserFactory
+from tests.factories import ArticleFactory, UserFactory, image_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -267,6 +269,46 @@ def test_an_image_placed_in_the_body_with_a_caption(
     assert figure.locator("img").evaluate("img => img.naturalWidth") > 0
     figure.scroll_into_view_if_needed()
     page.screenshot(path=screenshot_dir / "body-image.png")
+    context.close()
+
+
+def test_typing_over_a_body_image_keeps_it(
+    live_server, browser, login, roles, media_root, screenshot_dir
+):
+    """#28 item 1: a clicked image takes no keystroke; the typing goes into
+    a paragraph after it, and Enter at the end of a caption leaves it."""
+    jo = UserFactory(username="jo", groups="Journalist")
+    name = public_storage().save("body/lab.jpg", ContentFile(image_file().read()))
+    src = public_url(name)
+    figure = (
+        f'<figure class="figure"><img src="{src}" alt="The optical lab"'
+        ' width="1600" height="900"><figcaption>The lab. Photo: Leica'
+        "</figcaption></figure>"
+    )
+    article = ArticleFactory(
+        draft=True, created_by=jo, body=f"<p>Before.</p>{figure}<p>After.</p>"
+    )
+    context, page = _open_article(live_server, browser, login, "jo")
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    editor = page.locator(".ProseMirror[contenteditable=true]")
+    editor.locator("img").click()
+    page.keyboard.type("Twenty characters ok")  # 20 characters
+    editor.locator("figcaption").click()
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("A new paragraph")
+    editor.locator("img").scroll_into_view_if_needed()
+    page.screenshot(path=screenshot_dir / "body-image-typed-over.png")
+    page.locator("input[name=_continue]").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(page.locator(".messagelist")).not_to_contain_text("empty image")
+    body = Article.objects.get(pk=article.pk).body
+    assert body.count("<img") == 1 and body.count("<figure") == 1
+    assert f'src="{src}"' in body and 'alt="The optical lab"' in body
+    assert "<figcaption>The lab. Photo: Leica</figcaption>" in body
+    assert body.endswith(
+        "</figure><p>A new paragraph</p><p>Twenty characters ok</p><p>After.</p>"
+    )
     context.close()
 
 

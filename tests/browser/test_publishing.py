@@ -28,7 +28,7 @@ def jpeg_bytes():
 
 def pick_autocomplete(page: Page, field: str, text: str):
     """Choose `text` in the admin's select2 autocomplete for `field`."""
-    page.click(f"[aria-labelledby=select2-id_{field}-container]")
+    page.click(f"#id_{field} + .select2-container .select2-selection")
     page.fill(".select2-container--open .select2-search__field", text)
     page.locator(
         ".select2-container--open .select2-results__option", has_text=text
