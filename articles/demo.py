@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from PIL import Image, ImageDraw, ImageFont
 
-from . import services
+from . import front, services
 from .models import Article, AuthorProfile, Section, Tag
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
@@ -198,6 +198,7 @@ def _articles(now):
     return [
         {
             "slug": "webb-maps-exoplanet-weather",
+            "front": "top",
             "title": "Webb telescope maps the weather of a distant gas giant",
             "standfirst": "Silicate clouds race around a planet 280 light-years away.",
             "section": "science",
@@ -222,6 +223,7 @@ def _articles(now):
         },
         {
             "slug": "europe-chip-fab-breaks-ground",
+            "front": "top",
             "title": "Europe's largest new chip plant breaks ground",
             "standfirst": "Car and industrial chips first; advanced nodes later.",
             "section": "hot-news",
@@ -258,7 +260,7 @@ def _articles(now):
             "published_at": now - 2 * day,
             "source_name": "Tec Mundo",
             "source_url": "https://www.tecmundo.com.br/",
-            "is_featured": True,
+            "front": "lead",
             "caption": "Xiaomi and Leica will share three laboratories in Beijing.",
             "credit": "Newsroom illustration",
             "color": (192, 57, 43),
@@ -355,7 +357,6 @@ def ensure_content(*, users: dict) -> int:
             published_at=spec["published_at"],
             source_name=spec.get("source_name", ""),
             source_url=spec.get("source_url", ""),
-            is_featured=spec.get("is_featured", False),
             featured_image_alt=f"Illustration for: {spec['title']}",
             featured_image_caption=spec.get("caption", ""),
             featured_image_credit=spec.get("credit", "Newsroom illustration"),
@@ -379,6 +380,8 @@ def ensure_content(*, users: dict) -> int:
         )
         services.article_refresh_renditions(article=article)
         services.article_record_revision(article=article, user=users["admin"])
+        if spec.get("front"):
+            front.front_place(user=users["admin"], kind=spec["front"], article=article)
         if article.published_at and article.published_at < now:
             # Demo stories were not edited after publication.
             Article.objects.filter(pk=article.pk).update(

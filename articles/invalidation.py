@@ -7,7 +7,15 @@ from django.dispatch import receiver
 
 from caching.invalidation import invalidate
 
-from .models import Article, ArticleAuthor, AuthorProfile, Correction, Section, Tag
+from .models import (
+    Article,
+    ArticleAuthor,
+    AuthorProfile,
+    Correction,
+    FrontSlot,
+    Section,
+    Tag,
+)
 
 # The corrections page and feed.
 CORRECTIONS_TAG = "corrections"
@@ -15,6 +23,9 @@ CORRECTIONS_TAG = "corrections"
 # comments app's recount at most every few minutes, carried by the
 # listing pages only (not by article pages, unlike "lists").
 COMMENT_COUNTS_TAG = "comment-counts"
+# What editors place on the front page (FrontSlot): carried by the home and
+# section pages only, so arranging the front leaves article pages cached.
+FRONT_TAG = "front"
 
 
 def article_tag(pk) -> str:
@@ -23,8 +34,14 @@ def article_tag(pk) -> str:
 
 def schedule(now):
     """(The latest publication moment reached by `now`, the next one to
-    come), each None if there is none (settings.CACHING_SCHEDULE)."""
+    come), each None if there is none (settings.CACHING_SCHEDULES)."""
     return Article.objects.schedule(now)
+
+
+def front_schedule(now):
+    """(The latest start or end of a front-page place reached by `now`, the
+    next one to come) (settings.CACHING_SCHEDULES)."""
+    return FrontSlot.objects.schedule(now)
 
 
 def article_tags(pk) -> tuple[str, str]:
@@ -64,3 +81,8 @@ def _article_tags_changed(instance, action, pk_set, **kwargs):
 @receiver([post_save, post_delete], sender=AuthorProfile)
 def _site_structure_saved(**kwargs):
     invalidate("site")
+
+
+@receiver([post_save, post_delete], sender=FrontSlot)
+def _front_slot_saved(**kwargs):
+    invalidate(FRONT_TAG)

@@ -38,6 +38,10 @@ ROLES = {
         "articles.view_authorprofile",
         "articles.view_articlerevision",
         "articles.view_auditentry",
+        *[
+            f"articles.{action}_frontslot"
+            for action in ("add", "change", "delete", "view")
+        ],
         "auth.view_user",
         *BYLINE_PERMS,
     ],

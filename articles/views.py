@@ -24,8 +24,9 @@ from caching.pagecache import cache_page_tags
 from infra import sqlcache
 from infra.siteurl import site_request, site_url
 
+from .front import front_at
 from .images import PUBLIC_FOLDERS
-from .invalidation import COMMENT_COUNTS_TAG, CORRECTIONS_TAG, article_tag
+from .invalidation import COMMENT_COUNTS_TAG, CORRECTIONS_TAG, FRONT_TAG, article_tag
 from .models import (
     CARD_FIELDS,
     SEARCH_CANDIDATES,
@@ -49,11 +50,14 @@ class PublishedArticlesMixin:
     """Every reader listing starts from `Article.objects.published()`."""
 
     paginate_by = PAGE_SIZE
+    # The cards' comment counts have a tag of their own (refreshed every few
+    # minutes), so that comments leave the listings cached.
+    page_tags = ("lists", COMMENT_COUNTS_TAG)
+    # The moment the page shows (None: now; the front page's preview sets it).
+    at = None
 
     def get(self, request, *args, **kwargs):
-        # The cards' comment counts have a tag of their own (refreshed every
-        # few minutes), so that comments leave the listings cached.
-        cache_page_tags(request, "lists", COMMENT_COUNTS_TAG)
+        cache_page_tags(request, *self.page_tags)
         return super().get(request, *args, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):
@@ -62,14 +66,18 @@ class PublishedArticlesMixin:
         return None, page, page.object_list, page.has_other_pages()
 
     def published(self):
-        return Article.objects.published().for_listing().latest_first()
+        return Article.objects.published(self.at).for_listing().latest_first()
 
 
 class HomeView(PublishedArticlesMixin, ListView):
-    """Front page: lead story, latest articles (paginated), a block per section."""
+    """Front page: the lead story and top stories editors chose (articles/
+    front.py; without a chosen lead, the newest story leads), the latest
+    stories (paginated), and a block per section with its pinned stories
+    first."""
 
     template_name = "articles/home.html"
     context_object_name = "articles"
+    page_tags = (*PublishedArticlesMixin.page_tags, FRONT_TAG)
 
     def request_sections(self):
         """The sections the navigation already loaded (no second query)."""
@@ -85,31 +93,40 @@ class HomeView(PublishedArticlesMixin, ListView):
         page = context["page_obj"]
         items = list(page.object_list)
         if page.number == 1:
-            lead = self.published().filter(is_featured=True).first()
-            lead = lead or (items[0] if items else None)
+            front = front_at(self.at)
+            lead = front.lead or (items[0] if items else None)
+            placed = front.placed_ids | ({lead.pk} if lead else set())
             context["lead"] = lead
-            context["latest"] = [a for a in items if lead is None or a.pk != lead.pk]
-            context["section_blocks"] = section_blocks(self.request_sections())
+            context["top_stories"] = front.top
+            context["latest"] = [a for a in items if a.pk not in placed]
+            context["section_blocks"] = section_blocks(
+                self.request_sections(), pins=front.pins, at=self.at
+            )
         else:
             context["latest"] = items
         return context
 
 
-def section_blocks(sections) -> list[tuple[Section, list[Article]]]:
-    """(section, its newest few published articles) for every section that
-    has any, in one query."""
-    sections = list(sections)
-    rows = Article.objects.published().latest_per_section(sections, SECTION_BLOCK_SIZE)
+def section_blocks(sections, *, pins=None, at=None) -> list[tuple[Section, list]]:
+    """(section, its stories) for every section that has any: the stories
+    pinned to its top (`pins`: {section id: [article]}), then its newest,
+    SECTION_BLOCK_SIZE in all; the newest in one query."""
+    sections, pins = list(sections), pins or {}
+    rows = Article.objects.published(at).latest_per_section(
+        sections, SECTION_BLOCK_SIZE
+    )
     by_section: dict[int, list[Article]] = {}
     for article in rows:
         by_section.setdefault(article.section_id, []).append(article)
     blocks = []
     for section in sections:
-        items = sorted(
-            by_section.get(section.pk, []),
+        pinned = pins.get(section.pk, [])[:SECTION_BLOCK_SIZE]
+        newest = sorted(
+            (a for a in by_section.get(section.pk, []) if a not in pinned),
             key=lambda a: (a.published_at, a.pk),
             reverse=True,
         )
+        items = [*pinned, *newest][:SECTION_BLOCK_SIZE]
         for item in items:
             item.section = section
         if items:
@@ -417,12 +434,21 @@ class SectionView(PublishedArticlesMixin, ListView):
     template_name = "articles/section_detail.html"
     context_object_name = "articles"
 
+    page_tags = (*PublishedArticlesMixin.page_tags, FRONT_TAG)
+
     def get_queryset(self):
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
         return self.published().in_section(self.section)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(section=self.section, **kwargs)
+        """The stories pinned to the section's top lead its first page."""
+        context = super().get_context_data(section=self.section, **kwargs)
+        if context["page_obj"].number == 1:
+            pinned = front_at(self.at).pins.get(self.section.pk, [])
+            rest = [a for a in context["articles"] if a not in pinned]
+            context["articles"] = [*pinned, *rest]
+            context["pinned_ids"] = {a.pk for a in pinned}
+        return context
 
 
 class TagView(PublishedArticlesMixin, ListView):

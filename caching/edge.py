@@ -7,8 +7,9 @@ versions are bumped, asks every configured edge (NEWSROOM_EDGE_PURGE_URLS)
 to drop the pages carrying any of them. The VCL is deploy/varnish/newsroom.vcl.
 
 Changes driven by the clock reach the edge without a purge: a page's edge
-lifetime (`edge_max_age`) never runs past the moment the next scheduled story
-goes live, nor past the moment its own comment form closes.
+lifetime (`edge_max_age`) never runs past the next moment the clock changes
+what it shows (a scheduled story goes live, a front-page place starts or
+ends), nor past the moment its own comment form closes.
 """
 
 import http.client
@@ -97,13 +98,15 @@ def expire_by(request, moment: datetime) -> None:
         request.edge_deadline = moment
 
 
-def edge_max_age(request) -> int:
-    """Seconds an edge may keep this page: NEWSROOM_CDN_MAX_AGE, cut short at
-    the next scheduled story's time and at the page's own deadline
-    (`request.edge_deadline`, e.g. when its comments close)."""
+def edge_max_age(request, tags=None) -> int:
+    """Seconds an edge may keep this page (showing `tags`):
+    NEWSROOM_CDN_MAX_AGE, cut short at the next moment the clock changes
+    what the tags show (a scheduled story goes live, a front-page place
+    starts or ends) and at the page's own deadline (`request.edge_deadline`,
+    e.g. when its comments close)."""
     seconds = settings.NEWSROOM_CDN_MAX_AGE
     now = timezone.now()
-    for moment in (next_due(), getattr(request, "edge_deadline", None)):
+    for moment in (next_due(tags), getattr(request, "edge_deadline", None)):
         if isinstance(moment, datetime) and moment > now:
             seconds = min(seconds, int((moment - now).total_seconds()) + 1)
     return max(1, seconds)

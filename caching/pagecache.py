@@ -2,8 +2,9 @@
 
 Views opt in by declaring what a page depends on (`cache_page_tags(request,
 ...)`): "site" (sections, authors, tags: rare edits), "lists" (every listing:
-home, section, tag, author pages, feeds, sitemaps) and "article:<pk>" (one
-article page and its comments). Each tag has a version number in the shared
+home, section, tag, author pages, feeds, sitemaps), "front" (what editors
+placed on the home and section pages) and "article:<pk>" (one article page
+and its comments). Each tag has a version number in the shared
 cache; an entry stores the versions it was rendered with and is served only
 while they are unchanged, so bumping "article:42" drops that page alone.
 
@@ -88,7 +89,7 @@ def _cache_control(request, response, tags) -> None:
     """Browsers revalidate (our server cache answers fast); an edge or CDN
     keeps the page for s-maxage (bounded by the clock's next change), may
     serve it stale while it refetches, and purges it by its xkey tags."""
-    max_age = edge_max_age(request)
+    max_age = edge_max_age(request, tags)
     response["Cache-Control"] = (
         f"public, max-age=0, s-maxage={max_age}, "
         f"stale-while-revalidate={min(5 * max_age, 300)}"

@@ -104,44 +104,50 @@ def versions(tags) -> dict:
     return {t: f"{epoch}.{found[t]}" for t in tags}
 
 
-# Per process: the "lists" version last seen, the publication moment the
-# listings then showed up to, and when the next scheduled story goes live.
-_schedule = {"version": None, "shown": None, "next": None}
+# Per process and per scheduled tag (settings.CACHING_SCHEDULES): the
+# version last seen, the moment the pages then showed up to, and the next
+# moment their content changes by the clock.
+_schedules: dict[str, dict] = {}
 
 
-def next_due():
-    """When the next scheduled story goes live, as this process last read it
-    (None: none, or not read yet)."""
-    return _schedule["next"]
+def next_due(tags=None):
+    """The next moment a page showing `tags` (default: every scheduled tag)
+    changes by the clock, as this process last read it (None: none, or not
+    read yet)."""
+    moments = [
+        state["next"]
+        for tag, state in _schedules.items()
+        if state["next"] is not None and (tags is None or tag in tags)
+    ]
+    return min(moments, default=None)
 
 
 @functools.cache
-def _schedule_of():
-    """The function that says (the latest publication moment reached, the
-    next one to come) (settings.CACHING_SCHEDULE: the apps provide it, so
-    this module never imports them)."""
-    return import_string(settings.CACHING_SCHEDULE)
+def _schedule_of(tag):
+    """The function that says, for `tag`, (the latest moment reached, the
+    next one to come) (settings.CACHING_SCHEDULES: the apps provide them,
+    so this module never imports them)."""
+    return import_string(settings.CACHING_SCHEDULES[tag])
 
 
 def _scheduled(found: dict) -> dict:
-    """A scheduled story goes live with no save to bump anything. So the
-    "lists" version a reader uses carries the latest publication moment
-    reached: when a scheduled story's time comes, listings, neighbour links
-    and related lists are stored under a new version and show it at once,
-    and nothing is written (every process reads the same moment from the
-    database, once per "lists" version and once each time a scheduled
-    story goes live)."""
-    if "lists" not in found:
-        return found
+    """Some changes come with the clock, with no save to bump anything: a
+    scheduled story goes live ("lists"), a front-page place starts or ends
+    ("front"). So the version of such a tag carries the latest moment
+    reached: when the next one comes, the pages showing the tag are stored
+    under a new version and show the change at once, and nothing is written
+    (every process reads the same moment from the database, once per version
+    and once each time a moment comes)."""
     now = timezone.now()
-    due = _schedule["next"]
-    if _schedule["version"] != found["lists"] or (due is not None and due <= now):
-        shown, due = _schedule_of()(now)
-        _schedule.update(version=found["lists"], shown=shown, next=due)
-    shown = _schedule["shown"]
-    if shown is None:
-        return found
-    return {**found, "lists": f"{found['lists']}~{shown.timestamp():.0f}"}
+    for tag in settings.CACHING_SCHEDULES.keys() & found.keys():
+        state = _schedules.setdefault(tag, dict.fromkeys(("version", "shown", "next")))
+        due = state["next"]
+        if state["version"] != found[tag] or (due is not None and due <= now):
+            shown, due = _schedule_of(tag)(now)
+            state.update(version=found[tag], shown=shown, next=due)
+        if state["shown"] is not None:
+            found = {**found, tag: f"{found[tag]}~{state['shown'].timestamp():.0f}"}
+    return found
 
 
 def _current(tags) -> dict:

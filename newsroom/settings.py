@@ -291,9 +291,14 @@ if NEWSROOM_REPLICA_URL:
     DATABASE_ROUTERS = ["infra.replica.ReplicaRouter"]
 
 CACHES = {"default": cache_from_url(os.environ.get("NEWSROOM_CACHE_URL", "locmem://"))}
-# The latest and the next publication moments (caching/tagversions.py):
-# cached lists and edge lifetimes end when a scheduled story goes live.
-CACHING_SCHEDULE = "articles.invalidation.schedule"
+# For each tag whose pages change with the clock, the function giving the
+# latest and the next such moment (caching/tagversions.py): cached pages and
+# edge lifetimes end when a scheduled story goes live ("lists") and when a
+# front-page place starts or ends ("front").
+CACHING_SCHEDULES = {
+    "lists": "articles.invalidation.schedule",
+    "front": "articles.invalidation.front_schedule",
+}
 # A Redis call waits at most this long; after a failure Redis is left alone
 # for NEWSROOM_CACHE_RETRY_SECONDS (pages are served uncached meanwhile).
 NEWSROOM_CACHE_TIMEOUT = env_float("NEWSROOM_CACHE_TIMEOUT", 0.25)

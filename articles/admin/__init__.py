@@ -1,8 +1,8 @@
 """The articles app's back office: articles, sections, tags, author
-profiles, the audit log and staff accounts. Importing the package registers
-them."""
+profiles, the front page, the audit log and staff accounts. Importing the
+package registers them."""
 
-from . import article, audit, taxonomy, users  # noqa: F401  (registers the admins)
+from . import article, audit, front, taxonomy, users  # noqa: F401  (registers the admins)
 from .article import ArticleAdmin
 from .forms import ArticleAdminForm
 

@@ -84,7 +84,7 @@ class ArticleAdmin(ArticleDeskViews, NamedFieldsMixin, admin.ModelAdmin):
         ("Source", {"fields": ["source_name", "source_url"]}),
         (
             "Publishing",
-            {"fields": ["status", "published_at", "is_featured", "comments_open"]},
+            {"fields": ["status", "published_at", "comments_open"]},
         ),
         (
             "History",

@@ -58,9 +58,9 @@ AUTOSAVED = {
     "title", "slug", "standfirst", "body", "section", "tags", "language",
     "featured_image_alt", "featured_image_caption", "featured_image_credit",
     "source_name", "source_url", "status", "published_at_0", "published_at_1",
-    "is_featured", "comments_open",
+    "comments_open",
 }  # fmt: skip
-CHECKBOXES = {"is_featured", "comments_open"}
+CHECKBOXES = {"comments_open"}
 # The fields holding the story's own words (in its language and script).
 TEXT_FIELDS = (
     "title",
@@ -143,7 +143,6 @@ class ArticleAdminForm(forms.ModelForm):
             "status",
             "published_at",
             "language",
-            "is_featured",
             "comments_open",
         ]
 

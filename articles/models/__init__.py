@@ -30,6 +30,7 @@ from .editorial import (
     AuditEntryQuerySet,
     Correction,
 )
+from .front import FrontSlot, FrontSlotQuerySet
 from .search import (
     SEARCH_CANDIDATES,
     SEARCH_CONFIG,
@@ -61,6 +62,8 @@ __all__ = [
     "AuthorProfile",
     "AuthorProfileQuerySet",
     "Correction",
+    "FrontSlot",
+    "FrontSlotQuerySet",
     "LanguageMark",
     "ReadQuery",
     "SearchTooSlow",

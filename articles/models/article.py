@@ -424,12 +424,6 @@ class Article(models.Model):
         "and search engines read it in that language (right to left for Arabic, "
         "Hebrew, Persian and Urdu).",
     )
-    is_featured = models.BooleanField(
-        "lead story",
-        default=False,
-        help_text="Pin as the home page's lead story (the newest pinned one leads; "
-        "without any, the newest article leads).",
-    )
     comments_open = models.BooleanField(
         default=True, help_text="Untick to close the comment form on this article."
     )
@@ -486,11 +480,6 @@ class Article(models.Model):
                 name="article_section_pub_idx",
             ),
             GinIndex(fields=["search_vector"], name="article_search_idx"),
-            models.Index(
-                fields=["-published_at"],
-                condition=Q(is_featured=True),
-                name="article_featured_idx",
-            ),
             # The articles saved in the last minutes (the comment recount).
             models.Index(fields=["updated_at"], name="article_updated_idx"),
         ]

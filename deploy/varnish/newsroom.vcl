@@ -26,6 +26,14 @@ include "backends.vcl";
 
 sub vcl_recv {
     set req.backend_hint = apps.backend();
+    # A page past its lifetime is fetched again before it is served while an
+    # app server is up: its lifetime may end at the moment what it shows
+    # changes by the clock (a scheduled story goes live, a front-page place
+    # ends), and a stale copy would still show what must be gone. With every
+    # app server down, the day of grace (vcl_backend_response) serves it.
+    if (std.healthy(req.backend_hint)) {
+        set req.grace = 0s;
+    }
 
     if (req.method == "PURGE") {
         if (client.ip !~ purgers) {

@@ -68,6 +68,7 @@ def test_the_back_office_is_valid_and_accessible(
         "reply": f"/admin/comments/comment/{comment.pk}/reply/",
         "ban": f"/admin/comments/comment/{comment.pk}/ban/",
         "audit-log": "/admin/articles/auditentry/",
+        "front-page": "/admin/articles/frontslot/",
         "author-profile": f"/admin/articles/authorprofile/{profile.pk}/change/",
     }.items():
         html[name], serious[name] = check(page, url, live_server)

@@ -24,7 +24,7 @@ def test_pages_carry_their_tags(client):
     article = ArticleFactory()
     page = client.get(article.get_absolute_url())
     assert page["xkey"] == f"{article_tag(article.pk)} site"
-    assert client.get("/")["xkey"] == "comment-counts lists site"
+    assert client.get("/")["xkey"] == "comment-counts front lists site"
     assert "xkey" not in client.get("/search/?q=x")
 
 

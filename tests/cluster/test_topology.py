@@ -19,6 +19,7 @@ import textwrap
 import threading
 import time
 import urllib.parse
+from html import escape as html_escape
 from pathlib import Path
 
 import psycopg
@@ -327,6 +328,43 @@ def test_an_edit_shows_through_the_edge_on_the_next_request(cluster, story):
         assert title_of(get(port, url)[2]) == edited
     home = get(cluster.edge_port, "/")[2]
     assert "Edited through the admin path" in home
+
+
+def lead_of(html: str) -> str:
+    return re.search(r'<h2 id="lead-title"[^>]*><a[^>]*>([^<]+)</a>', html)[1]
+
+
+def test_the_front_page_through_the_edge_on_a_save_and_by_the_clock(cluster, story):
+    """#29: an editor's lead reaches the edge on the next request and leaves
+    article pages cached; when its time ends the edge lets go of the home
+    page with no save (its lifetime ends then, and no stale copy is served
+    while the app servers are up)."""
+    pk, url = story
+    get(cluster.edge_port, url)
+    assert get(cluster.edge_port, url)[1]["X-Edge-Cache"] == "hit"
+    before = lead_of(get(cluster.edge_port, "/")[2])
+    assert get(cluster.edge_port, "/")[1]["X-Edge-Cache"] == "hit"
+    title = (
+        cluster.shell(
+            "from datetime import timedelta; from django.utils import timezone; "
+            "from django.contrib.auth.models import User; "
+            "from articles import front; from articles.models import Article; "
+            f"a = Article.objects.get(pk={pk}); "
+            "front.front_place(user=User.objects.get(username='editor'), kind='lead', "
+            "article=a, ends_at=timezone.now() + timedelta(seconds=6)); print(a.title)"
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+    assert title != before
+    placed = time.monotonic()
+    _, headers, html = get(cluster.edge_port, "/")
+    assert lead_of(html) == html_escape(title)
+    assert int(re.search(r"s-maxage=(\d+)", headers["Cache-Control"])[1]) <= 7
+    assert get(cluster.edge_port, "/")[1]["X-Edge-Cache"] == "hit"
+    assert get(cluster.edge_port, url)[1]["X-Edge-Cache"] == "hit"  # not purged
+    time.sleep(max(0, 7.5 - (time.monotonic() - placed)))
+    assert lead_of(get(cluster.edge_port, "/")[2]) == before  # no save
 
 
 def test_an_approved_comment_shows_and_a_pending_one_only_to_its_writer(cluster, story):

@@ -131,7 +131,7 @@ class Command(BaseCommand):
             "id, title, slug, standfirst, body, body_text, featured_image, "
             "featured_image_renditions, featured_image_alt, featured_image_caption, "
             "featured_image_credit, section_id, source_name, source_url, status, "
-            "published_at, pub_date, created_at, updated_at, is_featured, "
+            "published_at, pub_date, created_at, updated_at, "
             "comments_open, language, body_image"
         )
         language = site_language()
@@ -169,7 +169,6 @@ class Command(BaseCommand):
                             timezone.localdate(at) if at else None,
                             now,
                             at or now,
-                            False,
                             True,
                             language,
                             "{}",  # no image in a bulk body

@@ -1,0 +1,95 @@
+"""The front page as editors arrange it: the lead story, the ordered top
+stories and the stories pinned to the top of their section, each from an
+optional moment and until an optional one (articles/front.py writes them;
+the home and section pages read them through `FrontSlot.objects.shown`)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Max, Min, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .article import Article
+
+
+class FrontSlotQuerySet(models.QuerySet):
+    def active(self, at=None):
+        """Slots in force at `at` (now) whose story readers may see then: an
+        unpublished or not yet published story never shows, pinned or not."""
+        at = at or timezone.now()
+        return self.filter(
+            Q(starts_at__isnull=True) | Q(starts_at__lte=at),
+            Q(ends_at__isnull=True) | Q(ends_at__gt=at),
+            article__status=Article.Status.PUBLISHED,
+            article__published_at__lte=at,
+        )
+
+    def in_order(self):
+        """The lead in force is the one that started last; top stories and
+        pins in the editors' order."""
+        return self.order_by(
+            "kind",
+            "position",
+            Coalesce("starts_at", "created_at").desc(),
+            "-pk",
+        )
+
+    def schedule(self, now):
+        """(The latest start or end reached by `now`, the next one to come),
+        each None if there is none, in one query: what the front shows
+        changes at those moments with no save (caching.tagversions)."""
+        found = self.aggregate(
+            started=Max("starts_at", filter=Q(starts_at__lte=now)),
+            ended=Max("ends_at", filter=Q(ends_at__lte=now)),
+            starts=Min("starts_at", filter=Q(starts_at__gt=now)),
+            ends=Min("ends_at", filter=Q(ends_at__gt=now)),
+        )
+        reached = [m for m in (found["started"], found["ended"]) if m is not None]
+        coming = [m for m in (found["starts"], found["ends"]) if m is not None]
+        return max(reached, default=None), min(coming, default=None)
+
+
+class FrontSlot(models.Model):
+    class Kind(models.TextChoices):
+        LEAD = "lead", "Lead story"
+        TOP = "top", "Top story"
+        PIN = "pin", "Pinned to its section"
+
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="front_slots"
+    )
+    # Top stories and pins: their order (lowest first).
+    position = models.PositiveIntegerField(default=0)
+    starts_at = models.DateTimeField(
+        "from", null=True, blank=True, help_text="Empty: at once."
+    )
+    ends_at = models.DateTimeField(
+        "until", null=True, blank=True, help_text="Empty: until removed."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FrontSlotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "front-page place"
+        verbose_name_plural = "front page"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=F("starts_at")),
+                name="frontslot_ends_after_it_starts",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "position"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.article}"
