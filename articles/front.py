@@ -1,5 +1,6 @@
 """The front page editors arrange: what it shows at a moment (`front_at`),
-and the services that change it (the only writers of FrontSlot). Every
+and the services that change it (the only writers of FrontSlot and
+BreakingNews). Every
 change is audited and reaches readers through the one invalidation point
 (the FrontSlot receivers in articles/invalidation.py: tag "front", carried
 by the home and section pages, edge included)."""
@@ -9,14 +10,14 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from caching.invalidation import invalidate
 
 from . import audit
 from .invalidation import FRONT_TAG
-from .models import Article, FrontSlot
+from .models import Article, BreakingNews, FrontSlot
 
 Kind = FrontSlot.Kind
 
@@ -154,3 +155,40 @@ def front_move(*, user, slot: FrontSlot, step: int) -> None:
     to = min(max(at + step, 0), len(ids) - 1)
     ids.insert(to, ids.pop(at))
     front_reorder(user=user, kind=slot.kind, ids=ids)
+
+
+def open_banners(now):
+    """Banners not ended by `now` (their story published yet or not)."""
+    return BreakingNews.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+
+
+@transaction.atomic
+def breaking_mark(*, user, article: Article, ends_at=None, headline="") -> BreakingNews:
+    """Show the breaking-news banner for `article` on every reader page, from
+    now until `ends_at` (None: until ended); it replaces any banner in force.
+    It shows once the story is published."""
+    _check_times(None, ends_at)
+    now = timezone.now()
+    open_banners(now).update(ends_at=now)  # one banner at a time
+    banner = BreakingNews.objects.create(
+        article=article,
+        headline=headline.strip(),
+        starts_at=now,
+        ends_at=ends_at,
+        created_by=user,
+    )
+    until = f" until {timezone.localtime(ends_at):%Y-%m-%d %H:%M}" if ends_at else ""
+    audit.record(user, "breaking-mark", article, f"Breaking: {banner.text}{until}")
+    return banner
+
+
+@transaction.atomic
+def breaking_end(*, user) -> int:
+    """End every banner in force now; how many there were."""
+    now = timezone.now()
+    ended = list(open_banners(now).select_related("article"))
+    for banner in ended:
+        banner.ends_at = now
+        banner.save(update_fields=["ends_at"])
+        audit.record(user, "breaking-end", banner.article, f"Ended: {banner.text}")
+    return len(ended)

@@ -11,6 +11,7 @@ from .models import (
     Article,
     ArticleAuthor,
     AuthorProfile,
+    BreakingNews,
     Correction,
     FrontSlot,
     Section,
@@ -26,6 +27,10 @@ COMMENT_COUNTS_TAG = "comment-counts"
 # What editors place on the front page (FrontSlot): carried by the home and
 # section pages only, so arranging the front leaves article pages cached.
 FRONT_TAG = "front"
+# The breaking-news banner: carried by its own small resource only, which
+# every reader page includes (caching/includes.py), so a banner change
+# leaves every page cached, at the edge too.
+BREAKING_TAG = "breaking"
 
 
 def article_tag(pk) -> str:
@@ -42,6 +47,12 @@ def front_schedule(now):
     """(The latest start or end of a front-page place reached by `now`, the
     next one to come) (settings.CACHING_SCHEDULES)."""
     return FrontSlot.objects.schedule(now)
+
+
+def breaking_schedule(now):
+    """(The latest start or end of a banner reached by `now`, the next one
+    to come) (settings.CACHING_SCHEDULES)."""
+    return BreakingNews.objects.schedule(now)
 
 
 def article_tags(pk) -> tuple[str, str]:
@@ -86,3 +97,8 @@ def _site_structure_saved(**kwargs):
 @receiver([post_save, post_delete], sender=FrontSlot)
 def _front_slot_saved(**kwargs):
     invalidate(FRONT_TAG)
+
+
+@receiver([post_save, post_delete], sender=BreakingNews)
+def _breaking_news_saved(**kwargs):
+    invalidate(BREAKING_TAG)

@@ -39,7 +39,8 @@ ROLES = {
         "articles.view_articlerevision",
         "articles.view_auditentry",
         *[
-            f"articles.{action}_frontslot"
+            f"articles.{action}_{model}"
+            for model in ("frontslot", "breakingnews")
             for action in ("add", "change", "delete", "view")
         ],
         "auth.view_user",

@@ -59,6 +59,7 @@ urlpatterns = [
         name="detail",
     ),
     path("preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),
+    path("breaking/", views.breaking_banner, name="breaking_banner"),
     path("section/<uslug:slug>/", views.SectionView.as_view(), name="section"),
     path("section/<uslug:slug>/feed/", feeds.SectionFeed(), name="section_rss"),
     path("section/<uslug:slug>/atom/", feeds.SectionAtomFeed(), name="section_atom"),

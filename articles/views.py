@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -26,12 +27,19 @@ from infra.siteurl import site_request, site_url
 
 from .front import front_at
 from .images import PUBLIC_FOLDERS
-from .invalidation import COMMENT_COUNTS_TAG, CORRECTIONS_TAG, FRONT_TAG, article_tag
+from .invalidation import (
+    BREAKING_TAG,
+    COMMENT_COUNTS_TAG,
+    CORRECTIONS_TAG,
+    FRONT_TAG,
+    article_tag,
+)
 from .models import (
     CARD_FIELDS,
     SEARCH_CANDIDATES,
     Article,
     AuthorProfile,
+    BreakingNews,
     Correction,
     SearchTooSlow,
     Section,
@@ -586,3 +594,28 @@ def serve_media(request, path):
     if path.split("/", 1)[0] not in PUBLIC_FOLDERS:
         raise Http404("Not a public file")
     return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+@require_GET
+def breaking_banner(request):
+    """The breaking-news banner alone (empty when none is in force): what
+    every reader page includes (caching/includes.py), kept by the edge and
+    the page cache under its own tag, so a banner change purges this and
+    nothing else."""
+    cache_page_tags(request, BREAKING_TAG)
+    response = HttpResponse(breaking_banner_html(request))
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def breaking_banner_html(request) -> str:
+    """The banner's HTML (settings.CACHING_INCLUDES: the page cache fills a
+    page's include with it when no edge does)."""
+    key = fragments.fragment_key("breaking-banner", [BREAKING_TAG, "site"])
+    return fragments.get_or_render(
+        key,
+        lambda: render_to_string(
+            "articles/includes/breaking_banner.html",
+            {"banner": BreakingNews.objects.current()},
+        ),
+    )

@@ -38,6 +38,7 @@ from django.utils.cache import (
 from infra.middleware import anonymous_read, has_visitor_cookie, request_language
 from infra.siteurl import keyed_query
 
+from . import includes
 from .edge import edge_max_age, xkey
 from .fragments import LocalCopies
 from .tagversions import request_snapshot
@@ -123,9 +124,10 @@ class PageCacheMiddleware:
     def _respond(self, request):
         if not eligible(request):
             response = self.get_response(request)
+            includes.mark(request, response)
             if has_visitor_cookie(request):
                 _keep_private(response)
-            return response
+            return includes.assemble(request, response)
         try:
             key = _key(request)
         except DisallowedHost:
@@ -138,15 +140,16 @@ class PageCacheMiddleware:
             else:
                 entry = None
         if entry is not None:
-            return self._replay(request, entry)
+            return includes.assemble(request, self._replay(request, entry))
         response = self.get_response(request)
+        includes.mark(request, response)
         tags = getattr(request, "page_cache_tags", None)
         if getattr(request, "page_cache_per_visitor", False):
             _keep_private(response)
         elif tags and self._storable(response):
             self._store(request, key, response, tags)
             response["X-Page-Cache"] = "miss"
-        return response
+        return includes.assemble(request, response)
 
     @staticmethod
     def _fresh(entry) -> bool:

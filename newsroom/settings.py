@@ -294,11 +294,17 @@ CACHES = {"default": cache_from_url(os.environ.get("NEWSROOM_CACHE_URL", "locmem
 # For each tag whose pages change with the clock, the function giving the
 # latest and the next such moment (caching/tagversions.py): cached pages and
 # edge lifetimes end when a scheduled story goes live ("lists") and when a
-# front-page place starts or ends ("front").
+# front-page place starts or ends ("front"), a breaking-news banner starts or
+# ends ("breaking").
 CACHING_SCHEDULES = {
     "lists": "articles.invalidation.schedule",
     "front": "articles.invalidation.front_schedule",
+    "breaking": "articles.invalidation.breaking_schedule",
 }
+# Parts of a page that change on their own, as edge includes (caching/
+# includes.py): the path of each, and the function that renders it when the
+# page cache assembles the page itself (no ESI-capable edge in front).
+CACHING_INCLUDES = {"/breaking/": "articles.views.breaking_banner_html"}
 # A Redis call waits at most this long; after a failure Redis is left alone
 # for NEWSROOM_CACHE_RETRY_SECONDS (pages are served uncached meanwhile).
 NEWSROOM_CACHE_TIMEOUT = env_float("NEWSROOM_CACHE_TIMEOUT", 0.25)

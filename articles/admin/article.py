@@ -21,6 +21,7 @@ from ..models import (
 )
 from .desk import ArticleDeskViews
 from .forms import ArticleAdminForm, ArticleAuthorInline, restored_initial
+from .front import may_mark_breaking
 
 
 def compact_time(value) -> str:
@@ -167,6 +168,7 @@ class ArticleAdmin(ArticleDeskViews, NamedFieldsMixin, admin.ModelAdmin):
         context["workflow_buttons"] = self.workflow_buttons(request, obj)
         context["workflow_state"] = obj.display_status if obj else "New, not saved"
         context["time_zone"] = timezone.get_current_timezone_name()
+        context["may_mark_breaking"] = may_mark_breaking(request.user)
         return super().render_change_form(request, context, add, change, **kw)
 
     def get_fieldsets(self, request, obj=None):

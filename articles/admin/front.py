@@ -14,11 +14,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from infra.admin import AutocompleteSelect, NamedFieldsMixin
 
 from .. import front
-from ..models import Article, FrontSlot
+from ..models import Article, BreakingNews, FrontSlot
 from ..views import HomeView
 
 Kind = FrontSlot.Kind
@@ -65,6 +66,23 @@ class PlaceForm(forms.Form):
         field.queryset = Article.objects.openable_by(user)
 
 
+class BreakingForm(forms.Form):
+    ends_at = forms.DateTimeField(
+        label="Until",
+        required=False,
+        widget=MomentInput,
+        input_formats=[LOCAL_INPUT],
+        help_text="Empty: until ended.",
+    )
+    headline = forms.CharField(
+        max_length=200, required=False, help_text="Empty: the story's headline."
+    )
+
+
+def may_mark_breaking(user) -> bool:
+    return user.has_perm("articles.add_breakingnews")
+
+
 @admin.register(FrontSlot)
 class FrontSlotAdmin(NamedFieldsMixin, admin.ModelAdmin):
     """Its list is the arrangement page; places are made and removed there
@@ -76,6 +94,16 @@ class FrontSlotAdmin(NamedFieldsMixin, admin.ModelAdmin):
             path("", view(self.arrange_view), name="articles_frontslot_changelist"),
             path(
                 "preview/", view(self.preview_view), name="articles_frontslot_preview"
+            ),
+            path(
+                "breaking/<int:pk>/",
+                view(require_POST(self.breaking_view)),
+                name="articles_frontslot_breaking",
+            ),
+            path(
+                "breaking/end/",
+                view(require_POST(self.breaking_end_view)),
+                name="articles_frontslot_breaking_end",
             ),
         ]
 
@@ -127,12 +155,16 @@ class FrontSlotAdmin(NamedFieldsMixin, admin.ModelAdmin):
             )
         ]
         media = self.media + forms_by_kind[Kind.LEAD].media
+        banners = front.open_banners(now).select_related("article")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Front page",
             "groups": groups,
             "may_change": may_change,
+            "banners": banners,
+            "banner_now": BreakingNews.objects.current(now),
+            "may_mark_breaking": may_mark_breaking(request.user),
             "media": media,
             "now": now,
             "zone": timezone.get_current_timezone_name(),
@@ -191,6 +223,50 @@ class FrontSlotAdmin(NamedFieldsMixin, admin.ModelAdmin):
         if not slot.article.is_published:
             note = " It shows once the story is published."
         return f"{slot.get_kind_display()}: “{slot.article}”, {when}{until}.{note}"
+
+    def breaking_view(self, request, pk):
+        """ "Mark as breaking" on a story's page: the banner goes up on every
+        reader page at once (until the optional time)."""
+        if not may_mark_breaking(request.user):
+            raise PermissionDenied
+        article = get_object_or_404(Article.objects.openable_by(request.user), pk=pk)
+        back = reverse("admin:articles_article_change", args=[article.pk])
+        form = BreakingForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError(form.errors.get("ends_at") or "Check the time.")
+            banner = front.breaking_mark(
+                user=request.user,
+                article=article,
+                ends_at=form.cleaned_data["ends_at"],
+                headline=form.cleaned_data["headline"],
+            )
+        except ValidationError as error:
+            typed = request.POST.get("ends_at", "")
+            messages.error(
+                request,
+                f"Not marked as breaking ({typed or 'no end'}): "
+                + " ".join(error.messages),
+            )
+            return redirect(back)
+        until = f", until {_local(banner.ends_at)}" if banner.ends_at else ""
+        note = "" if article.is_published else " It shows once the story is published."
+        messages.success(
+            request,
+            f"Breaking: “{banner.text}” is on every page now{until}.{note} "
+            "End it on the Front page.",
+        )
+        return redirect(back)
+
+    def breaking_end_view(self, request):
+        if not may_mark_breaking(request.user):
+            raise PermissionDenied
+        ended = front.breaking_end(user=request.user)
+        messages.success(
+            request,
+            "The breaking-news banner is down." if ended else "No banner was up.",
+        )
+        return redirect(reverse("admin:articles_frontslot_changelist"))
 
     def preview_view(self, request):
         """The home page as readers will see it at `at` (now): scheduled

@@ -30,7 +30,7 @@ from .editorial import (
     AuditEntryQuerySet,
     Correction,
 )
-from .front import FrontSlot, FrontSlotQuerySet
+from .front import BreakingNews, FrontSlot, FrontSlotQuerySet
 from .search import (
     SEARCH_CANDIDATES,
     SEARCH_CONFIG,
@@ -61,6 +61,7 @@ __all__ = [
     "AuditEntryQuerySet",
     "AuthorProfile",
     "AuthorProfileQuerySet",
+    "BreakingNews",
     "Correction",
     "FrontSlot",
     "FrontSlotQuerySet",

@@ -1,7 +1,7 @@
 """The front page as editors arrange it: the lead story, the ordered top
-stories and the stories pinned to the top of their section, each from an
-optional moment and until an optional one (articles/front.py writes them;
-the home and section pages read them through `FrontSlot.objects.shown`)."""
+stories and the stories pinned to the top of their section, and the
+breaking-news banner, each from an optional moment and until an optional one
+(articles/front.py writes and reads them)."""
 
 from django.conf import settings
 from django.db import models
@@ -12,26 +12,19 @@ from django.utils import timezone
 from .article import Article
 
 
-class FrontSlotQuerySet(models.QuerySet):
+class TimedQuerySet(models.QuerySet):
+    """Rows in force from `starts_at` until `ends_at` (each optional), about
+    a story."""
+
     def active(self, at=None):
-        """Slots in force at `at` (now) whose story readers may see then: an
-        unpublished or not yet published story never shows, pinned or not."""
+        """In force at `at` (now), about a story readers may see then: an
+        unpublished or not yet published story never shows, placed or not."""
         at = at or timezone.now()
         return self.filter(
             Q(starts_at__isnull=True) | Q(starts_at__lte=at),
             Q(ends_at__isnull=True) | Q(ends_at__gt=at),
             article__status=Article.Status.PUBLISHED,
             article__published_at__lte=at,
-        )
-
-    def in_order(self):
-        """The lead in force is the one that started last; top stories and
-        pins in the editors' order."""
-        return self.order_by(
-            "kind",
-            "position",
-            Coalesce("starts_at", "created_at").desc(),
-            "-pk",
         )
 
     def schedule(self, now):
@@ -47,6 +40,18 @@ class FrontSlotQuerySet(models.QuerySet):
         reached = [m for m in (found["started"], found["ended"]) if m is not None]
         coming = [m for m in (found["starts"], found["ends"]) if m is not None]
         return max(reached, default=None), min(coming, default=None)
+
+
+class FrontSlotQuerySet(TimedQuerySet):
+    def in_order(self):
+        """The lead in force is the one that started last; top stories and
+        pins in the editors' order."""
+        return self.order_by(
+            "kind",
+            "position",
+            Coalesce("starts_at", "created_at").desc(),
+            "-pk",
+        )
 
 
 class FrontSlot(models.Model):
@@ -93,3 +98,60 @@ class FrontSlot(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.article}"
+
+
+class BreakingNewsQuerySet(TimedQuerySet):
+    def current(self, at=None):
+        """The banner in force at `at` (now): the one that started last, or
+        None."""
+        return (
+            self.active(at)
+            .select_related("article")
+            .order_by(Coalesce("starts_at", "created_at").desc(), "-pk")
+            .first()
+        )
+
+
+class BreakingNews(models.Model):
+    """The breaking-news banner shown on every reader page while in force
+    (articles/front.py marks and ends it; the page carries it as an edge
+    include, caching/includes.py)."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="breaking_news"
+    )
+    headline = models.CharField(
+        max_length=200, blank=True, help_text="Empty: the story's headline."
+    )
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(
+        "until", null=True, blank=True, help_text="Empty: until ended."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BreakingNewsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "breaking-news banner"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=F("starts_at")),
+                name="breakingnews_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return self.headline or str(self.article)
+
+    @property
+    def text(self) -> str:
+        return self.headline or self.article.title

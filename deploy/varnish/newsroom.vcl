@@ -34,6 +34,11 @@ sub vcl_recv {
     if (std.healthy(req.backend_hint)) {
         set req.grace = 0s;
     }
+    # Pages include parts that change on their own (the breaking-news
+    # banner: caching/includes.py); this edge fills the includes in from its
+    # own copies of the parts, so a banner change purges the banner alone.
+    # Set here, never taken from the client.
+    set req.http.Surrogate-Capability = {"newsroom="ESI/1.0""};
 
     if (req.method == "PURGE") {
         if (client.ip !~ purgers) {
@@ -103,6 +108,15 @@ sub vcl_backend_fetch {
 sub vcl_backend_response {
     # When every app server is down, serve what we have for a day.
     set beresp.grace = 24h;
+    if (beresp.http.Surrogate-Control ~ "ESI/1.0") {
+        unset beresp.http.Surrogate-Control;
+        unset beresp.http.X-Include-Tags;
+        set beresp.do_esi = true;
+        # Its parts change without it: the page as a whole has no validator
+        # here (a browser's copy must not be "not modified" after a banner).
+        unset beresp.http.ETag;
+        unset beresp.http.Last-Modified;
+    }
     if (beresp.status >= 500 && bereq.retries < 1 && bereq.method ~ "^(GET|HEAD)$") {
         return (retry);
     }

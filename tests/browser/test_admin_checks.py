@@ -31,6 +31,10 @@ def check(page: Page, url: str, live_server) -> tuple[str, list[str]]:
 
 
 def axe_findings(page: Page) -> list[str]:
+    # The page as people meet it: scripts done, icon fonts in (axe reads an
+    # icon font's ligature names as text until the font has loaded).
+    page.wait_for_load_state("networkidle")
+    page.evaluate("document.fonts.ready.then(() => null)")
     page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     serious = [

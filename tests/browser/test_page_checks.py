@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from playwright.sync_api import Page
 
+from articles import front
 from articles.models import Article, Section, Tag
 from comments.models import Comment
 from tests.pagecheck import AXE_JS, VNU_JAR, vnu_errors
@@ -43,6 +44,8 @@ def site(roles, media_root):
         Section.objects.create(name=name, slug=slugify(name), position=position)
     assert Section.objects.count() >= 30
     article = Article.objects.get(slug="xiaomi-leica-optical-institute")
+    # Every page carries the breaking-news banner: checked with the rest.
+    front.breaking_mark(user=None, article=article)
     return {
         "home": "/",
         "article": article.get_absolute_url(),
