@@ -14,6 +14,7 @@ from .models import (
     BreakingNews,
     Correction,
     FrontSlot,
+    LiveEntry,
     Section,
     Tag,
 )
@@ -102,3 +103,9 @@ def _front_slot_saved(**kwargs):
 @receiver([post_save, post_delete], sender=BreakingNews)
 def _breaking_news_saved(**kwargs):
     invalidate(BREAKING_TAG)
+
+
+@receiver([post_save, post_delete], sender=LiveEntry)
+def _live_entry_saved(instance, **kwargs):
+    # The story's page and its update resource (/live/<id>/) carry its tag.
+    invalidate(article_tag(instance.article_id))

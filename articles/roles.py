@@ -18,6 +18,8 @@ ROLES = {
         "articles.change_authorprofile",
         "articles.view_articlerevision",
         *BYLINE_PERMS,
+        "articles.add_liveentry",
+        "articles.view_liveentry",
     ],
     "Editor": [
         "articles.add_article",
@@ -40,7 +42,7 @@ ROLES = {
         "articles.view_auditentry",
         *[
             f"articles.{action}_{model}"
-            for model in ("frontslot", "breakingnews")
+            for model in ("frontslot", "breakingnews", "liveentry")
             for action in ("add", "change", "delete", "view")
         ],
         "auth.view_user",

@@ -60,6 +60,7 @@ urlpatterns = [
     ),
     path("preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),
     path("breaking/", views.breaking_banner, name="breaking_banner"),
+    path("live/<int:pk>/", views.live_updates, name="live"),
     path("section/<uslug:slug>/", views.SectionView.as_view(), name="section"),
     path("section/<uslug:slug>/feed/", feeds.SectionFeed(), name="section_rss"),
     path("section/<uslug:slug>/atom/", feeds.SectionAtomFeed(), name="section_atom"),

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -15,6 +15,7 @@ from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
@@ -26,6 +27,7 @@ from infra import sqlcache
 from infra.siteurl import site_request, site_url
 
 from .front import front_at
+from .html import html_to_text
 from .images import PUBLIC_FOLDERS
 from .invalidation import (
     BREAKING_TAG,
@@ -34,6 +36,7 @@ from .invalidation import (
     FRONT_TAG,
     article_tag,
 )
+from .live import live_page
 from .models import (
     CARD_FIELDS,
     SEARCH_CANDIDATES,
@@ -218,8 +221,20 @@ class ArticleParts:
         return max(times) if times else None
 
     @cached_property
+    def live_before(self) -> int | None:
+        """The live blog's page: entries older than this one (None: the
+        latest, which open pages refresh)."""
+        raw = self.request.GET.get("before", "")
+        return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+    @cached_property
+    def live(self):
+        return live_page(self.article, self.live_before)
+
+    @cached_property
     def jsonld(self) -> str:
-        return news_article_jsonld(self.article, self.authors, self.request)
+        latest = live_page(self.article) if self.article.is_live_blog else None
+        return news_article_jsonld(self.article, self.authors, self.request, latest)
 
 
 def _article_row(*, now, **where):
@@ -394,8 +409,9 @@ def publisher_logo_url() -> str:
     return logo if urlsplit(logo).netloc else static(logo)
 
 
-def news_article_jsonld(article, authors, request) -> str:
-    """schema.org NewsArticle for search engines."""
+def news_article_jsonld(article, authors, request, live=None) -> str:
+    """schema.org NewsArticle for search engines; LiveBlogPosting, with its
+    coverage times and latest updates, for a live blog (`live`)."""
 
     def absolute(path):
         return site_url(path, request)
@@ -433,6 +449,24 @@ def news_article_jsonld(article, authors, request) -> str:
         data["image"] = [absolute(article.share_image_url)]
     if article.source_url:
         data["isBasedOn"] = article.source_url
+    if live is not None:
+        data["@type"] = "LiveBlogPosting"
+        data["coverageStartTime"] = article.live_started_at
+        if article.live_ended_at:
+            data["coverageEndTime"] = article.live_ended_at
+        page = absolute(article.get_absolute_url())
+        data["liveBlogUpdate"] = [
+            {
+                "@type": "BlogPosting",
+                "headline": Truncator(text).chars(110),
+                "articleBody": text,
+                "datePublished": entry.created_at,
+                "url": f"{page}?before={entry.pk + 1}#entry-{entry.pk}",
+                **({"dateModified": entry.edited_at} if entry.edited_at else {}),
+            }
+            for entry in live.entries
+            if (text := html_to_text(entry.body).replace("\n", " "))
+        ]
     return _json_ld(data)
 
 
@@ -619,3 +653,24 @@ def breaking_banner_html(request) -> str:
             {"banner": BreakingNews.objects.current()},
         ),
     )
+
+
+@require_GET
+def live_updates(request, pk):
+    """A live blog's latest entries, for the pages open on it: the same for
+    every reader, kept by the edge and the page cache under the story's tag
+    (purged by each new, edited or deleted entry), and answered 304 while
+    unchanged. Only a published live story has one."""
+    cache_page_tags(request, article_tag(pk))
+    article = published_article(pk)
+    if article is None or not article.is_live_blog:
+        raise Http404("No such live blog")
+    live = live_page(article)
+    html = render_to_string(
+        "articles/includes/live_entries.html",
+        {"live": live, "article": article},
+        request=request,
+    )
+    response = JsonResponse({"html": html, "on": live.on})
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -333,6 +333,7 @@ NEWSROOM_PAGE_QUERY_PARAMS = [
     "csort",  # their order (comments.templatetags.comments.SORTS)
     "replytocom",  # the reply form without JavaScript
     "p",  # WordPress's ?p=<id> links, redirected by wpimport
+    "before",  # a live blog's older updates
 ]
 # Page cache for anonymous readers (caching/pagecache.py).
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", True)

@@ -22,6 +22,7 @@ from ..models import (
 from .desk import ArticleDeskViews
 from .forms import ArticleAdminForm, ArticleAuthorInline, restored_initial
 from .front import may_mark_breaking
+from .live import ArticleLiveViews
 
 
 def compact_time(value) -> str:
@@ -38,7 +39,9 @@ def compact_time(value) -> str:
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleDeskViews, NamedFieldsMixin, admin.ModelAdmin):
+class ArticleAdmin(
+    ArticleLiveViews, ArticleDeskViews, NamedFieldsMixin, admin.ModelAdmin
+):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
 

@@ -31,6 +31,7 @@ from .editorial import (
     Correction,
 )
 from .front import BreakingNews, FrontSlot, FrontSlotQuerySet
+from .live import LiveEntry, LiveEntryQuerySet
 from .search import (
     SEARCH_CANDIDATES,
     SEARCH_CONFIG,
@@ -66,6 +67,8 @@ __all__ = [
     "FrontSlot",
     "FrontSlotQuerySet",
     "LanguageMark",
+    "LiveEntry",
+    "LiveEntryQuerySet",
     "ReadQuery",
     "SearchTooSlow",
     "Section",

@@ -427,6 +427,10 @@ class Article(models.Model):
     comments_open = models.BooleanField(
         default=True, help_text="Untick to close the comment form on this article."
     )
+    # A live blog: coverage from `live_started_at` (its entries show under
+    # the story and update in open pages) until `live_ended_at`.
+    live_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    live_ended_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The body's first image of the site's own (src, alt, width, height),
     # made on save: the card, social card and JSON-LD picture of a story
     # without a featured image.
@@ -567,6 +571,15 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at > timezone.now()
         )
+
+    @property
+    def is_live_blog(self) -> bool:
+        return self.live_started_at is not None
+
+    @property
+    def is_live_now(self) -> bool:
+        """Live coverage running: entries arrive in open pages."""
+        return self.live_started_at is not None and self.live_ended_at is None
 
     @property
     def was_updated(self) -> bool:

@@ -6,9 +6,11 @@ desk, the moderation queue and dashboard, the login and lockout pages."""
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from articles import live
 from articles.models import Article, AuthorProfile
 from comments.models import Comment
 from tests.pagecheck import AXE_JS, VNU_JAR, vnu_errors
@@ -55,6 +57,9 @@ def test_the_back_office_is_valid_and_accessible(
     call_command("load_demo_comments", verbosity=0)
     article = Article.objects.get(slug="xiaomi-leica-optical-institute")
     comment = Comment.objects.filter(article=article).first()
+    desk = get_user_model().objects.get(username="admin")
+    live.live_start(user=desk, article=article)  # the live blog's desk page
+    live.live_post(user=desk, article=article, body="<p>First update.</p>")
     profile = AuthorProfile.objects.first()
     page.set_viewport_size({"width": 1280, "height": 900})
     html, serious = {}, {}
@@ -73,6 +78,7 @@ def test_the_back_office_is_valid_and_accessible(
         "ban": f"/admin/comments/comment/{comment.pk}/ban/",
         "audit-log": "/admin/articles/auditentry/",
         "front-page": "/admin/articles/frontslot/",
+        "live-blog": f"/admin/articles/article/{article.pk}/live/",
         "author-profile": f"/admin/articles/authorprofile/{profile.pk}/change/",
     }.items():
         html[name], serious[name] = check(page, url, live_server)

@@ -5,12 +5,13 @@ menu of 30 sections; and the header fits a 1280 px and a 390 px screen."""
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils.text import slugify
 from playwright.sync_api import Page
 
-from articles import front
+from articles import front, live
 from articles.models import Article, Section, Tag
 from comments.models import Comment
 from tests.pagecheck import AXE_JS, VNU_JAR, vnu_errors
@@ -46,6 +47,12 @@ def site(roles, media_root):
     article = Article.objects.get(slug="xiaomi-leica-optical-institute")
     # Every page carries the breaking-news banner: checked with the rest.
     front.breaking_mark(user=None, article=article)
+    # ... and the article is a live blog with updates, one pinned.
+    desk = get_user_model().objects.get(username="admin")
+    live.live_start(user=desk, article=article)
+    for text in ("Doors open.", "<strong>Key:</strong> the first lab opens."):
+        entry = live.live_post(user=desk, article=article, body=f"<p>{text}</p>")
+    live.live_pin(user=desk, entry=entry)
     return {
         "home": "/",
         "article": article.get_absolute_url(),

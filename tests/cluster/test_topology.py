@@ -411,6 +411,39 @@ def test_a_breaking_banner_leaves_pages_at_the_edge_and_ends_by_the_clock(
     assert banner_of(html) is None and headers["X-Edge-Cache"] == "hit"
 
 
+def test_a_live_blog_through_the_edge(cluster, story):
+    """#29 item 4: open pages poll the story's update resource; the edge
+    keeps it and answers "not modified" between changes, so the app servers
+    see about one request per entry change, whatever the readers; a new
+    entry shows on the next request after the save."""
+    pk, url = story
+    run = (
+        "from django.contrib.auth.models import User; from articles import live; "
+        "from articles.models import Article; "
+        f"a = Article.objects.get(pk={pk}); ed = User.objects.get(username='editor'); "
+    )
+    cluster.shell(run + "live.live_start(user=ed, article=a)")
+    path = f"/live/{pk}/"
+    get(cluster.edge_port, path)
+    status, headers, body = get(cluster.edge_port, path)
+    assert status == 200 and headers["X-Edge-Cache"] == "hit"
+    etag = headers["ETag"]
+    status, headers, _ = get(cluster.edge_port, path, {"If-None-Match": etag})
+    assert status == 304  # answered by the edge
+    cluster.shell(
+        run + "live.live_post(user=ed, article=a, body='<p>Breaking: vote count</p>')"
+    )
+    status, headers, body = get(cluster.edge_port, path, {"If-None-Match": etag})
+    assert status == 200 and "Breaking: vote count" in body
+    hits = sum(
+        get(cluster.edge_port, path)[1]["X-Edge-Cache"] == "hit" for _ in range(100)
+    )
+    assert hits == 100
+    assert "Breaking: vote count" in get(cluster.edge_port, url)[2]  # no-JS reload
+    cluster.shell(run + "live.live_end(user=ed, article=a)")
+    assert '"on": false' in get(cluster.edge_port, path)[2]
+
+
 def test_an_approved_comment_shows_and_a_pending_one_only_to_its_writer(cluster, story):
     pk, url = story
     get(cluster.edge_port, url)
