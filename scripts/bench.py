@@ -28,7 +28,9 @@ WEB_SERVER (granian or gunicorn), WEB_CONCURRENCY (2), WEB_THREADS (2),
 BENCH_ONLY=edge (only the edge rows); BENCH_ONLY=posts (the trivial view,
 comment posts and comment reports only); BENCH_ONLY=render (the trivial view
 and the article page with every cache off); BENCH_ONLY=replica (only the replica rows);
-BENCH_ONLY=layers (the article with each caching layer switched off in turn).
+BENCH_ONLY=layers (the article with each caching layer switched off in turn);
+BENCH_ONLY=front (live-blog readers polling through the edge, and the
+article page's edge hit ratio while the breaking-news banner changes).
 """
 
 import json
@@ -759,6 +761,130 @@ def layer_rows(article: str) -> list:
     return rows
 
 
+# BENCH_ONLY=front: the front page's live parts through the cluster's edge.
+LIVE_POLL_LUA = r"""
+-- One live-blog reader per connection, asking every second, as
+-- static/js/live.js does (each response is read in full).
+function delay()
+  return 1000
+end
+"""
+
+
+def varnish_counters(edge_dir: Path) -> dict:
+    out = subprocess.run(
+        ["varnishstat", "-n", str(edge_dir / "work"), "-1", "-f", "MAIN.cache_*",
+         "-f", "MAIN.backend_req"],
+        capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return {m[1]: int(m[2]) for m in re.finditer(r"^MAIN\.(\S+)\s+(\d+)", out, re.M)}
+
+
+def front_rows(article: str) -> None:
+    """BENCH_ONLY=front: (1) 1,000 live-blog readers polling every second
+    through the edge while entries are posted: what reaches the app servers
+    per entry, and how soon a reader sees a new entry; (2) the article page
+    under load through the edge while the breaking-news banner changes: its
+    hit ratio. Prints the figures (docs/benchmarks.md keeps them)."""
+    import threading
+
+    env = cluster_env()
+    edge = f"http://127.0.0.1:{EDGE_PORT}"
+    edge_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"newsroom-edge-{EDGE_PORT}"
+    slug = article.rstrip("/").rsplit("/", 1)[-1]
+    shell = (
+        "from django.contrib.auth.models import User; "
+        "from articles import front, live; from articles.models import Article; "
+        f"a = Article.objects.get(slug={slug!r}); "
+        "ed = User.objects.filter(is_superuser=True).first() or "
+        "User.objects.create_superuser('bench-editor', 'ed@example.com', None); "
+    )
+    subprocess.run([ROOT / "scripts" / "cluster", "start"], cwd=ROOT, env=env,
+                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    try:
+        pk = manage("shell", "-c", shell + "live.live_start(user=ed, article=a); "
+                    "print(a.pk)", env=env).split()[-1]  # fmt: skip
+        poll = f"{edge}/live/{pk}/"
+        urllib.request.urlopen(poll).read()
+        script = Path(tempfile.mkstemp(suffix=".lua")[1])
+        script.write_text(LIVE_POLL_LUA)
+        seen, posted = {}, {}
+        stop = threading.Event()
+
+        def watch():
+            while not stop.is_set():
+                body = urllib.request.urlopen(poll).read().decode()
+                for text in posted:
+                    if text in body and text not in seen:
+                        seen[text] = time.monotonic()
+                time.sleep(0.05)
+
+        def post_entries():
+            time.sleep(3)
+            for n in range(5):
+                text = f"Bench entry {n} {time.time():.0f}"
+                manage("shell", "-c", shell + f"live.live_post(user=ed, article=a, "
+                       f"body='<p>{text}</p>')", env=env)  # fmt: skip
+                posted[text] = time.monotonic()  # the save has returned
+                time.sleep(2)
+
+        before = varnish_counters(edge_dir)
+        watcher = threading.Thread(target=watch, daemon=True)
+        poster = threading.Thread(target=post_entries)
+        watcher.start(), poster.start()
+        out = subprocess.run(
+            ["wrk", "-t2", "-c1000", f"-d{max(SECONDS, 20)}s", "-s", str(script), poll],
+            capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        poster.join()
+        time.sleep(1)
+        stop.set()
+        after = varnish_counters(edge_dir)
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+        fetches = after["backend_req"] - before["backend_req"]
+        delays = [seen[t] - posted[t] for t in posted if t in seen]
+        print(f"live blog, 1,000 readers polling every second: {rps:,.0f} requests/s "
+              f"at the edge; {fetches} requests reached the app servers for "
+              f"{len(posted)} entries ({fetches / max(len(posted), 1):.1f} per entry); "
+              f"a new entry seen {min(delays):.2f}–{max(delays):.2f} s after its "
+              f"save returned ({len(delays)}/{len(posted)} seen)")  # fmt: skip
+
+        # The banner: article pages under load through the edge, a banner
+        # marked after 3 s and ended after 6 s.
+        urllib.request.urlopen(edge + article).read()
+
+        def banner():
+            time.sleep(3)
+            manage("shell", "-c", shell + "front.breaking_mark(user=ed, article=a)",
+                   env=env)  # fmt: skip
+            time.sleep(3)
+            manage("shell", "-c", shell + "front.breaking_end(user=ed)", env=env)
+
+        before = varnish_counters(edge_dir)
+        changer = threading.Thread(target=banner)
+        changer.start()
+        out = subprocess.run(
+            ["wrk", "-t2", "-c16", "-d10s", edge + article],
+            capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        changer.join()
+        after = varnish_counters(edge_dir)
+        hits = after["cache_hit"] - before["cache_hit"]
+        misses = after["cache_miss"] - before["cache_miss"]
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+        ratio = hits / (hits + misses)
+        print(
+            "article page through the edge while the banner goes up and down: "
+            f"{rps:,.0f} requests/s, edge hit ratio {ratio:.4f} "
+            f"({misses} misses of {hits + misses} lookups, banner included)"
+        )
+        script.unlink()
+    finally:
+        manage("shell", "-c", shell + "live.live_end(user=ed, article=a); "
+               "front.breaking_end(user=ed)", env=env)  # fmt: skip
+        subprocess.run([ROOT / "scripts" / "cluster", "stop"], cwd=ROOT, env=env)
+
+
 def main():
     ensure_wrk()
     if not free(PORT):
@@ -776,6 +902,9 @@ def main():
         return
     if os.environ.get("BENCH_ONLY") == "layers":
         report(layer_rows(urls["article"]), [], 0.0)
+        return
+    if os.environ.get("BENCH_ONLY") == "front":
+        front_rows(urls["article"])
         return
     if os.environ.get("BENCH_ONLY") == "replica":
         report(replica_rows(urls), [], 0.0)
