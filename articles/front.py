@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from caching.invalidation import invalidate
@@ -157,11 +157,6 @@ def front_move(*, user, slot: FrontSlot, step: int) -> None:
     front_reorder(user=user, kind=slot.kind, ids=ids)
 
 
-def open_banners(now):
-    """Banners not ended by `now` (their story published yet or not)."""
-    return BreakingNews.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-
-
 @transaction.atomic
 def breaking_mark(*, user, article: Article, ends_at=None, headline="") -> BreakingNews:
     """Show the breaking-news banner for `article` on every reader page, from
@@ -169,7 +164,7 @@ def breaking_mark(*, user, article: Article, ends_at=None, headline="") -> Break
     It shows once the story is published."""
     _check_times(None, ends_at)
     now = timezone.now()
-    open_banners(now).update(ends_at=now)  # one banner at a time
+    BreakingNews.objects.not_ended(now).update(ends_at=now)  # one banner at a time
     banner = BreakingNews.objects.create(
         article=article,
         headline=headline.strip(),
@@ -186,7 +181,7 @@ def breaking_mark(*, user, article: Article, ends_at=None, headline="") -> Break
 def breaking_end(*, user) -> int:
     """End every banner in force now; how many there were."""
     now = timezone.now()
-    ended = list(open_banners(now).select_related("article"))
+    ended = list(BreakingNews.objects.not_ended(now).select_related("article"))
     for banner in ended:
         banner.ends_at = now
         banner.save(update_fields=["ends_at"])

@@ -64,6 +64,10 @@ def article_tags(pk) -> tuple[str, str]:
 @receiver([post_save, post_delete], sender=Article)
 def _article_saved(instance, **kwargs):
     invalidate(*article_tags(instance.pk))
+    # A story taken down (or retitled) under a breaking-news banner: the
+    # banner shows only published stories, so it must be made again.
+    if BreakingNews.objects.filter(article_id=instance.pk).not_ended().exists():
+        invalidate(BREAKING_TAG)
 
 
 @receiver([post_save, post_delete], sender=Correction)

@@ -813,8 +813,12 @@ def front_rows(article: str) -> None:
 
         def watch():
             while not stop.is_set():
-                body = urllib.request.urlopen(poll).read().decode()
-                for text in posted:
+                try:
+                    body = urllib.request.urlopen(poll, timeout=5).read().decode()
+                except OSError as error:  # under load: ask again
+                    print("watcher:", error, file=sys.stderr)
+                    continue
+                for text in list(posted):
                     if text in body and text not in seen:
                         seen[text] = time.monotonic()
                 time.sleep(0.05)
@@ -823,8 +827,12 @@ def front_rows(article: str) -> None:
             time.sleep(3)
             for n in range(5):
                 text = f"Bench entry {n} {time.time():.0f}"
-                manage("shell", "-c", shell + f"live.live_post(user=ed, article=a, "
-                       f"body='<p>{text}</p>')", env=env)  # fmt: skip
+                try:
+                    manage("shell", "-c", shell + f"live.live_post(user=ed, "
+                           f"article=a, body='<p>{text}</p>')", env=env)  # fmt: skip
+                except subprocess.CalledProcessError as error:
+                    print("posting failed:", error, file=sys.stderr)
+                    continue
                 posted[text] = time.monotonic()  # the save has returned
                 time.sleep(2)
 
@@ -842,7 +850,7 @@ def front_rows(article: str) -> None:
         after = varnish_counters(edge_dir)
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
         fetches = after["backend_req"] - before["backend_req"]
-        delays = [seen[t] - posted[t] for t in posted if t in seen]
+        delays = [seen[t] - posted[t] for t in posted if t in seen] or [float("nan")]
         print(f"live blog, 1,000 readers polling every second: {rps:,.0f} requests/s "
               f"at the edge; {fetches} requests reached the app servers for "
               f"{len(posted)} entries ({fetches / max(len(posted), 1):.1f} per entry); "

@@ -36,22 +36,21 @@ class MomentInput(forms.DateTimeInput):
         super().__init__(attrs, format=LOCAL_INPUT)
 
 
+def moment_field(label: str, empty: str) -> forms.DateTimeField:
+    """An optional moment, typed with the browser's picker in the site's zone."""
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        widget=MomentInput,
+        input_formats=[LOCAL_INPUT],
+        help_text=f"Empty: {empty}.",
+    )
+
+
 class PlaceForm(forms.Form):
     article = forms.ModelChoiceField(queryset=Article.objects.none(), label="Story")
-    starts_at = forms.DateTimeField(
-        label="From",
-        required=False,
-        widget=MomentInput,
-        input_formats=[LOCAL_INPUT],
-        help_text="Empty: at once.",
-    )
-    ends_at = forms.DateTimeField(
-        label="Until",
-        required=False,
-        widget=MomentInput,
-        input_formats=[LOCAL_INPUT],
-        help_text="Empty: until removed.",
-    )
+    starts_at = moment_field("From", "at once")
+    ends_at = moment_field("Until", "until removed")
 
     def __init__(self, *args, kind, user, admin_site, **kwargs):
         super().__init__(*args, prefix=kind, **kwargs)
@@ -67,13 +66,7 @@ class PlaceForm(forms.Form):
 
 
 class BreakingForm(forms.Form):
-    ends_at = forms.DateTimeField(
-        label="Until",
-        required=False,
-        widget=MomentInput,
-        input_formats=[LOCAL_INPUT],
-        help_text="Empty: until ended.",
-    )
+    ends_at = moment_field("Until", "until ended")
     headline = forms.CharField(
         max_length=200, required=False, help_text="Empty: the story's headline."
     )
@@ -155,7 +148,7 @@ class FrontSlotAdmin(NamedFieldsMixin, admin.ModelAdmin):
             )
         ]
         media = self.media + forms_by_kind[Kind.LEAD].media
-        banners = front.open_banners(now).select_related("article")
+        banners = BreakingNews.objects.not_ended(now).select_related("article")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

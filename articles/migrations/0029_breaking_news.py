@@ -39,12 +39,20 @@ class Migration(migrations.Migration):
                         max_length=200,
                     ),
                 ),
-                ("starts_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "starts_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Empty: at once.",
+                        null=True,
+                        verbose_name="from",
+                    ),
+                ),
                 (
                     "ends_at",
                     models.DateTimeField(
                         blank=True,
-                        help_text="Empty: until ended.",
+                        help_text="Empty: until removed.",
                         null=True,
                         verbose_name="until",
                     ),

@@ -54,18 +54,10 @@ class FrontSlotQuerySet(TimedQuerySet):
         )
 
 
-class FrontSlot(models.Model):
-    class Kind(models.TextChoices):
-        LEAD = "lead", "Lead story"
-        TOP = "top", "Top story"
-        PIN = "pin", "Pinned to its section"
+class Placement(models.Model):
+    """Something editors put on the site about a story, in force from an
+    optional moment until an optional one, and who did it."""
 
-    kind = models.CharField(max_length=4, choices=Kind.choices)
-    article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="front_slots"
-    )
-    # Top stories and pins: their order (lowest first).
-    position = models.PositiveIntegerField(default=0)
     starts_at = models.DateTimeField(
         "from", null=True, blank=True, help_text="Empty: at once."
     )
@@ -81,19 +73,36 @@ class FrontSlot(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = FrontSlotQuerySet.as_manager()
-
     class Meta:
-        verbose_name = "front-page place"
-        verbose_name_plural = "front page"
+        abstract = True
         constraints = [
             models.CheckConstraint(
                 condition=Q(starts_at__isnull=True)
                 | Q(ends_at__isnull=True)
                 | Q(ends_at__gt=F("starts_at")),
-                name="frontslot_ends_after_it_starts",
+                name="%(class)s_ends_after_it_starts",
             ),
         ]
+
+
+class FrontSlot(Placement):
+    class Kind(models.TextChoices):
+        LEAD = "lead", "Lead story"
+        TOP = "top", "Top story"
+        PIN = "pin", "Pinned to its section"
+
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="front_slots"
+    )
+    # Top stories and pins: their order (lowest first).
+    position = models.PositiveIntegerField(default=0)
+
+    objects = FrontSlotQuerySet.as_manager()
+
+    class Meta(Placement.Meta):
+        verbose_name = "front-page place"
+        verbose_name_plural = "front page"
         indexes = [models.Index(fields=["kind", "position"])]
 
     def __str__(self):
@@ -101,6 +110,11 @@ class FrontSlot(models.Model):
 
 
 class BreakingNewsQuerySet(TimedQuerySet):
+    def not_ended(self, at=None):
+        """Not ended by `at` (now), whether its story is published or not."""
+        at = at or timezone.now()
+        return self.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+
     def current(self, at=None):
         """The banner in force at `at` (now): the one that started last, or
         None."""
@@ -112,7 +126,7 @@ class BreakingNewsQuerySet(TimedQuerySet):
         )
 
 
-class BreakingNews(models.Model):
+class BreakingNews(Placement):
     """The breaking-news banner shown on every reader page while in force
     (articles/front.py marks and ends it; the page carries it as an edge
     include, caching/includes.py)."""
@@ -123,31 +137,11 @@ class BreakingNews(models.Model):
     headline = models.CharField(
         max_length=200, blank=True, help_text="Empty: the story's headline."
     )
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(
-        "until", null=True, blank=True, help_text="Empty: until ended."
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = BreakingNewsQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Placement.Meta):
         verbose_name = "breaking-news banner"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(starts_at__isnull=True)
-                | Q(ends_at__isnull=True)
-                | Q(ends_at__gt=F("starts_at")),
-                name="breakingnews_ends_after_it_starts",
-            ),
-        ]
 
     def __str__(self):
         return self.headline or str(self.article)

@@ -135,3 +135,16 @@ def test_editors_mark_in_one_step_from_the_story_and_end_it(client, editor):
     assert BreakingNews.objects.current() is None
     actions = list(AuditEntry.objects.values_list("action", flat=True))
     assert actions.count("breaking-mark") == 1 and actions.count("breaking-end") == 1
+
+
+def test_a_story_taken_down_takes_its_banner_down(client, editor, commit):
+    story = ArticleFactory(title="Quake hits the coast")
+    other = ArticleFactory()
+    with commit():
+        front.breaking_mark(user=editor, article=story)
+    assert banner_of(client.get(other.get_absolute_url()).content.decode())
+    with commit():
+        story.status = story.Status.DRAFT
+        story.save()
+    assert banner_of(client.get(other.get_absolute_url()).content.decode()) is None
+    assert banner_of(client.get("/breaking/").content.decode()) is None
