@@ -801,9 +801,17 @@ def front_rows(article: str) -> None:
     )
     subprocess.run([ROOT / "scripts" / "cluster", "start"], cwd=ROOT, env=env,
                    check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+
+    def cluster_shell(code: str) -> str:
+        """manage.py shell with the cluster's settings (its edge purged)."""
+        return subprocess.check_output(
+            [ROOT / "scripts" / "cluster", "manage", "shell", "-v", "0", "-c", code],
+            cwd=ROOT, env=env, text=True,
+        )  # fmt: skip
+
     try:
-        pk = manage("shell", "-c", shell + "live.live_start(user=ed, article=a); "
-                    "print(a.pk)", env=env).split()[-1]  # fmt: skip
+        pk = cluster_shell(shell + "live.live_start(user=ed, article=a); "
+                    "print(a.pk)").split()[-1]  # fmt: skip
         poll = f"{edge}/live/{pk}/"
         urllib.request.urlopen(poll).read()
         script = Path(tempfile.mkstemp(suffix=".lua")[1])
@@ -828,8 +836,8 @@ def front_rows(article: str) -> None:
             for n in range(5):
                 text = f"Bench entry {n} {time.time():.0f}"
                 try:
-                    manage("shell", "-c", shell + f"live.live_post(user=ed, "
-                           f"article=a, body='<p>{text}</p>')", env=env)  # fmt: skip
+                    cluster_shell(shell + f"live.live_post(user=ed, "
+                           f"article=a, body='<p>{text}</p>')")  # fmt: skip
                 except subprocess.CalledProcessError as error:
                     print("posting failed:", error, file=sys.stderr)
                     continue
@@ -863,10 +871,9 @@ def front_rows(article: str) -> None:
 
         def banner():
             time.sleep(3)
-            manage("shell", "-c", shell + "front.breaking_mark(user=ed, article=a)",
-                   env=env)  # fmt: skip
+            cluster_shell(shell + "front.breaking_mark(user=ed, article=a)")
             time.sleep(3)
-            manage("shell", "-c", shell + "front.breaking_end(user=ed)", env=env)
+            cluster_shell(shell + "front.breaking_end(user=ed)")
 
         before = varnish_counters(edge_dir)
         changer = threading.Thread(target=banner)
@@ -888,8 +895,8 @@ def front_rows(article: str) -> None:
         )
         script.unlink()
     finally:
-        manage("shell", "-c", shell + "live.live_end(user=ed, article=a); "
-               "front.breaking_end(user=ed)", env=env)  # fmt: skip
+        cluster_shell(shell + "live.live_end(user=ed, article=a); "
+               "front.breaking_end(user=ed)")  # fmt: skip
         subprocess.run([ROOT / "scripts" / "cluster", "stop"], cwd=ROOT, env=env)
 
 
