@@ -55,6 +55,10 @@ PAGE_SIZE = 12
 SECTION_BLOCK_SIZE = 4
 RELATED_COUNT = 4
 SEARCH_MAX_QUERY = 200
+# The page a response shows, for counting its views ("article:<id>",
+# "section:<id>"): read by audience/ (the app's middleware or the edge's log),
+# never sent to the reader.
+AUDIENCE_HEADER = "X-Audience"
 
 
 class PublishedArticlesMixin:
@@ -327,6 +331,12 @@ class ArticleDetailView(DetailView):
         cache_page_tags(self.request, article_tag(pk))
         return published_article(pk)
 
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if self.cacheable_fragments:  # a reader's page, not a preview
+            response[AUDIENCE_HEADER] = f"article:{self.object.pk}"
+        return response
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
@@ -481,6 +491,11 @@ class SectionView(PublishedArticlesMixin, ListView):
     def get_queryset(self):
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
         return self.published().in_section(self.section)
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        response[AUDIENCE_HEADER] = f"section:{self.section.pk}"
+        return response
 
     def get_context_data(self, **kwargs):
         """The stories pinned to the section's top lead its first page."""

@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "caching",
     "axes",
     "articles",
+    "audience",
     "comments",
     "wpimport",
 ]
@@ -167,6 +168,9 @@ MIDDLEWARE = [
     # First: a hit is answered before the rest of the stack runs; the stored
     # page already carries the headers the middleware below adds, and holds
     # nothing per visitor (caching/pagecache.py).
+    # Counts views of story and section pages, page-cache hits included
+    # (audience/: without an edge; behind one, its log is read instead).
+    "audience.middleware.CountViewsMiddleware",
     "caching.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "infra.middleware.PermissionsPolicyMiddleware",
@@ -300,11 +304,15 @@ CACHING_SCHEDULES = {
     "lists": "articles.invalidation.schedule",
     "front": "articles.invalidation.front_schedule",
     "breaking": "articles.invalidation.breaking_schedule",
+    "most-read": "audience.views.most_read_schedule",  # remade every 5 minutes
 }
 # Parts of a page that change on their own, as edge includes (caching/
 # includes.py): the path of each, and the function that renders it when the
 # page cache assembles the page itself (no ESI-capable edge in front).
-CACHING_INCLUDES = {"/breaking/": "articles.views.breaking_banner_html"}
+CACHING_INCLUDES = {
+    "/breaking/": "articles.views.breaking_banner_html",
+    "/most-read/": "audience.views.most_read_html",
+}
 # A Redis call waits at most this long; after a failure Redis is left alone
 # for NEWSROOM_CACHE_RETRY_SECONDS (pages are served uncached meanwhile).
 NEWSROOM_CACHE_TIMEOUT = env_float("NEWSROOM_CACHE_TIMEOUT", 0.25)
@@ -517,6 +525,19 @@ STORAGES.update(_media_storages)
 # A media job that met the storage unreachable runs again this much later.
 NEWSROOM_MEDIA_RETRY_SECONDS = env_float("NEWSROOM_MEDIA_RETRY_SECONDS", 30)
 
+# Audience (audience/, docs/audience.md): who counts views of stories and
+# sections: "app" (this server's middleware; no edge in front), "edge" (the
+# edge's log, read by `manage.py count_views`; `make cluster` sets it) or
+# "off". Nothing about a reader is stored; see docs/audience.md.
+NEWSROOM_AUDIENCE = os.environ.get("NEWSROOM_AUDIENCE", "app")
+if NEWSROOM_AUDIENCE not in ("app", "edge", "off"):
+    raise ImproperlyConfigured("NEWSROOM_AUDIENCE is app, edge or off.")
+NEWSROOM_AUDIENCE_FLUSH_SECONDS = 10
+NEWSROOM_AUDIENCE_REPEAT_SECONDS = 30 * 60  # one client's repeats count once
+NEWSROOM_AUDIENCE_REPEAT_MEMORY = 1_000_000  # (address, page) pairs held at most
+NEWSROOM_AUDIENCE_MINUTE_DAYS = 30  # per-minute counts kept, then per day
+NEWSROOM_AUDIENCE_DAY_DAYS = 400  # per-day counts kept
+
 # Periodic jobs, run by `manage.py run_schedule` (scripts/cluster supervises
 # one; or a systemd timer per job: `run_schedule --job NAME`). Each job's last
 # run and result are kept in NEWSROOM_SCHEDULE_STATE.
@@ -525,6 +546,9 @@ NEWSROOM_SCHEDULE = {
     "desk-tick": {"every": 60, "command": ["comments_desk_tick"]},
     # Commenters' IP addresses blanked after COMMENTS_IP_RETENTION_DAYS.
     "purge-ips": {"every": 24 * 3600, "command": ["comments_purge_ips"]},
+    # Per-minute view counts older than NEWSROOM_AUDIENCE_MINUTE_DAYS become
+    # per-day counts; those older than NEWSROOM_AUDIENCE_DAY_DAYS go.
+    "audience-rollup": {"every": 3600, "command": ["audience_rollup"]},
 }
 # A backup (scripts/backup: database and media) every N hours, the newest
 # NEWSROOM_BACKUP_KEEP kept in var/backups; 0: none scheduled.

@@ -43,6 +43,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("comments.urls")),
+    path("", include("audience.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -68,6 +68,9 @@ def _fast_test_settings(settings):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+    # Views are counted by the tests of audience/ only (tests/audience/),
+    # which add them to the database themselves (no background thread).
+    settings.NEWSROOM_AUDIENCE = "off"
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from html import escape as html_escape
 from django import template
 from django.http import QueryDict
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.html import format_html, format_html_join
@@ -12,8 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 
 from articles.images import public_url
-from articles.invalidation import BREAKING_TAG
-from caching import fragments, includes
+from caching import fragments
 from infra.siteurl import keyed_query, site_url
 
 register = template.Library()
@@ -243,16 +241,3 @@ def fragment(parser, token):
     parser.delete_first_token()
     name, tags, *vary = (parser.compile_filter(b) for b in bits[1:])
     return FragmentNode(nodelist, name, tags, vary)
-
-
-@register.simple_tag(takes_context=True)
-def breaking_banner(context):
-    """Where the breaking-news banner goes: an edge include (filled in by
-    Varnish, or by the page cache without it; caching/includes.py)."""
-
-    request = context.get("request")
-    if request is None:
-        return ""
-    return includes.include(
-        request, reverse("articles:breaking_banner"), [BREAKING_TAG]
-    )

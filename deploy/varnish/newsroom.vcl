@@ -23,6 +23,9 @@ import xkey;
 import directors;
 
 include "backends.vcl";
+# Which responses are views to count, and the one record logged for each
+# (`manage.py count_views --vcl` writes it; docs/audience.md).
+include "audience.vcl";
 
 sub vcl_recv {
     set req.backend_hint = apps.backend();
@@ -151,6 +154,7 @@ sub vcl_backend_error {
 }
 
 sub vcl_deliver {
+    call newsroom_audience;
     unset resp.http.xkey;
     unset resp.http.Via;
     unset resp.http.X-Varnish;

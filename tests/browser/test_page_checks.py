@@ -8,11 +8,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from playwright.sync_api import Page
 
 from articles import front, live
 from articles.models import Article, Section, Tag
+from audience.models import ViewCount
 from comments.models import Comment
 from tests.pagecheck import AXE_JS, VNU_JAR, vnu_errors
 
@@ -53,6 +55,14 @@ def site(roles, media_root):
     for text in ("Doors open.", "<strong>Key:</strong> the first lab opens."):
         entry = live.live_post(user=desk, article=article, body=f"<p>{text}</p>")
     live.live_pin(user=desk, entry=entry)
+    # ... and "most read" has stories in it.
+    for views, story in enumerate(Article.objects.published()[:5], start=3):
+        ViewCount.objects.create(
+            period=timezone.now().replace(second=0, microsecond=0),
+            article=story,
+            source="direct",
+            views=views,
+        )
     return {
         "home": "/",
         "article": article.get_absolute_url(),

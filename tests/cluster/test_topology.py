@@ -444,6 +444,45 @@ def test_a_live_blog_through_the_edge(cluster, story):
     assert '"on": false' in get(cluster.edge_port, path)[2]
 
 
+def test_views_of_pages_served_by_the_edge_are_counted(cluster, story):
+    """#35 item 1: the edge logs one record per view of a story or section
+    (not for bots or staff), the counter worker adds them up; a repeat from
+    one address counts once; nothing of the reader reaches the database."""
+    pk, url = story
+    section = cluster.shell(
+        f"from articles.models import Article; a = Article.objects.get(pk={pk}); "
+        "print(a.section_id, a.section.get_absolute_url())"
+    ).split()
+    reader = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"}
+    for _ in range(3):  # one reader, three times: one view
+        _, headers, _ = get(
+            cluster.edge_port, url, {**reader, "Referer": "https://www.google.com/"}
+        )
+    assert headers["X-Edge-Cache"] == "hit" and headers["X-Audience"] is None
+    get(cluster.edge_port, section[1], {**reader, "Referer": "https://t.co/x"})
+    get(cluster.edge_port, url, {"User-Agent": "Googlebot/2.1"})
+    get(cluster.edge_port, url, {**reader, "Cookie": "sessionid=staff"})
+
+    def counted():
+        return sorted(
+            cluster.sql(
+                "SELECT coalesce(article_id, section_id), source, sum(views) "
+                "FROM audience_viewcount GROUP BY 1, 2"
+            )
+        )
+
+    assert wait_until(lambda: len(counted()) >= 2, seconds=30, interval=0.5)
+    time.sleep(1)
+    assert counted() == sorted([(pk, "search", 1), (int(section[0]), "social", 1)])
+    columns = {r[0] for r in cluster.sql(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = 'audience_viewcount'"
+    )}  # fmt: skip
+    assert columns == {
+        "id", "period", "per_day", "article_id", "section_id", "source", "views"
+    }  # fmt: skip
+
+
 def test_an_approved_comment_shows_and_a_pending_one_only_to_its_writer(cluster, story):
     pk, url = story
     get(cluster.edge_port, url)

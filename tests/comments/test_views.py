@@ -325,10 +325,10 @@ def test_article_with_500_comments_stays_within_query_budget(
     assert Comment.objects.approved().count() == 500
     # Site-wide facts read once per process and version, not per page: the
     # moderation settings, the stories under legal hold, the breaking-news
-    # banner (kept as a fragment).
+    # banner and "most read" (kept as fragments).
     current()
     held_article_ids()
-    client.get("/breaking/")
+    client.get("/breaking/"), client.get("/most-read/")
     with django_assert_max_num_queries(8):
         response = client.get(article.get_absolute_url())
     assert "500 comments" in response.content.decode()
@@ -340,7 +340,8 @@ def test_pending_commenter_page_stays_within_query_budget(
     CommentFactory.create_batch(50, article=article)
     location = post_comment(article)["Location"]
     assert "?cpage=2#comment-" in location  # 50 older top-level comments
-    client.get("/breaking/")  # the banner: a site-wide fragment, read once
+    # The banner and "most read": site-wide fragments, read once.
+    client.get("/breaking/"), client.get("/most-read/")
     with django_assert_max_num_queries(8):
         html = client.get(location).content.decode()
     assert "awaiting moderation" in html
