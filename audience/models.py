@@ -47,6 +47,8 @@ class ViewCount(models.Model):
     objects = ViewCountQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "view count"
+        verbose_name_plural = "now: what readers read"
         constraints = [
             models.UniqueConstraint(
                 fields=["period", "per_day", "article", "section", "source"],

@@ -67,10 +67,12 @@ def make_roles() -> None:
     from django.contrib.auth.models import Permission
 
     from articles.roles import ROLES, ensure_roles
+    from audience.roles import ROLES as AUDIENCE_ROLES
     from comments.roles import ROLES as COMMENT_ROLES
 
     ensure_roles(Group, Permission, ROLES)
     ensure_roles(Group, Permission, COMMENT_ROLES)
+    ensure_roles(Group, Permission, AUDIENCE_ROLES)
 
 
 def role_group(name: str) -> Group:

@@ -78,6 +78,7 @@ def test_the_back_office_is_valid_and_accessible(
         "ban": f"/admin/comments/comment/{comment.pk}/ban/",
         "audit-log": "/admin/articles/auditentry/",
         "front-page": "/admin/articles/frontslot/",
+        "audience-now": "/admin/audience/viewcount/",
         "live-blog": f"/admin/articles/article/{article.pk}/live/",
         "author-profile": f"/admin/articles/authorprofile/{profile.pk}/change/",
     }.items():
