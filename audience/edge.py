@@ -26,6 +26,14 @@ FORMAT = "%{VCL_Log:audience}x\t%h"
 QUERY = "VCL_Log:audience"
 
 
+# The edge's part when it counts nothing (NEWSROOM_AUDIENCE is not "edge").
+NO_COUNTING_VCL = """# Written by scripts/cluster: views are not counted at this edge.
+sub newsroom_audience {
+    unset resp.http.X-Audience;
+}
+"""
+
+
 def _host_pattern(names) -> str:
     parts = []
     for name in names:

@@ -30,7 +30,9 @@ comment posts and comment reports only); BENCH_ONLY=render (the trivial view
 and the article page with every cache off); BENCH_ONLY=replica (only the replica rows);
 BENCH_ONLY=layers (the article with each caching layer switched off in turn);
 BENCH_ONLY=front (live-blog readers polling through the edge, and the
-article page's edge hit ratio while the breaking-news banner changes).
+article page's edge hit ratio while the breaking-news banner changes);
+BENCH_ONLY=audience (the edge with view counting off and on; "Now" over 30
+days of per-minute counts).
 """
 
 import json
@@ -900,6 +902,68 @@ def front_rows(article: str) -> None:
         subprocess.run([ROOT / "scripts" / "cluster", "stop"], cwd=ROOT, env=env)
 
 
+# BENCH_ONLY=audience: what counting views costs, and the editors' "Now".
+READER_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def audience_rows(article: str) -> None:
+    """BENCH_ONLY=audience: (1) the article page through the edge at full
+    rate with counting off, then on (the edge's VCL logging each view and
+    the counter worker reading its log), in one run: the drop, and the
+    worker's CPU; (2) "Now" for an editor over 30 days of per-minute counts
+    (seed_views) on the bulk database: its time, median of 5."""
+    edge = f"http://127.0.0.1:{EDGE_PORT}"
+    results = {}
+    for mode in ("off", "edge"):
+        env = cluster_env(NEWSROOM_AUDIENCE=mode)
+        subprocess.run([ROOT / "scripts" / "cluster", "start"], cwd=ROOT, env=env,
+                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        try:
+            request = urllib.request.Request(edge + article, headers={
+                "User-Agent": READER_UA})  # fmt: skip
+            urllib.request.urlopen(request).read()
+            counter = int(subprocess.check_output(
+                [ROOT / "scripts" / "cluster", "ctl", "pid", "counter"], env=env,
+                text=True).strip() or 0)  # fmt: skip
+            before = cpu_seconds(counter) if counter else 0.0
+            out = subprocess.run(
+                ["wrk", "-t2", "-c16", f"-d{SECONDS}s", "-H",
+                 f"User-Agent: {READER_UA}", edge + article],
+                capture_output=True, text=True,
+            ).stdout  # fmt: skip
+            after = cpu_seconds(counter) if counter else 0.0
+            rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+            results[mode] = (rps, after - before)
+        finally:
+            subprocess.run([ROOT / "scripts" / "cluster", "stop"], cwd=ROOT, env=env)
+    (off, _), (on, worker) = results["off"], results["edge"]
+    print(
+        f"article page through the edge, counting off: {off:,.0f} requests/s; "
+        f"on: {on:,.0f} requests/s ({(on - off) / off:+.1%}); the counter "
+        f"worker used {worker:.2f} CPU s in {SECONDS} s "
+        f"({worker / SECONDS:.1%} of a core); the app servers: none"
+    )
+    print(manage("seed_views", "--days", "30", "--replace").strip())
+    timing = manage("shell", "-c", (
+        "import time, statistics; from django.contrib.auth.models import User; "
+        "from audience.now import now_figures; "
+        "ed = User.objects.filter(is_superuser=True).first(); "
+        "now_figures(ed); runs = []\n"
+        "for _ in range(5):\n"
+        "    t = time.perf_counter(); f = now_figures(ed); "
+        "runs.append(time.perf_counter() - t)\n"
+        "print(f'{statistics.median(runs) * 1000:.0f} ms, {len(f.rows)} stories')"
+    ))  # fmt: skip
+    count = manage("shell", "-c", "from audience.models import ViewCount; "
+                   "print(ViewCount.objects.count())").strip()  # fmt: skip
+    print(f'"Now" for an editor over {int(count):,} per-minute rows: {timing.strip()}')
+
+
 def main():
     ensure_wrk()
     if not free(PORT):
@@ -917,6 +981,9 @@ def main():
         return
     if os.environ.get("BENCH_ONLY") == "layers":
         report(layer_rows(urls["article"]), [], 0.0)
+        return
+    if os.environ.get("BENCH_ONLY") == "audience":
+        audience_rows(urls["article"])
         return
     if os.environ.get("BENCH_ONLY") == "front":
         front_rows(urls["article"])

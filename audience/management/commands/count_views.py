@@ -4,7 +4,9 @@ supervises it). `--stdin` reads the same lines from standard input;
 `--vcl` prints the edge's counting rules (audience.vcl, beside newsroom.vcl)."""
 
 import sys
+import threading
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from audience import edge
@@ -20,9 +22,17 @@ class Command(BaseCommand):
         parser.add_argument("--vcl", action="store_true")
 
     def handle(self, *args, **options):
+        counting_here = settings.NEWSROOM_AUDIENCE == "edge"
         if options["vcl"]:
-            self.stdout.write(edge.audience_vcl(), ending="")
+            self.stdout.write(
+                edge.audience_vcl() if counting_here else edge.NO_COUNTING_VCL,
+                ending="",
+            )
             return
+        if not counting_here and not options["stdin"]:
+            # Supervised beside an edge that counts nothing: stay idle.
+            self.stderr.write("Views are not counted at the edge (NEWSROOM_AUDIENCE).")
+            threading.Event().wait()
         counter = tally()
         start_flusher()
         if options["stdin"]:
