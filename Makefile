@@ -195,4 +195,4 @@ clean:
 	-@scripts/redis stop 2>/dev/null
 	-@scripts/objectstore stop 2>/dev/null
 	rm -rf "$$(scripts/db datadir)" "$$(scripts/db datadir)-replica" $(VENV) var test-output .pgdata .pgdata-replica
-	rm -rf $${TMPDIR:-/tmp}/newsroom-edge-$(NEWSROOM_EDGE_PORT) $${TMPDIR:-/tmp}/newsroom-mta-$$(printf '%s' "$(CURDIR)/var/cluster" | sha1sum | cut -c1-12)
+	rm -rf $${TMPDIR:-/tmp}/newsroom-edge-$(NEWSROOM_EDGE_PORT) /dev/shm/newsroom-edge-$(NEWSROOM_EDGE_PORT) $${TMPDIR:-/tmp}/newsroom-mta-$$(printf '%s' "$(CURDIR)/var/cluster" | sha1sum | cut -c1-12)

@@ -792,7 +792,10 @@ def front_rows(article: str) -> None:
 
     env = cluster_env()
     edge = f"http://127.0.0.1:{EDGE_PORT}"
-    edge_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"newsroom-edge-{EDGE_PORT}"
+    shm = Path("/dev/shm")  # where scripts/cluster puts it when it can
+    base = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+    base = base or Path(os.environ.get("TMPDIR", "/tmp"))
+    edge_dir = base / f"newsroom-edge-{EDGE_PORT}"
     slug = article.rstrip("/").rsplit("/", 1)[-1]
     shell = (
         "from django.contrib.auth.models import User; "
@@ -949,7 +952,7 @@ def audience_rows(article: str) -> None:
         f"({worker / SECONDS:.1%} of a core); the app servers: none"
     )
     print(manage("seed_views", "--days", "30", "--replace").strip())
-    timing = manage("shell", "-c", (
+    timing = manage("shell", "-v", "0", "-c", (
         "import time, statistics; from django.contrib.auth.models import User; "
         "from audience.now import now_figures; "
         "ed = User.objects.filter(is_superuser=True).first(); "
@@ -959,9 +962,12 @@ def audience_rows(article: str) -> None:
         "runs.append(time.perf_counter() - t)\n"
         "print(f'{statistics.median(runs) * 1000:.0f} ms, {len(f.rows)} stories')"
     ))  # fmt: skip
-    count = manage("shell", "-c", "from audience.models import ViewCount; "
+    count = manage("shell", "-v", "0", "-c", "from audience.models import ViewCount; "
                    "print(ViewCount.objects.count())").strip()  # fmt: skip
-    print(f'"Now" for an editor over {int(count):,} per-minute rows: {timing.strip()}')
+    rows = int(count.split()[-1])
+    print(
+        f'"Now" for an editor over {rows:,} per-minute rows: {timing.splitlines()[-1]}'
+    )
 
 
 def main():

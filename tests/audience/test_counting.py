@@ -150,15 +150,17 @@ def test_behind_the_edge_the_app_counts_nothing_and_keeps_the_mark(client, setti
 
 def test_the_edge_log_lines_are_counted(settings):
     article = ArticleFactory()
+    record = "{:>10} VCL_Log        c audience:article:{} {} {}\n"
     lines = [
-        f"article:{article.pk} search\t203.0.113.5\n",
-        f"article:{article.pk} search\t203.0.113.5\n",  # a repeat
-        f"article:{article.pk} social\t198.51.100.1\n",
+        record.format(32770, article.pk, "search", "203.0.113.5"),
+        record.format(32772, article.pk, "search", "203.0.113.5"),  # a repeat
+        record.format(32774, article.pk, "social", "2001:db8::1"),
         "garbage\n",
-        f"article:{article.pk} invented\t198.51.100.2\n",
+        "     32776 VCL_call       c DELIVER\n",
+        record.format(32778, article.pk, "invented", "198.51.100.2"),
     ]
     tally = counting.Tally()
-    assert edge.read(iter(lines), tally) == 5
+    assert edge.read(iter(lines), tally) == 6
     tally.flush()
     assert counts() == {(article.pk, "search"): 1, (article.pk, "social"): 1}
 
@@ -168,6 +170,7 @@ def test_the_edges_rules_are_the_apps():
     assert counting.BOTS.pattern in vcl
     assert r"(^|\.)news\.example\.com$" in vcl
     assert 'std.log("audience:" + resp.http.X-Audience' in vcl
+    assert "client.ip" in vcl
     assert "Referer)" in vcl and 'std.log("audience:" + req.http.Referer' not in vcl
     assert "unset resp.http.X-Audience;" in vcl
 

@@ -99,8 +99,10 @@ def test_stop_stops_everything_start_started(tmp_path):
         open_ports = [key for key, port in ports.items() if listening(port)]
         assert open_ports == []
         assert processes_mentioning(str(folder), pgdata, mta_dir) == []
-        # Varnish's folder outside the checkout goes with it.
-        assert not Path(f"/tmp/newsroom-edge-{ports['edge']}").exists()
+        # Varnish's folder outside the checkout (in memory where there is
+        # /dev/shm) goes with it.
+        for base in ("/tmp", "/dev/shm"):
+            assert not Path(f"{base}/newsroom-edge-{ports['edge']}").exists()
     finally:
         cluster("stop")
         shutil.rmtree(pgdata, ignore_errors=True)

@@ -41,7 +41,7 @@ class Command(BaseCommand):
             return
         if not options["edge_workdir"]:
             raise CommandError("Give --edge-workdir (Varnish's -n) or --stdin.")
-        log = edge.varnishncsa(options["edge_workdir"])
+        log = edge.edge_log(options["edge_workdir"])
         try:
             edge.read(log.stdout, counter)
         finally:

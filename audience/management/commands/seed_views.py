@@ -44,11 +44,13 @@ class Command(BaseCommand):
             ) as copy:
                 for m in range(minutes):
                     at = end - timedelta(minutes=m)
-                    # The newest stories most: a story i back is read ~1/(i+1).
+                    # Half the reads go to the newest stories (a story i back
+                    # is read ~1/(i+1)), half anywhere in the archive.
+                    half = options["per_minute"] // 2
                     chosen = {
                         ids[min(int(rng.paretovariate(1.1)) - 1, len(ids) - 1)]
-                        for _ in range(options["per_minute"])
-                    }
+                        for _ in range(half)
+                    } | {rng.choice(ids) for _ in range(half)}
                     for pk in chosen:
                         copy.write_row(
                             (at, False, pk, rng.choice(SOURCES), rng.randint(1, 40))
