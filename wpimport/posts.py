@@ -11,11 +11,13 @@ from django.core.files import File
 from django.db import transaction
 from django.utils.text import slugify
 
+from articles.front import front_place
 from articles.images import public_storage, public_url
 from articles.invalidation import article_tags
 from articles.models import (
     Article,
     ArticleAuthor,
+    FrontSlot,
     Section,
     fit,
     language_code,
@@ -218,6 +220,13 @@ class PostImport:
             article.tags.set(tags)
             article_set_authors(article=article, authors=[author] if author else [])
         self._featured_image(item, article, label)
+        if (
+            item.get("wp:is_sticky") == "1"
+            and article.status == Article.Status.PUBLISHED
+        ):
+            # WordPress's sticky posts head its home page: top stories here
+            # (placed once; an editor arranges them on the Front page).
+            front_place(user=None, kind=FrontSlot.Kind.TOP, article=article)
         modified = parse_gmt(item.get("wp:post_modified_gmt"))
         if modified:
             # Keep WordPress's "last modified", not the time of the import.

@@ -374,3 +374,21 @@ def test_the_exports_language_becomes_the_stories(media_root, tmp_path):
     Article.objects.all().delete()
     wordpress_import(path=export, media_dir=UPLOADS)
     assert set(Article.objects.values_list("language", flat=True)) == {"pt-br"}
+
+
+def test_a_sticky_post_becomes_a_top_story_once(media_root, tmp_path):
+    from articles.front import front_at
+    from articles.models import FrontSlot
+
+    text = EXPORT.read_text(encoding="utf-8")
+    at = text.index("Xiaomi and Leica open a joint optical institute]]></title>")
+    sticky = text[at:].replace(
+        "<wp:is_sticky>0</wp:is_sticky>", "<wp:is_sticky>1</wp:is_sticky>", 1
+    )
+    export = tmp_path / "sticky.xml"
+    export.write_text(text[:at] + sticky, encoding="utf-8")
+    for _ in range(2):  # a second import places nothing twice
+        wordpress_import(path=export, media_dir=UPLOADS)
+    (slot,) = FrontSlot.objects.all()
+    assert slot.kind == "top" and "optical institute" in slot.article.title
+    assert [a.pk for a in front_at().top] == [slot.article_id]
