@@ -96,7 +96,7 @@ def parse(line: str) -> View | None:
     return View(page=found[1], client=found[3], source=found[2])
 
 
-def read(stream, tally, *, on_line=None) -> int:
+def read(stream, tally) -> int:
     """Count the views in `stream` (lines of FORMAT) until it ends; how many
     lines were read."""
     lines = 0
@@ -105,8 +105,6 @@ def read(stream, tally, *, on_line=None) -> int:
         view = parse(line)
         if view is not None:
             tally.add(view)
-        if on_line is not None:
-            on_line()
     return lines
 
 

@@ -138,8 +138,11 @@ def _scheduled(found: dict) -> dict:
     under a new version and show the change at once, and nothing is written
     (every process reads the same moment from the database, once per version
     and once each time a moment comes)."""
+    scheduled = settings.CACHING_SCHEDULES.keys() & found.keys()
+    if not scheduled:
+        return found  # most reads: no clock to consult
     now = timezone.now()
-    for tag in settings.CACHING_SCHEDULES.keys() & found.keys():
+    for tag in scheduled:
         state = _schedules.setdefault(tag, dict.fromkeys(("version", "shown", "next")))
         due = state["next"]
         if state["version"] != found[tag] or (due is not None and due <= now):

@@ -9,7 +9,6 @@ from datetime import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -123,7 +122,7 @@ class FrontSlotAdmin(NamedFieldsMixin, admin.ModelAdmin):
                 return redirect(request.path)
         now = timezone.now()
         slots = list(  # in force or lined up; ended ones are in the audit log
-            FrontSlot.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+            FrontSlot.objects.not_ended(now)
             .select_related("article__section")
             .in_order()
         )

@@ -16,13 +16,17 @@ class TimedQuerySet(models.QuerySet):
     """Rows in force from `starts_at` until `ends_at` (each optional), about
     a story."""
 
+    def not_ended(self, at=None):
+        """Not ended by `at` (now), whether its story is published or not."""
+        at = at or timezone.now()
+        return self.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+
     def active(self, at=None):
         """In force at `at` (now), about a story readers may see then: an
         unpublished or not yet published story never shows, placed or not."""
         at = at or timezone.now()
-        return self.filter(
+        return self.not_ended(at).filter(
             Q(starts_at__isnull=True) | Q(starts_at__lte=at),
-            Q(ends_at__isnull=True) | Q(ends_at__gt=at),
             article__status=Article.Status.PUBLISHED,
             article__published_at__lte=at,
         )
@@ -110,11 +114,6 @@ class FrontSlot(Placement):
 
 
 class BreakingNewsQuerySet(TimedQuerySet):
-    def not_ended(self, at=None):
-        """Not ended by `at` (now), whether its story is published or not."""
-        at = at or timezone.now()
-        return self.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
-
     def current(self, at=None):
         """The banner in force at `at` (now): the one that started last, or
         None."""
