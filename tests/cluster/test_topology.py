@@ -483,6 +483,33 @@ def test_views_of_pages_served_by_the_edge_are_counted(cluster, story):
     }  # fmt: skip
 
 
+def test_stopping_the_view_counter(cluster, story):
+    """What happens when the counter worker stops: readers notice nothing
+    (pages are still edge hits); the views meanwhile are not counted, and
+    counting resumes when the supervisor starts it again."""
+    pk, url = story
+    reader = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"}
+
+    def views():
+        return cluster.sql(
+            "SELECT coalesce(sum(views), 0) FROM audience_viewcount "
+            "WHERE article_id = %s",
+            pk,
+        )[0][0]
+
+    before = views()
+    assert "stopped" in cluster.ctl("stop", "counter")
+    try:
+        status, headers, _ = get(cluster.edge_port, url, reader)
+        assert status == 200 and headers["X-Edge-Cache"] == "hit"
+    finally:
+        cluster.ctl("start", "counter")
+    time.sleep(2)  # its reader attached to the edge's log again
+    # The restarted counter's repeat memory is new: this view counts.
+    get(cluster.edge_port, url, reader)
+    assert wait_until(lambda: views() > before, seconds=30, interval=0.5)
+
+
 def test_an_approved_comment_shows_and_a_pending_one_only_to_its_writer(cluster, story):
     pk, url = story
     get(cluster.edge_port, url)
