@@ -179,3 +179,41 @@ def first_image(value: str, *, prefix: str) -> dict:
     parser = _FirstImage(prefix)
     parser.feed(value or "")
     return parser.found or {}
+
+
+# An item's key: the first 20 hex digits of the SHA-256 of its original's
+# bytes. Its renditions live under renditions/<key>/ (body images uploaded
+# before the library under body/<key>/), so an image in a story's body names
+# its item by its address alone.
+_KEY_IN_SRC = re.compile(
+    r"<img\b[^>]*?\ssrc=\"[^\"]*?/(?:renditions|body)/([0-9a-f]{20})/", re.I
+)
+
+
+def image_keys_in(html: str) -> list[str]:
+    """The library keys of the images a body shows, in order, once each."""
+    return list(dict.fromkeys(m[1] for m in _KEY_IN_SRC.finditer(html or "")))
+
+
+_FIGURE = re.compile(r"<figure\b[^>]*>(.*?)</figure>", re.I | re.S)
+_ALT = re.compile(r'\salt="([^"]*)"', re.I)
+_FIGCAPTION = re.compile(r"<figcaption\b[^>]*>(.*?)</figcaption>", re.I | re.S)
+
+
+def figure_of(body: str, key: str) -> dict:
+    """The alt text and caption (as text) a body gives the picture of
+    library `key`: {"alt": …, "caption": …}; {} if the body does not show
+    it."""
+    for figure in _FIGURE.finditer(body or ""):
+        if key in image_keys_in(figure[1]):
+            alt = _ALT.search(figure[1])
+            caption = _FIGCAPTION.search(figure[1])
+            return {
+                "alt": html.unescape(alt[1]) if alt else "",
+                "caption": html_to_text(caption[1]).strip() if caption else "",
+            }
+    for image in _IMG.finditer(body or ""):
+        if key in image_keys_in(image[0]):
+            alt = _ALT.search(image[0])
+            return {"alt": html.unescape(alt[1]) if alt else "", "caption": ""}
+    return {}

@@ -77,15 +77,36 @@ def refuse_uploads_while_storage_is_down(form) -> None:
             form.add_error(name, STORAGE_DOWN_MESSAGE)
 
 
+def read_bytes(field_file) -> bytes:
+    field_file.open("rb")
+    try:
+        return field_file.read()
+    finally:
+        field_file.close()
+
+
+def content_key(data: bytes) -> str:
+    """A picture's library key: its bytes' SHA-256, first 20 hex digits
+    (articles.models.library.KEY_LENGTH); also its renditions' folder."""
+    return hashlib.sha256(data).hexdigest()[:20]
+
+
+# The widest any rendition or crop needs: a JPEG is decoded at the smallest
+# scale that still gives this many pixels (Pillow's draft mode: a 12
+# megapixel photo decodes in a quarter of the time).
+_DECODE_AT_LEAST = 1600
+
+
 def _load(field_file) -> tuple[bytes, Image.Image, str]:
     """An upload's bytes, its image upright (EXIF orientation applied) in RGB
     or RGBA, and its format."""
-    field_file.open("rb")
-    try:
-        data = field_file.read()
-    finally:
-        field_file.close()
+    data = read_bytes(field_file)
     with Image.open(io.BytesIO(data)) as original:
+        if original.format == "JPEG":
+            width, height = original.size
+            scale = min(width, height) / _DECODE_AT_LEAST
+            if scale > 1:
+                original.draft("RGB", (width / scale, height / scale))
         original.load()
         image = ImageOps.exif_transpose(original)
         source_format = original.format or "JPEG"
@@ -109,14 +130,24 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def make_renditions(field_file, *, folder: str = "renditions") -> dict:
+def make_renditions(
+    field_file,
+    *,
+    folder: str = "renditions",
+    focal: tuple[float, float] | None = None,
+    key: str | None = None,
+) -> dict:
     """Write renditions of `field_file` to the public storage; return their
     description. Their names follow from the upload's bytes, so making them
     again (a job run twice) overwrites the same files.
 
     The result is stored on the model (a JSONField) so pages never touch the
     files: {"width": w, "height": h, "webp": [[url_path, w], …],
-    "fallback": [[url_path, w], …], "fallback_type": "image/jpeg"}.
+    "fallback": [[url_path, w], …], "fallback_type": "image/jpeg"}; with a
+    focal point (fractions of the width and height), also "focal" and
+    "crops": {name: {"width", "height", "webp", "fallback"}} for CROPS,
+    named after the focal point (a new one makes new files, new addresses).
+    `key` names their folder (by default the bytes' content_key).
     """
     data, image, source_format = _load(field_file)
     # GIF and other formats fall back to PNG (lossless, keeps transparency).
@@ -127,34 +158,112 @@ def make_renditions(field_file, *, folder: str = "renditions") -> dict:
 
     width, height = image.size
     widths = [w for w in RENDITION_WIDTHS if w < width] + [min(width, 1600)]
-    base = posixpath.join(folder, hashlib.sha256(data).hexdigest()[:20])
+    base = posixpath.join(folder, key or content_key(data))
     result = {"width": width, "height": height, "webp": [], "fallback": []}
     # Each file's size in bytes (a feed's enclosure says it).
     result["bytes"] = {}
-    for w in sorted(set(widths)):
-        h = max(1, round(height * w / width))
-        resized = (
-            image if w == width else image.resize((w, h), Image.Resampling.LANCZOS)
-        )
+
+    def save(picture: Image.Image, name: str, into: dict) -> None:
         for key, fmt, extension in (
             ("webp", "WEBP", "webp"),
             ("fallback", fallback_format, ext),
         ):
-            encoded = _encode(resized, fmt)
-            name = public_storage().save(
-                f"{base}/{w}.{extension}", ContentFile(encoded)
+            encoded = _encode(picture, fmt)
+            stored = public_storage().save(
+                f"{base}/{name}.{extension}", ContentFile(encoded)
             )
-            result[key].append([name, w])
-            result["bytes"][name] = len(encoded)
+            into[key].append([stored, picture.width])
+            result["bytes"][stored] = len(encoded)
+
+    for w in sorted(set(widths)):
+        h = max(1, round(height * w / width))
+        save(
+            image if w == width else image.resize((w, h), Image.Resampling.LANCZOS),
+            str(w),
+            result,
+        )
+    if focal is not None:
+        result["focal"] = list(focal)
+        result["crops"] = {}
+        marks = "-".join(str(round(v * 100)) for v in focal)
+        for crop, (ratio_w, ratio_h, crop_widths) in CROPS.items():
+            box = crop_box(width, height, ratio_w / ratio_h, *focal)
+            cut = image.crop(box)
+            entry = {"webp": [], "fallback": []}
+            for w in sorted({min(w, cut.width) for w in crop_widths}):
+                h = max(1, round(w * ratio_h / ratio_w))
+                save(
+                    cut.resize((w, h), Image.Resampling.LANCZOS),
+                    f"{crop}-{marks}-{w}",
+                    entry,
+                )
+            last = entry["fallback"][-1][1]
+            entry["width"] = last
+            entry["height"] = max(1, round(last * ratio_h / ratio_w))
+            result["crops"][crop] = entry
     result["fallback_type"] = mime
     return result
 
 
+# The crops a news page needs, by name: (ratio width, ratio height, the
+# widths made). A card in a listing is 3:2; a social card (Open Graph,
+# X) is 1200×630.
+CROPS = {
+    "card": (3, 2, (320, 640, 960)),
+    "social": (40, 21, (1200,)),
+}
+
+
+def crop_box(
+    width: int, height: int, ratio: float, focal_x: float, focal_y: float
+) -> tuple[int, int, int, int]:
+    """The largest box of `ratio` (width / height) inside a picture of
+    `width` × `height`, centred on the focal point (fractions of the width
+    and height) as far as the picture's edges allow: (left, top, right,
+    bottom)."""
+    if width / height > ratio:
+        box_w, box_h = max(1, round(height * ratio)), height
+    else:
+        box_w, box_h = width, max(1, round(width / ratio))
+    left = min(max(round(focal_x * width - box_w / 2), 0), width - box_w)
+    top = min(max(round(focal_y * height - box_h / 2), 0), height - box_h)
+    return left, top, left + box_w, top + box_h
+
+
+def rendition_of(
+    renditions: dict | None,
+    *,
+    width: int,
+    crop: str | None = None,
+    fallback: bool = False,
+) -> tuple[str, int, int] | None:
+    """(URL, width, height) of a picture's rendition for a box `width` px
+    wide: the smallest at least that wide (the widest if none is), in WebP
+    or, with `fallback`, the original's format (the widest up to `width`,
+    as a story's body shows it); cropped as `crop` (CROPS) when that crop
+    is made. None while a worker makes them."""
+    renditions = renditions or {}
+    source = renditions.get("crops", {}).get(crop) if crop else None
+    source = source or renditions
+    entries = source.get("fallback" if fallback else "webp") or []
+    if not entries:
+        return None
+    if fallback:
+        fitting = [e for e in entries if e[1] <= width] or entries[:1]
+        name, w = fitting[-1]
+    else:
+        name, w = next((e for e in entries if e[1] >= width), entries[-1])
+    return public_url(name), w, max(1, round(w * source["height"] / source["width"]))
+
+
 def rendition_names(renditions: dict | None) -> set[str]:
+    renditions = renditions or {}
+    parts = [renditions, *renditions.get("crops", {}).values()]
     return {
         name
+        for part in parts
         for key in ("webp", "fallback")
-        for name, _width in (renditions or {}).get(key, [])
+        for name, _width in part.get(key, [])
     }
 
 
@@ -173,5 +282,5 @@ def make_avatar(field_file, *, folder: str = "avatars") -> str:
     EXIF or GPS data); its name follows from the bytes (idempotent)."""
     data, image, _format = _load(field_file)
     square = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
-    name = f"{folder}/{hashlib.sha256(data).hexdigest()[:20]}.webp"
+    name = f"{folder}/{content_key(data)}.webp"
     return public_storage().save(name, ContentFile(_encode(square, "WEBP")))

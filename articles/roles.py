@@ -20,6 +20,11 @@ ROLES = {
         *BYLINE_PERMS,
         "articles.add_liveentry",
         "articles.view_liveentry",
+        # The media library: upload, describe and use pictures; deleting
+        # one is the editors' (and refused while a story shows it).
+        "articles.add_libraryimage",
+        "articles.change_libraryimage",
+        "articles.view_libraryimage",
     ],
     "Editor": [
         "articles.add_article",
@@ -42,7 +47,7 @@ ROLES = {
         "articles.view_auditentry",
         *[
             f"articles.{action}_{model}"
-            for model in ("frontslot", "breakingnews", "liveentry")
+            for model in ("frontslot", "breakingnews", "liveentry", "libraryimage")
             for action in ("add", "change", "delete", "view")
         ],
         "auth.view_user",

@@ -5,7 +5,6 @@ import re
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.images import get_image_dimensions
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape, format_html
@@ -15,7 +14,6 @@ from caching.invalidation import invalidate
 
 from . import audit, workflow
 from .html import html_to_text
-from .images import delete_renditions
 from .invalidation import article_tags
 from .models import (
     SECTION_TO_PUBLISH,
@@ -26,6 +24,7 @@ from .models import (
     ArticleRevision,
     AuthorProfile,
     Correction,
+    LibraryImage,
     Section,
     Tag,
     can_publish,
@@ -96,50 +95,70 @@ def article_unpublish(*, article: Article, user) -> Article:
     return article_move(article=article, user=user, status=Article.Status.DRAFT)
 
 
-def article_refresh_renditions(*, article: Article) -> None:
-    """After an upload (or a removal): drop the old renditions and have a
-    worker make the new ones (articles.tasks). Until they exist the page
-    shows a placeholder of the image's size, never the upload itself."""
-    old = article.featured_image_renditions
-    article.featured_image_renditions = {}
-    if article.featured_image and not article.featured_image_width:
-        # Stored with FieldFile.save() (which measures nothing): the
-        # placeholder needs the size, so the page does not jump later.
-        size = get_image_dimensions(article.featured_image)
-        article.featured_image_width, article.featured_image_height = size
+def article_refresh_renditions(*, article: Article, user=None) -> None:
+    """After an upload (or a removal) of a featured image: the picture joins
+    the library (or is found there: the same bytes uploaded before) and the
+    story shows its renditions; a worker makes any that do not exist yet.
+    Until they exist the page shows a placeholder of the image's size, never
+    the upload itself."""
+    from .library import featured_from_item, library_capture
+
+    if not article.featured_image:
+        article.featured_item = None
+        article.featured_image_renditions = {}
+    else:
+        item = article.featured_item
+        if item is None or item.file.name != article.featured_image.name:
+            item = library_capture(
+                field_file=article.featured_image,
+                user=user or article.created_by,
+                title=article.featured_image_caption or article.title,
+                alt=article.featured_image_alt,
+                caption=article.featured_image_caption,
+                credit=article.featured_image_credit,
+            )
+        featured_from_item(article=article, item=item)
+    article.image_keys = article.compute_image_keys()
     Article.objects.filter(pk=article.pk).update(
-        featured_image_renditions={},
+        featured_item=article.featured_item,
+        featured_image=article.featured_image.name or "",
+        featured_image_renditions=article.featured_image_renditions,
         featured_image_width=article.featured_image_width,
         featured_image_height=article.featured_image_height,
+        image_keys=article.image_keys,
     )
     invalidate(*article_tags(article.pk))
-    transaction.on_commit(lambda: _drop_renditions(article.pk, old))
-    if article.featured_image:
+    if article.featured_image and not article.featured_image_renditions.get("crops"):
         # With the database backend the job is a row of this transaction:
         # it exists exactly when the upload is saved.
         make_featured_renditions.enqueue(article.pk, article.featured_image.name)
 
 
 def author_refresh_photo(*, profile: AuthorProfile) -> None:
-    """After a new photo (or its removal): the public square is made again
-    by a worker; until then the author box shows no photo, never the
-    upload itself. The old square stays (another profile may share it)."""
-    AuthorProfile.objects.filter(pk=profile.pk).update(photo_rendition="")
+    """After a new photo (or its removal): the photo joins the library and
+    the public square is made again by a worker; until then the author box
+    shows no photo, never the upload itself. The old square stays (another
+    profile may share it)."""
+    from .library import library_capture
+
+    item = None
+    if profile.photo:
+        item = library_capture(
+            field_file=profile.photo,
+            user=profile.user,
+            title=profile.display_name,
+            alt=profile.display_name,
+            licence=LibraryImage.Licence.OWN,
+        )
+        profile.photo = item.file.name
+    profile.photo_item = item
     profile.photo_rendition = ""
+    AuthorProfile.objects.filter(pk=profile.pk).update(
+        photo_rendition="", photo_item=item, photo=profile.photo.name or ""
+    )
     invalidate("site")
     if profile.photo:
         make_author_photo.enqueue(profile.pk, profile.photo.name)
-
-
-def _drop_renditions(pk, old: dict) -> None:
-    """Delete the files of `old` renditions, except those the article uses
-    now (the same image uploaded again has the same renditions)."""
-    current = (
-        Article.objects.filter(pk=pk)
-        .values_list("featured_image_renditions", flat=True)
-        .first()
-    )
-    delete_renditions(old, keep=current)
 
 
 def _snapshot(article: Article) -> dict:

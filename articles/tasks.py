@@ -43,46 +43,82 @@ def _or_again(make, job, args: tuple, attempt: int):
 def make_featured_renditions(
     article_id: int, image_name: str, attempt: int = 1
 ) -> None:
-    """Make the responsive renditions of an article's featured image.
-
-    Safe to run twice (a worker killed mid-job, the job run again): the
-    renditions' names follow from the image's bytes, so a second run
-    overwrites the same files; and only while the article still has this
-    image (replaced or removed since: nothing is stored)."""
-    from caching.invalidation import invalidate
-
-    from .images import delete_renditions, make_renditions
-    from .invalidation import article_tags
+    """Make the renditions of an article's featured image (its library
+    item's: every story showing the picture gets them), while the article
+    still has this image."""
     from .models import Article
 
     article = Article.objects.filter(pk=article_id).first()
     if article is None or article.featured_image.name != image_name:
         return
-    renditions = _or_again(
-        lambda: make_renditions(article.featured_image),
+    if article.featured_item_id is None:
+        return  # taken out of the library's hands since: nothing to make
+    _render_item(
+        article.featured_item_id,
         make_featured_renditions,
         (article_id, image_name),
+        attempt,
+    )
+
+
+@task
+def make_library_renditions(key: str, attempt: int = 1) -> None:
+    """Make a library item's renditions (widths and the crops around its
+    focal point) and give them to every story showing it as its featured
+    image; those pages change through the invalidation point.
+
+    Safe to run twice (a worker killed mid-job, the job run again): the
+    files' names follow from the bytes and the focal point, so a second
+    run overwrites the same files."""
+    _render_item(key, make_library_renditions, (key,), attempt)
+
+
+def _render_item(key: str, job, args: tuple, attempt: int) -> None:
+    from caching.invalidation import invalidate
+
+    from .images import delete_renditions, make_renditions
+    from .invalidation import article_tags
+    from .models import Article, LibraryImage
+
+    item = LibraryImage.objects.filter(key=key).first()
+    if item is None:
+        return
+    focal = (item.focal_x, item.focal_y)
+    renditions = _or_again(
+        lambda: make_renditions(item.file, focal=focal, key=key),
+        job,
+        args,
         attempt,
     )
     if renditions is None:
         return
     with transaction.atomic():
         current = (
-            Article.objects.select_for_update()
-            .filter(pk=article_id, featured_image=image_name)
-            .values_list("featured_image_renditions", flat=True)
+            LibraryImage.objects.select_for_update()
+            .filter(key=key, focal_x=focal[0], focal_y=focal[1])
             .first()
         )
-        if current is None:  # the image changed while they were made
-            transaction.on_commit(lambda: delete_renditions(renditions))
+        if current is None:  # deleted, or a new focal point meanwhile
+            transaction.on_commit(
+                lambda: delete_renditions(
+                    renditions,
+                    keep=LibraryImage.objects.filter(key=key)
+                    .values_list("renditions", flat=True)
+                    .first(),
+                )
+            )
             return
-        Article.objects.filter(pk=article_id).update(
-            featured_image_renditions=renditions
-        )
-        # update() sends no signal: the page shows the renditions at once.
-        invalidate(*article_tags(article_id))
-    if current != renditions:
-        delete_renditions(current, keep=renditions)
+        old = current.renditions
+        current.renditions = renditions
+        LibraryImage.objects.filter(pk=current.pk).update(renditions=renditions)
+        # Every story whose featured image it is shows them now (update()
+        # sends no signal: the pages change through the invalidation point).
+        showing = Article.objects.filter(featured_item=key)
+        ids = list(showing.values_list("pk", flat=True))
+        showing.update(featured_image_renditions=renditions)
+        invalidate(*{tag for pk in ids for tag in article_tags(pk)})
+    if old != renditions:
+        delete_renditions(old, keep=renditions)
 
 
 @task

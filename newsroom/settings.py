@@ -549,6 +549,9 @@ NEWSROOM_SCHEDULE = {
     # Per-minute view counts older than NEWSROOM_AUDIENCE_MINUTE_DAYS become
     # per-day counts; those older than NEWSROOM_AUDIENCE_DAY_DAYS go.
     "audience-rollup": {"every": 3600, "command": ["audience_rollup"]},
+    # The media library's rights: published stories still showing a picture
+    # whose licence has run out, e-mailed to the editors.
+    "rights-report": {"every": 24 * 3600, "command": ["rights_report", "--mail"]},
 }
 # A backup (scripts/backup: database and media) every N hours, the newest
 # NEWSROOM_BACKUP_KEEP kept in var/backups; 0: none scheduled.

@@ -3,6 +3,7 @@ source credits and old links."""
 
 import html
 import logging
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -12,7 +13,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from articles.front import front_place
-from articles.images import public_storage, public_url
+from articles.images import rendition_of
+from articles.library import featured_from_item, library_image_create
 from articles.invalidation import article_tags
 from articles.models import (
     Article,
@@ -25,6 +27,7 @@ from articles.models import (
     unique_slug,
 )
 from articles.services import article_refresh_renditions, article_set_authors
+from articles.tasks import make_library_renditions
 from articles.validators import web_url_or_blank
 from caching.invalidation import invalidate
 
@@ -48,6 +51,34 @@ POST_STATUS = {
     "private": Article.Status.DRAFT,
     "auto-draft": Article.Status.DRAFT,
 }
+
+
+# A resized copy WordPress made of an upload: "photo-1024x683.jpg".
+_SIZED = re.compile(r"^(.*)-\d+x\d+(\.\w+)$")
+_CREDIT_IN_CAPTION = re.compile(
+    r"(?:^|[\s(\[|/–—-])(?:(?:photo|foto|image|imagem|imagen|credit|crédito|"
+    r"créditos|source|fonte|fuente)(?:\s*[:：]|\s+(?:by|de|por)\b)|©)"
+    r"\s*([^()\[\]|:]{2,120}?)\s*[)\]]?\s*$",
+    re.I,
+)
+
+
+def attachment_credit(metadata: str, caption: str) -> str:
+    """Who a WordPress picture is by: its metadata's credit (or copyright),
+    read from the camera or typed in WordPress, else the end of its caption
+    ("… Photo: Ana Ruiz/Reuters", "(Foto: Divulgação)", "© NASA")."""
+    try:
+        meta = php_loads(metadata) if metadata else {}
+    except (PHPSerializeError, ValueError):
+        meta = {}
+    image_meta = meta.get("image_meta") if isinstance(meta, dict) else None
+    if isinstance(image_meta, dict):
+        for key in ("credit", "copyright"):
+            value = str(image_meta.get(key) or "").strip()
+            if value:
+                return value[:120]
+    found = _CREDIT_IN_CAPTION.search(html.unescape(caption or "").strip())
+    return found[1].strip() if found else ""
 
 
 def _path(url: str) -> str:
@@ -280,12 +311,49 @@ class PostImport:
         article.featured_image_caption = fit(Article, "featured_image_caption", caption)
         if self.report.dry_run:
             return
-        with path.open("rb") as handle:
-            article.featured_image.save(path.name, File(handle), save=False)
+        item = self._library_item(path, attachment)
+        featured_from_item(article=article, item=item)
+        article.featured_image_credit = fit(
+            Article, "featured_image_credit", item.credit_line
+        )
         article.save()
         article_refresh_renditions(article=article)
         if not attachment["alt"]:
             self.report.warn(label, "featured image has no alt text: title used")
+
+    def _library_item(self, path: Path, attachment: dict | None):
+        """The media library's item for an old upload (found by its bytes
+        if already there: an import run again adds nothing), with the
+        attachment's title, alt text, caption and credit; its renditions
+        made now, since the body names them."""
+        attachment = attachment or {}
+        with path.open("rb") as handle:
+            item, created = library_image_create(
+                file=File(handle, name=path.name),
+                user=None,
+                queue=False,
+                title=attachment.get("title") or path.stem,
+                alt=attachment.get("alt", ""),
+                caption=attachment.get("caption", ""),
+                credit=attachment.get("credit", ""),
+            )
+        if created:
+            self.report.count("library pictures", "created")
+        if not (item.renditions or {}).get("crops"):
+            make_library_renditions.call(item.key)
+            item.refresh_from_db()
+        return item
+
+    def _attachment_for(self, relative: str) -> tuple[Path | None, dict | None]:
+        """An old upload's file and attachment: a resized copy ("photo-
+        1024x683.jpg") stands for its original ("photo.jpg"), whose file is
+        used when the media hold it."""
+        if not hasattr(self, "_by_file"):
+            self._by_file = {a["file"]: a for a in self.attachments.values()}
+        original = _SIZED.sub(r"\1\2", relative)
+        attachment = self._by_file.get(original) or self._by_file.get(relative)
+        path = self._media_file(original) or self._media_file(relative)
+        return path, attachment
 
     def _rewrite_uploads(self, body: str) -> str:
         """Point <img> at copies of the old uploads when --media-dir has them."""
@@ -300,15 +368,15 @@ class PostImport:
                 default=len(body),
             )
             relative = body[index + len(prefix) : end]
-            path = self._media_file(relative)
+            path, attachment = self._attachment_for(relative)
             if path is not None and not self.report.dry_run:
-                # Published by WordPress already, shown as they were: the
-                # public storage (the export itself stays private).
-                name = f"wordpress/{relative}"
-                if not public_storage().exists(name):
-                    with path.open("rb") as handle:
-                        name = public_storage().save(name, File(handle))
-                body = body[:index] + public_url(name) + body[end:]
+                # Into the media library: the body shows its rendition
+                # (re-encoded: no EXIF or GPS), so "used in", the rights
+                # checks and the refusal to delete a used picture see it.
+                item = self._library_item(path, attachment)
+                shown = rendition_of(item.renditions, width=1280, fallback=True)
+                if shown:
+                    body = body[:index] + shown[0] + body[end:]
             start = index + 1
         return body
 

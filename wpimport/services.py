@@ -21,7 +21,7 @@ from caching.invalidation import invalidate
 from . import wxr
 from .comment_import import CommentImport
 from .models import ImportedObject, ImportSource
-from .posts import PostImport
+from .posts import PostImport, attachment_credit
 from .report import Report
 from .terms import TermImport
 
@@ -146,11 +146,16 @@ class Importer(TermImport, PostImport, CommentImport):
     def _collect(self, item: wxr.Item):
         """First pass: attachments, and what will be skipped."""
         if item.post_type == "attachment":
+            caption = html.unescape(item.get("excerpt:encoded"))
             self.attachments[item.id] = {
                 "file": item.meta.get("_wp_attached_file", ""),
                 "alt": item.meta.get("_wp_attachment_image_alt", ""),
-                "caption": html.unescape(item.get("excerpt:encoded")),
+                "caption": caption,
                 "url": item.get("wp:attachment_url"),
+                "title": html.unescape(item.get("title") or ""),
+                "credit": attachment_credit(
+                    item.meta.get("_wp_attachment_metadata", ""), caption
+                ),
             }
         elif item.post_type == "post":
             self.post_total += 1

@@ -2,7 +2,7 @@
 profiles, the front page, the audit log and staff accounts. Importing the
 package registers them."""
 
-from . import article, audit, front, taxonomy, users  # noqa: F401  (registers the admins)
+from . import article, audit, front, library, taxonomy, users  # noqa: F401
 from .article import ArticleAdmin
 from .forms import ArticleAdminForm
 

@@ -7,16 +7,19 @@ from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from infra.admin import NamedFieldsMixin
 
 from .. import audit, services, workflow
 from ..html import sanitize_html
+from ..images import rendition_of
+from ..library import expired_images_of
 from ..models import (
     Article,
     AuthorProfile,
+    LibraryImage,
     can_publish,
 )
 from .desk import ArticleDeskViews
@@ -36,6 +39,22 @@ def compact_time(value) -> str:
         local.isoformat(timespec="seconds"),
         local.strftime("%Y-%m-%d %H:%M"),
     )
+
+
+class PicturesFilter(admin.SimpleListFilter):
+    title = "pictures"
+    parameter_name = "pictures"
+
+    def lookups(self, request, model_admin):
+        return [("expired", "Licence expired"), ("none", "No picture")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "expired":
+            keys = LibraryImage.objects.expired().values_list("key", flat=True)
+            return queryset.filter(image_keys__overlap=list(keys))
+        if self.value() == "none":
+            return queryset.filter(image_keys=[])
+        return queryset
 
 
 @admin.register(Article)
@@ -62,14 +81,21 @@ class ArticleAdmin(
         "section",
         ("authors", admin.RelatedOnlyFieldListFilter),
         "published_at",
+        PicturesFilter,
     ]
     list_select_related = ["section"]
     search_fields = ["title", "standfirst", "slug"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["tags", "section"]
+    autocomplete_fields = ["tags", "section", "featured_item"]
     actions = ["publish_selected", "unpublish_selected"]
-    readonly_fields = ["image_preview", "created_by", "created_at", "updated_at"]
+    readonly_fields = [
+        "image_preview",
+        "body_pictures",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "standfirst", "body"]}),
         ("Section, tags and language", {"fields": ["section", "tags", "language"]}),
@@ -78,7 +104,9 @@ class ArticleAdmin(
             {
                 "fields": [
                     "featured_image",
+                    "featured_item",
                     "image_preview",
+                    "body_pictures",
                     "featured_image_alt",
                     "featured_image_caption",
                     "featured_image_credit",
@@ -121,6 +149,13 @@ class ArticleAdmin(
         if search_term.strip():
             results = results | queryset.matching(search_term.strip())
         return results, may_have_duplicates
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "featured_item":
+            # Checked on the server: only pictures this user may see
+            # (an embargoed story's stay out of reach, key or not).
+            kwargs["queryset"] = LibraryImage.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
@@ -172,6 +207,7 @@ class ArticleAdmin(
         context["workflow_state"] = obj.display_status if obj else "New, not saved"
         context["time_zone"] = timezone.get_current_timezone_name()
         context["may_mark_breaking"] = may_mark_breaking(request.user)
+        context["expired_pictures"] = expired_images_of(obj) if obj else []
         return super().render_change_form(request, context, add, change, **kw)
 
     def get_fieldsets(self, request, obj=None):
@@ -186,6 +222,8 @@ class ArticleAdmin(
                     (name, {**options, "fields": [
                         *options["fields"],
                         *(["language_confirmed"] if "language" in options["fields"]
+                          else []),
+                        *(["rights_confirmed"] if "status" in options["fields"]
                           else []),
                     ]})
                     for name, options in fieldsets
@@ -282,6 +320,32 @@ class ArticleAdmin(
             obj.featured_image_alt,
         )
 
+    @admin.display(description="Or a picture from the body")
+    def body_pictures(self, obj):
+        """Each library picture of the saved body, with a button that makes
+        it the featured image (saving the form with it)."""
+        keys = [k for k in (obj.image_keys if obj else []) if k != obj.featured_item_id]
+        if not keys:
+            return "None: pictures you add to the body show here."
+        items = {i.key: i for i in LibraryImage.objects.filter(key__in=keys)}
+        rows = []
+        for key in keys:
+            item = items.get(key)
+            shown = item and rendition_of(item.renditions, width=160, crop="card")
+            if not shown:
+                continue
+            rows.append((shown[0], shown[1], shown[2], item.alt, key, item.title))
+        return format_html(
+            '<ul class="body-pictures">{}</ul>',
+            format_html_join(
+                "",
+                '<li><img src="{}" width="{}" height="{}" alt="{}" loading="lazy">'
+                '<button type="submit" name="_make_featured" value="{}" '
+                'class="button">Make “{}” the featured image</button></li>',
+                rows,
+            ),
+        )
+
     def delete_model(self, request, obj):
         audit.record(request.user, "delete", obj)
         super().delete_model(request, obj)
@@ -314,8 +378,16 @@ class ArticleAdmin(
         # Read from this request's form: a ModelAdmin is shared by every
         # thread of the process, so it keeps no per-request state.
         pending = form.pending_image_name()
-        if "featured_image" in form.changed_data or pending:
-            services.article_refresh_renditions(article=article)
+        picked = {"featured_image", "featured_item"} & set(form.changed_data)
+        if picked or pending or form.made_featured:
+            services.article_refresh_renditions(article=article, user=request.user)
+        if form.made_featured:
+            self.message_user(
+                request,
+                f"“{form.made_featured}” from the body is now the featured "
+                "image, with the body's alt text and caption.",
+                messages.SUCCESS,
+            )
         if pending:
             default_storage.delete(pending)  # now stored as the article's
         services.article_record_revision(article=article, user=request.user)

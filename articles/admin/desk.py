@@ -4,6 +4,7 @@ edit lock, corrections and restores."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import (
     Http404,
     HttpResponseRedirect,
@@ -20,16 +21,16 @@ from .. import services, workflow
 from ..images import (
     STORAGE_DOWN_MESSAGE,
     STORAGE_ERRORS,
-    make_renditions,
-    public_url,
+    rendition_of,
 )
 from ..models import (
     Article,
     ArticleRevision,
+    LibraryImage,
     can_publish,
     person_name,
 )
-from .forms import BodyImageForm, autosaved_fields, body_rendition
+from .forms import BodyImageForm, autosaved_fields
 
 
 class ArticleDeskViews:
@@ -146,9 +147,15 @@ class ArticleDeskViews:
 
     def body_image_view(self, request):
         """POST `image`: an image for the article body, checked like the
-        featured image (type, size, pixels) and re-encoded into renditions
-        (no EXIF or GPS kept; the original is not stored). Answers the URL of
-        the rendition the body shows, for the editor's figure dialog."""
+        featured image (type, size, pixels). It joins the media library (or
+        is found there: the same bytes uploaded before, whose credit and
+        rights come with it) and its renditions are made at once (no EXIF
+        or GPS kept; the original stays private). Answers the address of the
+        rendition the body shows, for the editor's figure dialog, and the
+        library item's words to offer."""
+        from ..library import library_image_create
+        from ..tasks import make_library_renditions
+
         if not (
             self.has_add_permission(request) or self.has_change_permission(request)
         ):
@@ -157,12 +164,35 @@ class ArticleDeskViews:
         if not form.is_valid():
             return JsonResponse({"error": " ".join(form.errors["image"])}, status=400)
         try:
-            renditions = make_renditions(form.cleaned_data["image"], folder="body")
+            with transaction.atomic():
+                item, created = library_image_create(
+                    file=form.cleaned_data["image"], user=request.user, queue=False
+                )
+                if not (item.renditions or {}).get("crops"):
+                    # At once, not by a worker: the editor waits for the
+                    # address (a storage that fails is tried again by one).
+                    make_library_renditions.call(item.key)
+                    item.refresh_from_db(fields=["renditions"])
         except STORAGE_ERRORS:
             return JsonResponse({"error": STORAGE_DOWN_MESSAGE}, status=503)
-        name, width = body_rendition(renditions)
-        height = round(renditions["height"] * width / renditions["width"])
-        return JsonResponse({"url": public_url(name), "width": width, "height": height})
+        shown = rendition_of(item.renditions, width=1280, fallback=True)
+        if shown is None:
+            return JsonResponse({"error": STORAGE_DOWN_MESSAGE}, status=503)
+        url, width, height = shown
+        answer = {"url": url, "width": width, "height": height, "key": item.key}
+        if not created:
+            visible = LibraryImage.objects.visible_to(request.user).filter(pk=item.pk)
+            # A picture in a story this user may not open stays unnamed.
+            if visible.exists():
+                answer.update(
+                    existing=item.title,
+                    alt=item.alt,
+                    caption=item.caption,
+                    credit=item.credit_line,
+                )
+            else:
+                answer["existing"] = ""
+        return JsonResponse(answer)
 
     def autosave_view(self, request):
         """POST `form` (the article form, URL-encoded, no files) and `article`

@@ -16,7 +16,7 @@ from django.utils import timezone
 from infra.admin import NamedTabularInline
 
 from .. import services, workflow
-from ..html import empty_images, html_to_text
+from ..html import empty_images, figure_of, html_to_text, image_keys_in
 from ..images import (
     STORAGE_ERRORS,
     refuse_uploads_while_storage_is_down,
@@ -28,6 +28,8 @@ from ..models import (
     SECTION_TO_PUBLISH,
     Article,
     ArticleAuthor,
+    LibraryImage,
+    fit,
     person_name,
 )
 from ..validators import validate_image
@@ -100,13 +102,6 @@ class BodyImageForm(forms.Form):
     )
 
 
-def body_rendition(renditions: dict) -> tuple[str, int]:
-    """The rendition a body image shows: the widest in the original's
-    format up to 1280 px (the body column is narrower)."""
-    fitting = [r for r in renditions["fallback"] if r[1] <= 1280]
-    return tuple(max(fitting or renditions["fallback"], key=lambda r: r[1]))
-
-
 class ArticleAdminForm(forms.ModelForm):
     # The stored article's version when this form was opened: a save from an
     # older form is refused with what changed (never applied blindly).
@@ -121,8 +116,16 @@ class ArticleAdminForm(forms.ModelForm):
         label="The language above is right",
         help_text="Tick to keep it when the text reads like another language.",
     )
+    # Shown after the form asked (a story about to be published that shows
+    # a picture whose licence has run out).
+    rights_confirmed = forms.BooleanField(
+        required=False,
+        label="Publish with the expired picture(s)",
+        help_text="Tick to publish anyway (the rights report keeps listing it).",
+    )
     conflict = None
     empty_images = 0
+    made_featured = None
     PENDING_SALT = "articles.pending-image"
 
     class Meta:
@@ -135,6 +138,7 @@ class ArticleAdminForm(forms.ModelForm):
             "section",
             "tags",
             "featured_image",
+            "featured_item",
             "featured_image_alt",
             "featured_image_caption",
             "featured_image_credit",
@@ -189,6 +193,64 @@ class ArticleAdminForm(forms.ModelForm):
                     "published_at" if "published_at" in self.fields else None,
                     f"To schedule, set a future date and time ({zone}).",
                 )
+
+    def _use_library_pictures(self, cleaned) -> None:
+        """A picture picked from the library (or a body picture made the
+        featured image, `_make_featured`) becomes the featured image, its
+        alt text, caption and credit offered where the story has none; a
+        cleared pick removes the featured image. A new upload wins."""
+        if self.files.get("featured_image") or self.pending_image_name():
+            return
+        body_key = self.data.get("_make_featured")
+        item = cleaned.get("featured_item")
+        if body_key:
+            item = self._visible_items().filter(key=body_key).first()
+            if item is None or body_key not in image_keys_in(cleaned.get("body", "")):
+                self.add_error(None, "That picture is not in the body any more.")
+                return
+            figure = figure_of(cleaned.get("body", ""), body_key)
+            cleaned["featured_item"] = item
+            cleaned["featured_image_alt"] = figure.get("alt") or item.alt
+            cleaned["featured_image_caption"] = fit(
+                Article, "featured_image_caption", figure.get("caption", "")
+            )
+            cleaned["featured_image_credit"] = ""
+            self.made_featured = item
+        elif "featured_item" not in self.changed_data:
+            return
+        if item is None:
+            cleaned["featured_image"] = False  # the pick cleared: no image
+            return
+        cleaned["featured_image"] = item.file.name
+        if not body_key:
+            for name, value in (
+                ("featured_image_alt", item.alt),
+                ("featured_image_caption", item.caption),
+                ("featured_image_credit", item.credit_line),
+            ):
+                if not cleaned.get(name):
+                    cleaned[name] = fit(Article, name, value)
+
+    def _visible_items(self):
+        items = LibraryImage.objects.all()
+        return items.visible_to(self.user) if self.user is not None else items
+
+    def _ask_about_expired_pictures(self, cleaned, status) -> None:
+        """Publishing a story that shows a picture whose licence has run out
+        asks first (rights_confirmed)."""
+        if status != Article.Status.PUBLISHED or cleaned.get("rights_confirmed"):
+            return
+        item = cleaned.get("featured_item")
+        keys = [item.key] if item else []
+        keys += image_keys_in(cleaned.get("body") or "")
+        expired = list(LibraryImage.objects.expired().filter(key__in=keys))
+        if expired:
+            names = ", ".join(f"“{i.title}”" for i in expired)
+            self.add_error(
+                None,
+                f"The licence of {names} has run out. Replace the picture, or "
+                "tick “Publish with the expired picture(s)” to publish anyway.",
+            )
 
     def _ask_about_the_language(self, cleaned) -> None:
         """A story whose text is clearly in another language than the one
@@ -262,6 +324,7 @@ class ArticleAdminForm(forms.ModelForm):
         refuse_uploads_while_storage_is_down(self)
         self._refuse_a_stale_save(cleaned)
         self._apply_workflow(cleaned)
+        self._use_library_pictures(cleaned)
         if cleaned.get("featured_image") and not cleaned.get("featured_image_alt"):
             self.add_error(
                 "featured_image_alt",
@@ -269,6 +332,7 @@ class ArticleAdminForm(forms.ModelForm):
             )
         self._ask_about_the_language(cleaned)
         status = cleaned.get("status")
+        self._ask_about_expired_pictures(cleaned, status)
         if status == Article.Status.PUBLISHED and not cleaned.get("section"):
             self.add_error("section", SECTION_TO_PUBLISH)
             return cleaned

@@ -31,6 +31,7 @@ from .editorial import (
     Correction,
 )
 from .front import BreakingNews, FrontSlot, FrontSlotQuerySet
+from .library import LibraryImage, LibraryImageQuerySet
 from .live import LiveEntry, LiveEntryQuerySet
 from .search import (
     SEARCH_CANDIDATES,
@@ -67,6 +68,8 @@ __all__ = [
     "FrontSlot",
     "FrontSlotQuerySet",
     "LanguageMark",
+    "LibraryImage",
+    "LibraryImageQuerySet",
     "LiveEntry",
     "LiveEntryQuerySet",
     "ReadQuery",

@@ -4,6 +4,7 @@ byline."""
 import mimetypes
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -24,7 +25,13 @@ from psycopg.errors import QueryCanceled
 from infra import replica
 from infra.sqlcache import AnyOf
 
-from ..html import EDITOR_EXTENSIONS, first_image, html_to_text, sanitize_html
+from ..html import (
+    EDITOR_EXTENSIONS,
+    first_image,
+    html_to_text,
+    image_keys_in,
+    sanitize_html,
+)
 from ..validators import (
     article_image_path,
     validate_image,
@@ -353,6 +360,17 @@ class Article(models.Model):
         help_text="JPEG, PNG, WebP or GIF, up to 10 MB. Responsive sizes are made "
         "on upload.",
     )
+    # The library item the featured image is (articles.models.library).
+    featured_item = models.ForeignKey(
+        "articles.LibraryImage",
+        to_field="key",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="featured image from the library",
+        help_text="Search the library and pick, or upload a new image above.",
+    )
     featured_image_width = models.PositiveIntegerField(null=True, editable=False)
     featured_image_height = models.PositiveIntegerField(null=True, editable=False)
     featured_image_renditions = models.JSONField(
@@ -435,6 +453,12 @@ class Article(models.Model):
     # made on save: the card, social card and JSON-LD picture of a story
     # without a featured image.
     body_image = models.JSONField(default=dict, blank=True, editable=False)
+    # The library keys of every image the story shows (featured first, then
+    # the body's), made on save: "used in", the rights checks and the
+    # refusal to delete a used picture read it.
+    image_keys = ArrayField(
+        models.CharField(max_length=20), default=list, blank=True, editable=False
+    )
     # The cards' "12 comments": kept by the comments app's periodic recount
     # (comments.counts), never per comment, so a burst of comments does not
     # empty the cached listings; it may lag a few minutes.
@@ -484,6 +508,7 @@ class Article(models.Model):
                 name="article_section_pub_idx",
             ),
             GinIndex(fields=["search_vector"], name="article_search_idx"),
+            GinIndex(fields=["image_keys"], name="article_image_keys_idx"),
             # The articles saved in the last minutes (the comment recount).
             models.Index(fields=["updated_at"], name="article_updated_idx"),
         ]
@@ -497,6 +522,7 @@ class Article(models.Model):
         self.body = sanitize_html(self.body)
         self.body_text = html_to_text(self.body)
         self.body_image = first_image(self.body, prefix=public_url(""))
+        self.image_keys = self.compute_image_keys()
         if not self.slug:
             self.slug = make_slug(self.title, 200) or "article"
         self.pub_date = (
@@ -504,7 +530,12 @@ class Article(models.Model):
         )
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "body_text", "pub_date"}
+            kwargs["update_fields"] = {
+                *update_fields,
+                "body_text",
+                "pub_date",
+                "image_keys",
+            }
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -528,14 +559,21 @@ class Article(models.Model):
         except KeyError:
             return "ltr"
 
+    def compute_image_keys(self) -> list[str]:
+        """The library keys of the pictures the story shows: the featured
+        image's, then the body's (Article.image_keys)."""
+        featured = [self.featured_item_id] if self.featured_item_id else []
+        return list(dict.fromkeys(featured + image_keys_in(self.body)))
+
     @property
     def share_image_url(self) -> str:
-        """The image for social cards and JSON-LD: the largest rendition
-        (re-encoded, so without the upload's EXIF/GPS data); none until the
-        renditions are made (the upload itself is never shown)."""
+        """The image for social cards and JSON-LD: the 1200×630 crop around
+        the picture's focal point, or the largest rendition (re-encoded, so
+        without the upload's EXIF/GPS data); none until the renditions are
+        made (the upload itself is never shown)."""
         from ..images import public_url
 
-        fallback = (self.featured_image_renditions or {}).get("fallback")
+        fallback = self._share_renditions.get("fallback")
         if fallback:
             return public_url(fallback[-1][0])
         if self.featured_image:
@@ -543,18 +581,25 @@ class Article(models.Model):
         return (self.body_image or {}).get("src", "")
 
     @property
+    def _share_renditions(self) -> dict:
+        renditions = self.featured_image_renditions or {}
+        return renditions.get("crops", {}).get("social") or renditions
+
+    @property
     def share_image_file(self) -> tuple[str, str, int | None] | None:
-        """(URL, MIME type, size in bytes if known) of the share image: a
-        feed's enclosure. Renditions made before their sizes were recorded
-        say None."""
+        """(URL, MIME type, size in bytes if known) of the story's picture,
+        whole (its largest rendition): a feed's enclosure. Renditions made
+        before their sizes were recorded say None."""
+        from ..images import public_url
+
         renditions = self.featured_image_renditions or {}
         fallback = renditions.get("fallback")
         if not fallback:
             url = self.share_image_url  # the body's first image, if any
             return (url, mimetypes.guess_type(url)[0] or "", None) if url else None
-        name = fallback[-1][0]
+        name = fallback[-1][0]  # the whole picture, not the social crop
         size = renditions.get("bytes", {}).get(name)
-        return self.share_image_url, renditions.get("fallback_type", ""), size
+        return public_url(name), renditions.get("fallback_type", ""), size
 
     @property
     def is_published(self) -> bool:

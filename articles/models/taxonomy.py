@@ -84,6 +84,16 @@ class AuthorProfile(models.Model):
     # The photo readers see: a re-encoded square (no EXIF or GPS data) in
     # the public storage, made by a worker (articles.tasks); empty until then.
     photo_rendition = models.CharField(max_length=200, blank=True, editable=False)
+    # The photo's library item (articles.models.library), set with the photo.
+    photo_item = models.ForeignKey(
+        "articles.LibraryImage",
+        to_field="key",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     website = models.URLField(blank=True, validators=[validate_web_url])
     twitter = models.URLField("X / Twitter", blank=True, validators=[validate_web_url])
     linkedin = models.URLField("LinkedIn", blank=True, validators=[validate_web_url])

@@ -84,7 +84,7 @@ def card_image(article, sizes=DEFAULT_SIZES, css_class="card-img-top", lazy=True
     image of its body (the site's own); else a box of the same shape with
     the story's section, so a grid of cards stays even."""
     if article.featured_image:
-        return responsive_image(article, sizes, css_class, lazy)
+        return responsive_image(article, sizes, css_class, lazy, crop="card")
     image = article.body_image or {}
     if image.get("src"):
         return format_html(
@@ -119,8 +119,12 @@ def story_lang(article):
 
 
 @register.simple_tag
-def responsive_image(article, sizes=DEFAULT_SIZES, css_class="img-fluid", lazy=True):
-    """<picture> with WebP and original-format srcsets, width/height and alt.
+def responsive_image(
+    article, sizes=DEFAULT_SIZES, css_class="img-fluid", lazy=True, crop=None
+):
+    """<picture> with WebP and original-format srcsets, width/height and alt;
+    cropped around the picture's focal point as `crop` (articles.images.CROPS:
+    "card" in listings) once that crop is made.
 
     Uses the renditions stored on the article, so rendering touches no files.
     """
@@ -142,6 +146,8 @@ def responsive_image(article, sizes=DEFAULT_SIZES, css_class="img-fluid", lazy=T
             css_class,
             loading,
         )
+    if crop and crop in renditions.get("crops", {}):
+        renditions = renditions["crops"][crop]
     fallback = renditions["fallback"]
     largest = fallback[-1]
     return format_html(

@@ -3,7 +3,8 @@
 from django import template
 from django.utils import timezone
 
-from articles.models import Article, can_publish
+from articles.library import stories_with_expired_images
+from articles.models import Article, LibraryImage, can_publish
 
 register = template.Library()
 
@@ -17,11 +18,22 @@ def desk_dashboard(context):
     if not user.has_perm("articles.view_article"):
         return {"show": False}
     everyone = can_publish(user)
+    mine = Article.objects.desk(user, everyone=False, limit=5)
+    desk = Article.objects.desk(user, everyone=True) if everyone else None
+    # Stories showing a picture whose licence has run out are flagged.
+    expired = set(LibraryImage.objects.expired().values_list("key", flat=True))
+    for lists in (mine, desk or {}):
+        for entry in lists.values():
+            for article in entry["items"]:
+                article.expired_picture = bool(expired & set(article.image_keys))
     return {
         "show": True,
         "everyone": everyone,
-        "mine": Article.objects.desk(user, everyone=False, limit=5),
-        "desk": Article.objects.desk(user, everyone=True) if everyone else None,
+        "mine": mine,
+        "desk": desk,
+        "expired_published": stories_with_expired_images().count()
+        if everyone and expired
+        else 0,
         "now": timezone.now(),
         "time_zone": timezone.get_current_timezone_name(),
     }

@@ -1,9 +1,13 @@
 """Images in the article body: uploaded through the same checks and
-renditions as the featured image, the original never stored."""
+renditions as the featured image, into the media library (the original
+kept privately, never served)."""
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from articles.models import LibraryImage
 
 from tests.factories import UserFactory, image_file
 
@@ -18,7 +22,7 @@ def upload(client, file):
 def test_an_image_for_the_body_becomes_renditions(client, roles, media_root):
     client.force_login(UserFactory(username="jo", groups="Journalist"))
     answer = upload(client, image_file("lab.jpg", size=(2000, 1000))).json()
-    assert answer["url"].startswith("/media/body/") and answer["url"].endswith(
+    assert answer["url"].startswith("/media/renditions/") and answer["url"].endswith(
         "/1280.jpg"
     )
     assert (answer["width"], answer["height"]) == (1280, 640)
@@ -26,8 +30,13 @@ def test_an_image_for_the_body_becomes_renditions(client, roles, media_root):
     assert default_storage.exists(name)
     folder = name.rsplit("/", 1)[0]
     files = sorted(default_storage.listdir(folder)[1])
-    assert "lab.jpg" not in " ".join(files)  # the original (EXIF, GPS) is not kept
+    # The original (EXIF, GPS) is kept by the library, privately, never
+    # beside the renditions readers load.
+    assert "lab.jpg" not in " ".join(files)
     assert {"1280.webp", "320.jpg"} <= set(files)
+    original = LibraryImage.objects.get(key=answer["key"]).file.name
+    assert original.startswith("library/")
+    assert Client().get(f"/media/{original}").status_code == 404
 
 
 def test_what_is_not_an_image_is_refused_with_a_reason(client, roles, media_root):

@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from articles.images import rendition_names
 from articles.models import Article
 from tests.factories import SectionFactory, UserFactory, image_file
 
@@ -112,9 +113,13 @@ def test_renditions_carry_no_exif_or_gps(editor_client, media_root, client):
     with Image.open(article.featured_image.path) as original:
         assert original.getexif().get(0x010F) == "SpyCam"  # the upload kept it
     renditions = article.featured_image_renditions
-    for name, _width in renditions["webp"] + renditions["fallback"]:
+    names = rendition_names(renditions)
+    assert len(names) > len(renditions["webp"] + renditions["fallback"])  # crops
+    for name in names:
         with Image.open(media_root / name) as image:
             exif = image.getexif()
             assert not exif, name
             assert "exif" not in image.info, name
-    assert article.share_image_url.endswith(renditions["fallback"][-1][0])
+    # The social card is the 1200×630 crop (here no wider than the upload).
+    social = renditions["crops"]["social"]["fallback"][-1][0]
+    assert article.share_image_url.endswith(social)

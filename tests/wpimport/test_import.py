@@ -392,3 +392,49 @@ def test_a_sticky_post_becomes_a_top_story_once(media_root, tmp_path):
     (slot,) = FrontSlot.objects.all()
     assert slot.kind == "top" and "optical institute" in slot.article.title
     assert [a.pk for a in front_at().top] == [slot.article_id]
+
+
+def test_attachments_fill_the_media_library_and_link_their_stories(imported):
+    from articles.models import LibraryImage
+
+    telescope = LibraryImage.objects.get(title="telescope-mirror-segments")
+    # The original upload, not the 768 px copy the body named.
+    assert (telescope.width, telescope.height) == (1024, 768)
+    assert telescope.alt == "Gold hexagonal mirror segments of a space telescope"
+    story = Article.objects.get(title__startswith="How a space telescope")
+    assert story.image_keys == [telescope.key]
+    assert f"/media/renditions/{telescope.key}/" in story.body
+    assert "wp-content/uploads" not in story.body
+    seed = Article.objects.get(title="Xiaomi and Leica open a joint optical institute")
+    assert seed.featured_item.title == "Xiaomi x Leica Optical Institute"
+    assert seed.featured_image.name == seed.featured_item.file.name
+    # Run again: the same pictures, nothing added.
+    count = LibraryImage.objects.count()
+    wordpress_import(path=EXPORT, media_dir=UPLOADS)
+    assert LibraryImage.objects.count() == count
+
+
+@pytest.mark.parametrize(
+    ("metadata", "caption", "credit"),
+    [
+        ("", "The segments, aligned. Photo: Ana Ruiz/Reuters", "Ana Ruiz/Reuters"),
+        ("", "Lançamento do aparelho (Foto: Divulgação)", "Divulgação"),
+        ("", "Saturn's rings © NASA/JPL", "NASA/JPL"),
+        ("", "Image by Jane Doe", "Jane Doe"),
+        ("", "Just a caption about photos of phones", ""),
+        ("", "The new phone: a review", ""),
+        (
+            'a:1:{s:10:"image_meta";a:2:{s:6:"credit";s:3:"Bob";'
+            's:9:"copyright";s:0:"";}}',
+            "Photo: someone else",
+            "Bob",
+        ),
+        ("a:1:{broken", "Foto: Maria", "Maria"),
+    ],
+)
+def test_a_pictures_credit_comes_from_its_metadata_or_caption(
+    metadata, caption, credit
+):
+    from wpimport.posts import attachment_credit
+
+    assert attachment_credit(metadata, caption) == credit

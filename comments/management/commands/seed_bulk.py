@@ -11,6 +11,7 @@ It lives in `comments` because it writes both apps' tables (comments may
 import articles, never the reverse).
 """
 
+import json
 import random
 import sys
 import time
@@ -21,7 +22,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from articles.models import Article, AuthorProfile, Section, Tag, site_language
+from articles.models import (
+    Article,
+    AuthorProfile,
+    LibraryImage,
+    Section,
+    Tag,
+    site_language,
+)
 from comments.counts import comment_counts_refresh
 from comments.models import MAX_DEPTH
 
@@ -61,12 +69,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--articles", type=int, default=100_000)
         parser.add_argument("--comments", type=int, default=1_000_000)
+        parser.add_argument(
+            "--images",
+            type=int,
+            default=None,
+            help="library pictures (default: as many as articles); every "
+            "third article shows one",
+        )
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument(
             "--add", action="store_true", help="add to a database that has articles"
         )
 
-    def handle(self, *args, articles, comments, seed, add, **options):
+    def handle(self, *args, articles, comments, seed, add, images=None, **options):
         if Article.objects.exists() and not add:
             raise CommandError(
                 "The database already has articles; use --add to add bulk data."
@@ -75,8 +90,9 @@ class Command(BaseCommand):
         started = time.time()
         with transaction.atomic():
             sections, authors, tags = self.reference_data(rng)
+            keys = self.copy_library(rng, articles if images is None else images)
             article_ids, published = self.copy_articles(
-                rng, articles, sections, authors, tags
+                rng, articles, sections, authors, tags, keys
             )
             self.copy_comments(rng, comments, published)
             self.reset_sequences()
@@ -122,7 +138,69 @@ class Command(BaseCommand):
             cursor.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
             return cursor.fetchone()[0]
 
-    def copy_articles(self, rng, count, sections, authors, tags):
+    def copy_library(self, rng, count) -> list[str]:
+        """Library pictures with their credit and rights (no files: their
+        renditions' addresses lead nowhere; the grid and the search are
+        what is measured)."""
+        first = self.next_id("articles_libraryimage")
+        now = timezone.now()
+        keys = []
+        licences = [c for c, _ in LibraryImage.Licence.choices]
+        progress = Progress("pictures", count)
+        columns = (
+            "id, key, file, width, height, file_size, title, alt, caption, credit, "
+            "source, licence, licence_expires_on, tags, language, created_at, "
+            "focal_x, focal_y, renditions"
+        )
+        language = site_language()
+        with connection.cursor() as cursor:
+            with cursor.copy(
+                f"COPY articles_libraryimage ({columns}) FROM STDIN"
+            ) as copy:
+                for n in range(count):
+                    pk = first + n
+                    key = f"{pk:020x}"
+                    keys.append(key)
+                    base = f"renditions/{key}"
+                    renditions = {
+                        "width": 1600,
+                        "height": 1067,
+                        "webp": [[f"{base}/{w}.webp", w] for w in (320, 640, 1600)],
+                        "fallback": [[f"{base}/{w}.jpg", w] for w in (320, 640, 1600)],
+                        "fallback_type": "image/jpeg",
+                    }
+                    expires = None
+                    if n % 20 == 0:
+                        expires = timezone.localdate() + timedelta(
+                            days=rng.randint(-60, 365)
+                        )
+                    copy.write_row(
+                        (
+                            pk,
+                            key,
+                            f"library/bulk-{pk}.jpg",
+                            4000,
+                            2667,
+                            rng.randint(800_000, 6_000_000),
+                            f"Bulk picture {pk}: {words(rng, 5)}",
+                            words(rng, 8),
+                            words(rng, 12),
+                            f"Photographer {n % 300}",
+                            rng.choice(("Reuters", "AP", "AFP", "Staff", "")),
+                            rng.choice(licences),
+                            expires,
+                            ", ".join(rng.sample(WORDS, 3)),
+                            language,
+                            now - timedelta(minutes=7 * (count - n)),
+                            0.5,
+                            0.5,
+                            json.dumps(renditions),
+                        )
+                    )
+                    progress.step()
+        return keys
+
+    def copy_articles(self, rng, count, sections, authors, tags, keys=()):
         now = timezone.now()
         first = self.next_id("articles_article")
         ids, published = [], []
@@ -132,7 +210,7 @@ class Command(BaseCommand):
             "featured_image_renditions, featured_image_alt, featured_image_caption, "
             "featured_image_credit, section_id, source_name, source_url, status, "
             "published_at, pub_date, created_at, updated_at, "
-            "comments_open, language, body_image"
+            "comments_open, language, body_image, image_keys"
         )
         language = site_language()
         with connection.cursor() as cursor:
@@ -172,6 +250,8 @@ class Command(BaseCommand):
                             True,
                             language,
                             "{}",  # no image in a bulk body
+                            # "Used in": every third story names a picture.
+                            [keys[n % len(keys)]] if keys and n % 3 == 0 else [],
                         )
                     )
                     ids.append(pk)
@@ -264,6 +344,7 @@ class Command(BaseCommand):
             for table in (
                 "articles_article",
                 "comments_comment",
+                "articles_libraryimage",
                 "articles_articleauthor",
             ):
                 cursor.execute(
