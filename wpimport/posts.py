@@ -14,8 +14,8 @@ from django.utils.text import slugify
 
 from articles.front import front_place
 from articles.images import rendition_of
-from articles.library import featured_from_item, library_image_create
 from articles.invalidation import article_tags
+from articles.library import featured_from_item, library_image_create
 from articles.models import (
     Article,
     ArticleAuthor,

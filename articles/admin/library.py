@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -14,10 +15,11 @@ from django.utils.html import format_html, format_html_join
 from infra.admin import NamedFieldsMixin
 
 from .. import library
-from ..images import content_key, public_url, rendition_of
+from ..images import content_key, rendition_of
 from ..models import LibraryImage
 
 GRID_PAGE = 48
+CROP_PREVIEW_HEIGHT = 180
 
 
 class UseFilter(admin.SimpleListFilter):
@@ -70,6 +72,12 @@ class LibraryImageForm(forms.ModelForm):
     user = None
     duplicate = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # As on the article form: a callable default would add a hidden copy
+        # of the initial value carrying the help text's aria-describedby.
+        self.fields["language"].show_hidden_initial = False
+
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if upload and self.files.get("file"):
@@ -121,8 +129,11 @@ class LibraryImageAdmin(NamedFieldsMixin, admin.ModelAdmin):
     list_select_related = ["uploaded_by"]
     list_per_page = GRID_PAGE
     search_fields = ["title"]  # the library's own search (get_search_results)
-    search_help_text = "Title, tags, caption, credit and source."
+    # No search_help_text: Django ties it to the search box with
+    # aria-describedby, and axe then wants a visible label (the box's is an
+    # icon). The grid's template says what the search reads.
     date_hierarchy = "created_at"
+    view_on_site = False  # its page is this one; "Size" links the original
     readonly_fields = [
         "focal_picker",
         "crops",
@@ -225,32 +236,35 @@ class LibraryImageAdmin(NamedFieldsMixin, admin.ModelAdmin):
         focal = (obj.renditions or {}).get("focal")
         if not crops or focal != [obj.focal_x, obj.focal_y]:
             return "Being made around the focal point: reload in a moment."
+        shown = []
+        for name, label in (
+            ("card", "Card (3:2)"),
+            ("social", "Social card (1200×630)"),
+        ):
+            if name in crops:
+                # Each shown 180 px high, from the smallest file sharp enough.
+                entry = crops[name]
+                width = round(CROP_PREVIEW_HEIGHT * entry["width"] / entry["height"])
+                src = rendition_of(obj.renditions, width=width * 2, crop=name)
+                shown.append((src[0], width, CROP_PREVIEW_HEIGHT, label))
         return format_html_join(
             "",
             '<figure class="crop"><img src="{}" width="{}" height="{}" alt="" '
             'loading="lazy"><figcaption>{}</figcaption></figure>',
-            (
-                (
-                    public_url(crops[name]["webp"][0][0]),
-                    crops[name]["webp"][0][1] // 2,
-                    crops[name]["height"]
-                    * crops[name]["webp"][0][1]
-                    // crops[name]["width"]
-                    // 2,
-                    label,
-                )
-                for name, label in (
-                    ("card", "Card (3:2)"),
-                    ("social", "Social card (1200×630)"),
-                )
-                if name in crops
-            ),
+            shown,
         )
 
     @admin.display(description="Size")
     def size(self, obj):
-        size = f"{obj.file_size / 1_000_000:.1f} MB" if obj.file_size else "?"
-        return f"{obj.width or '?'} × {obj.height or '?'} px, {size}"
+        pixels = f"{obj.width or '?'} × {obj.height or '?'} px"
+        if not obj.file_size:
+            return pixels
+        return format_html(
+            '{}, {} · <a href="{}">the original</a>',
+            pixels,
+            filesizeformat(obj.file_size),
+            obj.file.url,
+        )
 
     @admin.display(description="Uploaded")
     def uploaded(self, obj):

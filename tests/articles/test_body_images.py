@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from articles.models import LibraryImage
-
 from tests.factories import UserFactory, image_file
 
 pytestmark = pytest.mark.django_db

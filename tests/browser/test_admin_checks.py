@@ -11,7 +11,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from articles import live
-from articles.models import Article, AuthorProfile
+from articles.models import Article, AuthorProfile, LibraryImage
 from comments.models import Comment
 from tests.pagecheck import AXE_JS, VNU_JAR, vnu_errors
 
@@ -61,6 +61,7 @@ def test_the_back_office_is_valid_and_accessible(
     live.live_start(user=desk, article=article)  # the live blog's desk page
     live.live_post(user=desk, article=article, body="<p>First update.</p>")
     profile = AuthorProfile.objects.first()
+    picture = LibraryImage.objects.filter(key=article.featured_item_id).get()
     page.set_viewport_size({"width": 1280, "height": 900})
     html, serious = {}, {}
     html["login"], serious["login"] = check(page, "/admin/login/", live_server)
@@ -81,6 +82,9 @@ def test_the_back_office_is_valid_and_accessible(
         "audience-now": "/admin/audience/viewcount/",
         "live-blog": f"/admin/articles/article/{article.pk}/live/",
         "author-profile": f"/admin/articles/authorprofile/{profile.pk}/change/",
+        "library": "/admin/articles/libraryimage/",
+        "library-add": "/admin/articles/libraryimage/add/",
+        "library-picture": f"/admin/articles/libraryimage/{picture.pk}/change/",
     }.items():
         html[name], serious[name] = check(page, url, live_server)
     # A byline row added in the browser is named as the first ones are.

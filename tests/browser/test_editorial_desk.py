@@ -252,7 +252,7 @@ def test_an_image_placed_in_the_body_with_a_caption(
     )
     dialog = page.locator("dialog[open]")
     expect(dialog.locator("input[name=imageUrl]")).to_have_value(
-        re.compile(r"^/media/body/.+\.jpg$")
+        re.compile(r"^/media/renditions/[0-9a-f]{20}/.+\.jpg$")
     )
     dialog.locator("input[name=altText]").fill("The optical lab in Beijing")
     dialog.locator("input[name=caption]").fill("The new lab. Photo: Leica")

@@ -115,7 +115,11 @@ class Command(BaseCommand):
         words = figure_of(body, key)
         item = LibraryImage(
             key=key,
-            title=fit(LibraryImage, "title", words.get("caption") or words.get("alt") or article.title),
+            title=fit(
+                LibraryImage,
+                "title",
+                words.get("caption") or words.get("alt") or article.title,
+            ),
             alt=fit(LibraryImage, "alt", words.get("alt", "")),
             caption=fit(LibraryImage, "caption", words.get("caption", "")),
             file_size=len(data),

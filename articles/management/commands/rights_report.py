@@ -37,8 +37,7 @@ class Command(BaseCommand):
             return
         report = (
             f"{len(lines)} published stories show pictures whose licence has run "
-            "out. Replace each picture (or take the story down):\n\n"
-            + "\n".join(lines)
+            "out. Replace each picture (or take the story down):\n\n" + "\n".join(lines)
         )
         self.stdout.write(report)
         if mail:

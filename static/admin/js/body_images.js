@@ -87,7 +87,7 @@
       .then((r) => r.json())
       .then(({ results: items }) => {
         results.replaceChildren();
-        found.textContent = items.length ? `${items.length} picture(s)` : "No picture matches.";
+        found.textContent = items.length ? `${items.length} ${items.length === 1 ? "picture" : "pictures"}` : "No picture matches.";
         for (const item of items) {
           const li = document.createElement("li");
           const pick = document.createElement("button");

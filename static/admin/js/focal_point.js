@@ -1,7 +1,8 @@
 // The focal point of a library picture: a click on the picture sets the
 // "Focal x" and "Focal y" fields (fractions of its width and height, which
-// can also be typed), and the mark shows where crops will centre.
-(() => {
+// can also be typed), and the mark shows where crops will centre. Loaded in
+// the page's head (the admin's form media): runs once the page is read.
+const setUpFocalPicker = () => {
   const picker = document.querySelector(".focal-picker");
   const x = document.getElementById("id_focal_x");
   const y = document.getElementById("id_focal_y");
@@ -21,4 +22,9 @@
   x.addEventListener("input", show);
   y.addEventListener("input", show);
   show();
-})();
+};
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", setUpFocalPicker);
+} else {
+  setUpFocalPicker();
+}
