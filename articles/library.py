@@ -198,10 +198,7 @@ def featured_from_item(*, article: Article, item: LibraryImage) -> None:
 def stories_with_expired_images(on: datetime.date | None = None):
     """Published stories that still show a picture whose licence has run out
     by `on` (today): the daily rights report."""
-    expired = list(LibraryImage.objects.expired(on).values_list("key", flat=True))
-    if not expired:
-        return Article.objects.none()
-    return Article.objects.published().filter(image_keys__overlap=expired)
+    return Article.objects.published().showing_expired_pictures(on)
 
 
 def expired_images_of(article: Article) -> list[LibraryImage]:

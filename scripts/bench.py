@@ -32,7 +32,9 @@ BENCH_ONLY=layers (the article with each caching layer switched off in turn);
 BENCH_ONLY=front (live-blog readers polling through the edge, and the
 article page's edge hit ratio while the breaking-news banner changes);
 BENCH_ONLY=audience (the edge with view counting off and on; "Now" over 30
-days of per-minute counts).
+days of per-minute counts); BENCH_ONLY=library (the media library's grid,
+filters and searches for one editor, and a 12-megapixel JPEG's upload to
+usable renditions and crops, as the worker makes them).
 """
 
 import json
@@ -986,6 +988,83 @@ def audience_rows(article: str) -> None:
     )
 
 
+# BENCH_ONLY=library: the media library (#31) at bulk scale, and the cost
+# of a photo's renditions.
+
+LIBRARY_UPLOAD = """
+import io, random, statistics, time
+from PIL import Image
+from django.core.files.uploadedfile import SimpleUploadedFile
+from articles import library
+from articles.models import LibraryImage
+from articles.tasks import make_library_renditions
+runs = []
+for n in range(3):
+    # A 12-megapixel photo as a camera writes it: detail everywhere (noise
+    # over a gradient), quality 92, a few MB.
+    rng = random.Random(n)
+    noise = Image.effect_noise((4000, 3000), 60 + n).convert("RGB")
+    tint = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
+    photo = Image.blend(noise, tint, 0.5)
+    buffer = io.BytesIO()
+    photo.save(buffer, "JPEG", quality=92)
+    upload = SimpleUploadedFile(f"bench-{n}.jpg", buffer.getvalue(), "image/jpeg")
+    started = time.perf_counter()
+    item, _ = library.library_image_create(
+        file=upload, user=None, queue=False, title=f"Bench upload {n}")
+    stored = time.perf_counter()
+    make_library_renditions.call(item.key)
+    done = time.perf_counter()
+    item.refresh_from_db()
+    runs.append((done - started, stored - started, len(buffer.getvalue())))
+    library.library_image_delete(item=item, user=None)
+total, store, size = sorted(runs)[1]
+print(f"{total * 1000:.0f} ms {store * 1000:.0f} ms {size / 1e6:.1f} MB")
+"""
+
+
+def library_rows(urls: dict) -> tuple[list, str]:
+    """BENCH_ONLY=library: one editor (wrk -c1) on the library's grid, its
+    filters and searches (the grid's and the pickers' JSON); then a
+    12-megapixel JPEG from upload to usable renditions and crops (the
+    worker's job run in this process: the time a worker spends on it, the
+    queue's pickup aside), median of 3."""
+    count = manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from articles.models import LibraryImage; print(LibraryImage.objects.count())",
+    ).split()[-1]
+    cookie = moderator_cookie()
+    server = start_server(page_cache=False)
+    grid = "/admin/articles/libraryimage/"
+    lone = []
+    try:
+        for name, path in (
+            ("library grid, first page", grid),
+            ("library grid, page 1000", grid + "?p=1000"),
+            ("library grid, used nowhere", grid + "?use=unused"),
+            ("library grid, licence expired", grid + "?use=expired"),
+            ("library search: a word", grid + "?q=network"),
+            ("library search: a photographer", grid + "?q=photographer+17"),
+            ("library picker (JSON): a word", grid + "search.json?q=network"),
+        ):
+            one_client(BASE + path, cookie)  # warm
+            lone.append(
+                (f"{name} ({int(count):,} pictures)", one_client(BASE + path, cookie))
+            )
+    finally:
+        stop_server(server)
+    total, store, size = manage("shell", "-v", "0", "-c", LIBRARY_UPLOAD).split()[-6::2]
+    upload = (
+        f"\nA 12-megapixel JPEG ({size} MB) from upload to usable renditions "
+        f"and crops: {total} ms (of which storing the original and its library "
+        f"item: {store} ms; the rest is the worker's job), median of 3.\n"
+    )
+    return lone, upload
+
+
 def main():
     ensure_wrk()
     if not free(PORT):
@@ -1009,6 +1088,13 @@ def main():
         return
     if os.environ.get("BENCH_ONLY") == "front":
         front_rows(urls["article"])
+        return
+    if os.environ.get("BENCH_ONLY") == "library":
+        lone, upload = library_rows(urls)
+        report([], lone, 0.0)
+        print(upload)
+        with (ROOT / "docs" / "benchmarks.md").open("a") as handle:
+            handle.write(upload)
         return
     if os.environ.get("BENCH_ONLY") == "replica":
         report(replica_rows(urls), [], 0.0)

@@ -50,8 +50,7 @@ class PicturesFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "expired":
-            keys = LibraryImage.objects.expired().values_list("key", flat=True)
-            return queryset.filter(image_keys__overlap=list(keys))
+            return queryset.showing_expired_pictures()
         if self.value() == "none":
             return queryset.filter(image_keys=[])
         return queryset

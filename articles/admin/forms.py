@@ -196,8 +196,9 @@ class ArticleAdminForm(forms.ModelForm):
 
     def _use_library_pictures(self, cleaned) -> None:
         """A picture picked from the library (or a body picture made the
-        featured image, `_make_featured`) becomes the featured image, its
-        alt text, caption and credit offered where the story has none; a
+        featured image, `_make_featured`) becomes the featured image with
+        its alt text, caption and credit, except those the editor wrote in
+        this same save (the previous picture's words do not stay); a
         cleared pick removes the featured image. A new upload wins."""
         if self.files.get("featured_image") or self.pending_image_name():
             return
@@ -228,7 +229,7 @@ class ArticleAdminForm(forms.ModelForm):
                 ("featured_image_caption", item.caption),
                 ("featured_image_credit", item.credit_line),
             ):
-                if not cleaned.get(name):
+                if name not in self.changed_data or not cleaned.get(name):
                     cleaned[name] = fit(Article, name, value)
 
     def _visible_items(self):

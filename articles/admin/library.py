@@ -17,6 +17,7 @@ from infra.admin import NamedFieldsMixin
 from .. import library
 from ..images import content_key, rendition_of
 from ..models import LibraryImage
+from ..models.common import can_publish
 
 GRID_PAGE = 48
 CROP_PREVIEW_HEIGHT = 180
@@ -76,7 +77,8 @@ class LibraryImageForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # As on the article form: a callable default would add a hidden copy
         # of the initial value carrying the help text's aria-describedby.
-        self.fields["language"].show_hidden_initial = False
+        if "language" in self.fields:  # not on a read-only view
+            self.fields["language"].show_hidden_initial = False
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -168,6 +170,15 @@ class LibraryImageAdmin(NamedFieldsMixin, admin.ModelAdmin):
         """Only the pictures this user may see (LibraryImage.visible_to):
         the grid, the search, the picture's page, the pickers."""
         return super().get_queryset(request).visible_to(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        """As WordPress's authors: a journalist edits the pictures they
+        uploaded; the others' (and imported ones) they only see and use.
+        Editors edit every picture."""
+        allowed = super().has_change_permission(request, obj)
+        if not allowed or obj is None or can_publish(request.user):
+            return allowed
+        return obj.uploaded_by_id == request.user.pk
 
     def get_search_results(self, request, queryset, search_term):
         return library.library_search(queryset, search_term), False

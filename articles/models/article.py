@@ -4,6 +4,7 @@ byline."""
 import mimetypes
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
@@ -309,6 +310,15 @@ class ArticleQuerySet(models.QuerySet):
         return self.involving(user).filter(
             status__in=[Article.Status.DRAFT, Article.Status.IN_REVIEW]
         )
+
+    def showing_expired_pictures(self, on=None):
+        """Stories showing a library picture whose licence has run out by
+        `on` (today): one query (the GIN index on image_keys), however many
+        pictures have expired."""
+        from .library import LibraryImage
+
+        expired = LibraryImage.objects.expired(on).values("key")
+        return self.filter(image_keys__overlap=ArraySubquery(expired))
 
     def openable_by(self, user):
         """Articles `user` may see in the back office (listed, searched,

@@ -20,20 +20,32 @@ def desk_dashboard(context):
     everyone = can_publish(user)
     mine = Article.objects.desk(user, everyone=False, limit=5)
     desk = Article.objects.desk(user, everyone=True) if everyone else None
-    # Stories showing a picture whose licence has run out are flagged.
-    expired = set(LibraryImage.objects.expired().values_list("key", flat=True))
-    for lists in (mine, desk or {}):
-        for entry in lists.values():
-            for article in entry["items"]:
-                article.expired_picture = bool(expired & set(article.image_keys))
+    # Stories showing a picture whose licence has run out are flagged: one
+    # query for the pictures of the stories listed.
+    listed = [
+        article
+        for lists in (mine, desk or {})
+        for entry in lists.values()
+        for article in entry["items"]
+    ]
+    shown = {key for article in listed for key in article.image_keys}
+    expired = (
+        set(
+            LibraryImage.objects.expired()
+            .filter(key__in=shown)
+            .values_list("key", flat=True)
+        )
+        if shown
+        else set()
+    )
+    for article in listed:
+        article.expired_picture = bool(expired & set(article.image_keys))
     return {
         "show": True,
         "everyone": everyone,
         "mine": mine,
         "desk": desk,
-        "expired_published": stories_with_expired_images().count()
-        if everyone and expired
-        else 0,
+        "expired_published": stories_with_expired_images().count() if everyone else 0,
         "now": timezone.now(),
         "time_zone": timezone.get_current_timezone_name(),
     }

@@ -445,6 +445,43 @@ def test_a_journalist_cannot_pick_a_picture_hidden_from_them(roles, media_root):
     assert found["results"] == []
 
 
+def test_a_journalist_edits_only_their_own_pictures(roles, media_root):
+    """As WordPress's authors: another's picture (here an agency photo an
+    editor filed) is seen and used, not rewritten: no credit or licence
+    changed behind the photo desk."""
+    editor = UserFactory(username="ed", groups="Editor")
+    jo = UserFactory(username="jo", groups="Journalist")
+    agency = add_item(editor, title="Agency photo", credit="Reuters")
+    own = add_item(jo, upload=photo(color=(1, 1, 1)), title="Mine")
+    client = Client()
+    client.force_login(jo)
+    page = client.get(f"/admin/articles/libraryimage/{agency.pk}/change/")
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    changed = {
+        "title": "Agency photo",
+        "alt": "",
+        "caption": "",
+        "credit": "Jo",
+        "source": "",
+        "licence": "own",
+        "licence_expires_on": "",
+        "tags": "",
+        "language": "en",
+        "focal_x": "0.5",
+        "focal_y": "0.5",
+    }
+    response = client.post(f"/admin/articles/libraryimage/{agency.pk}/change/", changed)
+    assert response.status_code == 403
+    agency.refresh_from_db()
+    assert (agency.credit, agency.licence) == ("Reuters", "unknown")
+    response = client.post(
+        f"/admin/articles/libraryimage/{own.pk}/change/", {**changed, "title": "Mine"}
+    )
+    assert response.status_code == 302
+    own.refresh_from_db()
+    assert own.credit == "Jo"
+
+
 def test_a_body_picture_becomes_the_featured_image_in_one_action(editor):
     item = add_item(editor, alt="Library words")
     story = ArticleFactory(
@@ -464,6 +501,35 @@ def test_a_body_picture_becomes_the_featured_image_in_one_action(editor):
     assert story.featured_image_alt == "The story's own words"
     assert story.featured_image_caption == "Caption here"
     assert story.image_keys == [item.key]  # featured and body: one picture
+
+
+def test_another_pick_brings_its_own_words(editor):
+    """Changing the featured picture replaces the previous picture's alt
+    text, caption and credit, unless the editor writes new ones with it."""
+    first = add_item(editor, alt="First alt", caption="First", credit="Ana")
+    second = add_item(
+        editor, upload=photo(color=(5, 5, 5)), alt="Second alt", caption="Second"
+    )
+    story = ArticleFactory(title="Two pictures")
+    client = Client()
+    client.force_login(editor)
+    url = reverse("admin:articles_article_change", args=[story.pk])
+    for item, typed, shown in (
+        (first, {}, ("First alt", "First", "Ana")),
+        (second, {}, ("Second alt", "Second", "")),
+        (first, {"featured_image_alt": "Typed now"}, ("Typed now", "First", "Ana")),
+    ):
+        form = page_form_data(client, url)
+        form.update(featured_item=item.key, **typed)
+        response = client.post(url, form)
+        assert response.status_code == 302, response.content.decode()[-2000:]
+        story.refresh_from_db()
+        assert story.featured_item_id == item.key
+        assert (
+            story.featured_image_alt,
+            story.featured_image_caption,
+            story.featured_image_credit,
+        ) == shown
 
 
 def page_form_data(client, url) -> dict:
@@ -535,3 +601,28 @@ def test_a_body_upload_joins_the_library_and_a_duplicate_is_offered(editor):
     assert again["alt"] == "Known alt" and again["credit"] == "Ana"
     assert again["url"] == first["url"]
     assert LibraryImage.objects.count() == 1
+
+
+# -- rights on the desk and in the story list ---------------------------------
+
+
+def test_expired_pictures_are_flagged_on_the_desk_and_listed(editor):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    ran_out = add_item(editor, title="Ran out", licence_expires_on=yesterday)
+    fine = add_item(editor, upload=photo(color=(8, 8, 8)), title="Fine")
+    showing = ArticleFactory(title="Shows the old photo", body=body_with(ran_out))
+    ArticleFactory(title="Shows a fine photo", body=body_with(fine))
+    ArticleFactory(title="A draft with the old photo", body=body_with(ran_out), draft=True)
+    client = Client()
+    client.force_login(editor)
+    html = client.get("/admin/").content.decode()
+    desk = html.split('id="desk-title"')[1].split("</section>")[0]
+    assert desk.count("expired picture") == 2  # the published one and the draft
+    assert "1 published story shows a picture whose licence has run out" in desk
+    listed = client.get(
+        "/admin/articles/article/", {"pictures": "expired", "status__exact": "published"}
+    ).context["cl"].result_list
+    assert list(listed) == [showing]
+    grid = client.get("/admin/articles/libraryimage/", {"use": "expired"})
+    assert [i.title for i in grid.context["cl"].result_list] == ["Ran out"]
+    assert "Licence expired" in grid.content.decode()

@@ -1261,7 +1261,7 @@ def test_an_upload_through_one_app_server_is_served_from_the_bucket(cluster):
     conn.close()
     assert response.status == 200, answer
     url = re.search(r'"url": "([^"]+)"', answer)[1]
-    assert url.startswith(cluster.url + "/media/body/"), url
+    assert url.startswith(cluster.url + "/media/renditions/"), url
     status, headers, data = fetch(url)
     assert status == 200 and headers["Content-Type"].startswith("image/")
     assert without_exif(data)
@@ -1334,6 +1334,51 @@ def test_featured_images_renditions_by_a_worker_originals_private(cluster, story
     # The page allows the media's origin (here the edge itself).
     csp = get(cluster.edge_port, url)[1]["Content-Security-Policy"]
     assert f"img-src 'self' data: {cluster.url}" in csp
+
+
+def og_image(html: str) -> str:
+    found = re.search(r'<meta property="og:image" content="([^"]+)"', html)
+    return found[1] if found else ""
+
+
+def test_a_focal_point_change_reaches_the_edge(cluster, story):
+    """#31: the photo desk moves a picture's focal point; a worker makes
+    the new crops into the public bucket and passes the stories showing the
+    picture to the invalidation point: the page the edge holds shows the
+    new social crop on the next request, and the crop is served."""
+    pk, url = story
+    key = cluster.shell(
+        "import base64; from django.core.files.base import ContentFile; "
+        "from articles.models import Article; from articles import services; "
+        f"a = Article.objects.get(pk={pk}); "
+        f"a.featured_image.save('pad.jpg', ContentFile(base64.b64decode("
+        f"{__import__('base64').b64encode(jpeg_with_gps()).decode()!r})), save=True); "
+        "services.article_refresh_renditions(article=a); "
+        "print(Article.objects.get(pk=a.pk).featured_item_id)"
+    ).split()[-1]
+    deadline = time.monotonic() + 30
+    crop = f"/renditions/{key}/social-50-50-"
+    while crop not in og_image(get(cluster.edge_port, url)[2]):
+        assert time.monotonic() < deadline, "the worker never made the crops"
+        time.sleep(0.3)
+    assert get(cluster.edge_port, url)[1]["X-Edge-Cache"] == "hit"
+    cluster.shell(
+        "from articles.models import LibraryImage; from articles import library; "
+        f"item = LibraryImage.objects.get(key={key!r}); "
+        "item.focal_x, item.focal_y = 0.2, 0.7; "
+        "library.library_image_save(item=item, user=None, "
+        "changed={'focal_x', 'focal_y'})"
+    )
+    deadline = time.monotonic() + 30
+    moved = f"/renditions/{key}/social-20-70-"
+    while moved not in (shown := og_image(get(cluster.edge_port, url)[2])):
+        assert time.monotonic() < deadline, f"the edge still shows {shown}"
+        time.sleep(0.3)
+    status, headers, data = fetch(shown)
+    assert status == 200 and headers["Content-Type"] == "image/jpeg"
+    assert without_exif(data)
+    for port in cluster.app_ports:  # and behind the edge, on both servers
+        assert moved in og_image(get(port, url)[2])
 
 
 def private_file(cluster, name: str) -> str:
