@@ -612,16 +612,23 @@ def test_expired_pictures_are_flagged_on_the_desk_and_listed(editor):
     fine = add_item(editor, upload=photo(color=(8, 8, 8)), title="Fine")
     showing = ArticleFactory(title="Shows the old photo", body=body_with(ran_out))
     ArticleFactory(title="Shows a fine photo", body=body_with(fine))
-    ArticleFactory(title="A draft with the old photo", body=body_with(ran_out), draft=True)
+    ArticleFactory(
+        title="A draft with the old photo", body=body_with(ran_out), draft=True
+    )
     client = Client()
     client.force_login(editor)
     html = client.get("/admin/").content.decode()
     desk = html.split('id="desk-title"')[1].split("</section>")[0]
     assert desk.count("expired picture") == 2  # the published one and the draft
     assert "1 published story shows a picture whose licence has run out" in desk
-    listed = client.get(
-        "/admin/articles/article/", {"pictures": "expired", "status__exact": "published"}
-    ).context["cl"].result_list
+    listed = (
+        client.get(
+            "/admin/articles/article/",
+            {"pictures": "expired", "status__exact": "published"},
+        )
+        .context["cl"]
+        .result_list
+    )
     assert list(listed) == [showing]
     grid = client.get("/admin/articles/libraryimage/", {"use": "expired"})
     assert [i.title for i in grid.context["cl"].result_list] == ["Ran out"]
