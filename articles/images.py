@@ -91,10 +91,14 @@ def content_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:20]
 
 
-# The widest any rendition or crop needs: a JPEG is decoded at the smallest
-# scale that still gives this many pixels (Pillow's draft mode: a 12
-# megapixel photo decodes in a quarter of the time).
+# The widest any rendition needs (and every crop is narrower than the
+# picture): a JPEG is decoded at the smallest scale that still gives this
+# many pixels across as shown (Pillow's draft mode: a 4000×3000 photo
+# decodes at 2000×1500, a quarter of the pixels).
 _DECODE_AT_LEAST = 1600
+# EXIF orientations that turn the picture a quarter: its width as shown is
+# the stored height.
+_QUARTER_TURNS = {5, 6, 7, 8}
 
 
 def _load(field_file) -> tuple[bytes, Image.Image, str]:
@@ -104,7 +108,8 @@ def _load(field_file) -> tuple[bytes, Image.Image, str]:
     with Image.open(io.BytesIO(data)) as original:
         if original.format == "JPEG":
             width, height = original.size
-            scale = min(width, height) / _DECODE_AT_LEAST
+            turned = original.getexif().get(0x0112) in _QUARTER_TURNS
+            scale = (height if turned else width) / _DECODE_AT_LEAST
             if scale > 1:
                 original.draft("RGB", (width / scale, height / scale))
         original.load()

@@ -104,6 +104,31 @@ def test_the_crop_is_taken_around_the_focal_point(media_root):
         assert (b > 200 and r < 50) if colour == "blue" else (r > 200 and b < 50)
 
 
+@pytest.mark.parametrize(
+    ("orientation", "shown"), [(1, (1600, 1200)), (6, (1600, 2133))]
+)
+def test_a_camera_photo_is_decoded_small_but_sized_as_shown(
+    media_root, orientation, shown
+):
+    """A 4000×3000 JPEG is decoded at half size (enough for the widest
+    rendition); one the camera held upright (EXIF orientation 6) is shown
+    portrait, its widest rendition 1600 px across all the same."""
+    picture = Image.new("RGB", (4000, 3000), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", exif=exif)
+    renditions = make_renditions(
+        SimpleUploadedFile("camera.jpg", buffer.getvalue()), focal=(0.5, 0.5)
+    )
+    name, width = renditions["fallback"][-1]
+    with public_storage().open(name) as handle, Image.open(handle) as largest:
+        assert (width, *largest.size) == (1600, *shown)
+    social = renditions["crops"]["social"]["fallback"][-1][0]
+    with public_storage().open(social) as handle, Image.open(handle) as crop:
+        assert crop.size == (1200, 630)
+
+
 # -- capture, duplicates ------------------------------------------------
 
 
