@@ -129,10 +129,21 @@ def test_a_reupload_of_an_adopted_body_picture_is_the_same_item(before_the_libra
     assert not created and again.key == before_the_library["body_key"]
 
 
-def test_a_missing_wordpress_file_is_left_as_it_was(roles, media_root):
-    src = public_url("wordpress/2001/01/gone.jpg")
-    story = ArticleFactory(body=f'<p><img src="{src}" alt="Gone"></p>')
-    adopt()
+def test_what_is_not_an_imported_picture_is_left_as_it_was(roles, media_root):
+    """A missing file, a file that is no picture, another site's
+    /wordpress/ address and a climb out of the folder stay as they are."""
+    public_storage().save("wordpress/2001/01/notes.jpg", ContentFile(b"not a picture"))
+    public_storage().save("wordpress/2001/01/fine.jpg", ContentFile(jpeg((4, 4, 4))))
+    srcs = [
+        public_url("wordpress/2001/01/gone.jpg"),
+        public_url("wordpress/2001/01/notes.jpg"),
+        "https://elsewhere.example/wordpress/2001/01/fine.jpg",
+        public_url("") + "wordpress/2001/../../wordpress/2001/01/fine.jpg",
+    ]
+    story = ArticleFactory(
+        body="".join(f'<p><img src="{s}" alt="x"></p>' for s in srcs)
+    )
+    assert "0 featured, 0 body, 0 imported WordPress, 0 author photos" in adopt()
     assert Article.objects.get(pk=story.pk).body == story.body
     assert not LibraryImage.objects.exists()
 

@@ -9,12 +9,14 @@ A body image uploaded before the library kept no original: its largest
 rendition stands in for it. Imported WordPress images move into the
 library (the body then shows the item's rendition)."""
 
+import io
 import posixpath
 import re
 
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from PIL import Image
 
 from articles.html import figure_of, image_keys_in
 from articles.images import public_storage, public_url, rendition_of
@@ -23,7 +25,9 @@ from articles.models import Article, AuthorProfile, LibraryImage
 from articles.models.common import fit
 from articles.tasks import make_library_renditions
 
-_WORDPRESS_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*?/wordpress/[^"]+)(")', re.I)
+_WORDPRESS_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]+)(")', re.I)
+# What the importer stores: wordpress/<year>/<month>/<name> (no "..").
+_WORDPRESS_NAME = re.compile(r"^wordpress/(?:[\w.-]+/)*[\w-][\w.-]*$")
 _LEGACY_SRC = re.compile(r'\ssrc="[^"]*?/((?:body|renditions)/([0-9a-f]{20})/[^"]+)"')
 
 
@@ -135,16 +139,24 @@ class Command(BaseCommand):
         """An imported WordPress image's address becomes its library
         item's rendition (the item made from the file, found if the same
         bytes are in the library already)."""
-        name = src[src.index("/wordpress/") + 1 :]
+        name = src[len(prefix) :] if src.startswith(prefix) else ""
+        if not _WORDPRESS_NAME.match(name) or ".." in name:
+            return src  # another site's picture, or not one the importer stored
         if not public_storage().exists(name):
             return src
         with public_storage().open(name) as handle:
-            item, created = library_image_create(
-                file=ContentFile(handle.read(), name=posixpath.basename(name)),
-                user=None,
-                queue=False,
-                title=posixpath.splitext(posixpath.basename(name))[0],
-            )
+            data = handle.read()
+        try:
+            with Image.open(io.BytesIO(data)) as picture:
+                picture.verify()
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            return src  # not a picture Pillow reads: left as imported
+        item, created = library_image_create(
+            file=ContentFile(data, name=posixpath.basename(name)),
+            user=None,
+            queue=False,
+            title=posixpath.splitext(posixpath.basename(name))[0],
+        )
         if created:
             done["wordpress"] += 1
         if not (item.renditions or {}).get("crops"):
