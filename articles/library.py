@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
 
 from . import audit
 from .images import content_key, delete_renditions, read_bytes
@@ -214,6 +213,4 @@ def library_search(queryset, query: str):
     query = (query or "").strip()
     if not query:
         return queryset
-    return queryset.filter(
-        Q(pk__in=queryset.matching(query).values("pk")) | Q(title__istartswith=query)
-    )
+    return queryset.matching(query, or_title_starting=True)

@@ -16,7 +16,12 @@ from PIL import Image
 from articles import library
 from articles.images import content_key, crop_box, make_renditions, public_storage
 from articles.models import Article, AuditEntry, LibraryImage
-from tests.factories import ArticleFactory, UserFactory, image_file
+from tests.factories import (
+    ArticleFactory,
+    AuthorProfileFactory,
+    UserFactory,
+    image_file,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -658,3 +663,35 @@ def test_expired_pictures_are_flagged_on_the_desk_and_listed(editor):
     grid = client.get("/admin/articles/libraryimage/", {"use": "expired"})
     assert [i.title for i in grid.context["cl"].result_list] == ["Ran out"]
     assert "Licence expired" in grid.content.decode()
+
+
+def test_the_use_filters_read_bodies_featured_pictures_and_author_photos(editor):
+    in_body, featured, author_photo, scheduled_only, unused = (
+        add_item(editor, upload=photo(color=(c, c, c)), title=title)
+        for c, title in (
+            (10, "In a body"),
+            (20, "Featured"),
+            (30, "Author photo"),
+            (40, "Scheduled only"),
+            (50, "Unused"),
+        )
+    )
+    ArticleFactory(body=body_with(in_body))
+    ArticleFactory(featured_item=featured)
+    ArticleFactory(
+        body=body_with(scheduled_only),
+        published_at=timezone.now() + datetime.timedelta(hours=2),
+    )
+    AuthorProfileFactory(photo_item=author_photo)
+    items = LibraryImage.objects.all()
+    assert {i.title for i in items.unused()} == {"Unused"}
+    assert {i.title for i in items.used_in_published()} == {"In a body", "Featured"}
+    client = Client()
+    client.force_login(editor)
+    for use, titles in (
+        ("unused", ["Unused"]),
+        ("published", ["Featured", "In a body"]),
+    ):
+        grid = client.get("/admin/articles/libraryimage/", {"use": use})
+        assert [i.title for i in grid.context["cl"].result_list] == titles
+        assert grid.context["cl"].result_count == len(titles)
