@@ -616,6 +616,26 @@ def test_publishing_with_an_expired_picture_asks_first(editor):
     assert response.status_code == 302
 
 
+def test_publishing_in_bulk_leaves_a_story_with_an_expired_picture(editor):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    ran_out = add_item(editor, licence_expires_on=yesterday)
+    held = ArticleFactory(title="Old photo", body=body_with(ran_out), in_review=True)
+    fine = ArticleFactory(title="No photo", in_review=True)
+    client = Client()
+    client.force_login(editor)
+    response = client.post(
+        "/admin/articles/article/",
+        {"action": "publish_selected", "_selected_action": [held.pk, fine.pk]},
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert "Published 1 article(s)." in shown
+    assert any("Not published: “Old photo”" in m for m in shown)
+    held.refresh_from_db()
+    fine.refresh_from_db()
+    assert (held.is_published, fine.is_published) == (False, True)
+
+
 def test_a_body_upload_joins_the_library_and_a_duplicate_is_offered(editor):
     client = Client()
     client.force_login(editor)
