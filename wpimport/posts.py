@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils.text import slugify
@@ -28,7 +29,7 @@ from articles.models import (
 )
 from articles.services import article_refresh_renditions, article_set_authors
 from articles.tasks import make_library_renditions
-from articles.validators import web_url_or_blank
+from articles.validators import validate_image, web_url_or_blank
 from caching.invalidation import invalidate
 
 from . import wxr
@@ -216,7 +217,9 @@ class PostImport:
         article.title = fit(Article, "title", title)
         standfirst = html.unescape(item.get("excerpt:encoded")).strip()
         article.standfirst = fit(Article, "standfirst", standfirst)
-        article.body = self._rewrite_uploads(post_body(item.get("content:encoded")))
+        article.body = self._rewrite_uploads(
+            post_body(item.get("content:encoded")), label
+        )
         article.status = status
         article.published_at = published_at
         article.section = self._section_for(item, label)
@@ -305,29 +308,41 @@ class PostImport:
                 f"--media-dir: article imported without it",
             )
             return
+        picture = None
+        if not self.report.dry_run:
+            picture = self._library_item(path, attachment, label)
+            if picture is None:
+                return  # no picture the site accepts: imported without it
         alt = attachment["alt"] or article.title
         article.featured_image_alt = fit(Article, "featured_image_alt", alt)
         caption = attachment["caption"]
         article.featured_image_caption = fit(Article, "featured_image_caption", caption)
         if self.report.dry_run:
             return
-        item = self._library_item(path, attachment)
-        featured_from_item(article=article, item=item)
+        featured_from_item(article=article, item=picture)
         article.featured_image_credit = fit(
-            Article, "featured_image_credit", item.credit_line
+            Article, "featured_image_credit", picture.credit_line
         )
         article.save()
         article_refresh_renditions(article=article)
         if not attachment["alt"]:
             self.report.warn(label, "featured image has no alt text: title used")
 
-    def _library_item(self, path: Path, attachment: dict | None):
+    def _library_item(self, path: Path, attachment: dict | None, label: str):
         """The media library's item for an old upload (found by its bytes
         if already there: an import run again adds nothing), with the
         attachment's title, alt text, caption and credit; its renditions
-        made now, since the body names them."""
+        made now, since the body names them. None, with a warning, for a
+        file that is no picture the site accepts (checked as an upload)."""
         attachment = attachment or {}
         with path.open("rb") as handle:
+            try:
+                validate_image(File(handle, name=path.name))
+            except ValidationError as refused:
+                self.report.warn(
+                    label, f"{path.name}: {' '.join(refused.messages)} Left out."
+                )
+                return None
             item, created = library_image_create(
                 file=File(handle, name=path.name),
                 user=None,
@@ -355,7 +370,7 @@ class PostImport:
         path = self._media_file(original) or self._media_file(relative)
         return path, attachment
 
-    def _rewrite_uploads(self, body: str) -> str:
+    def _rewrite_uploads(self, body: str, label: str) -> str:
         """Point <img> at copies of the old uploads when --media-dir has them."""
         base = (self.site.get("wp:base_site_url") or "").rstrip("/")
         prefix = f"{base}/wp-content/uploads/"
@@ -373,8 +388,10 @@ class PostImport:
                 # Into the media library: the body shows its rendition
                 # (re-encoded: no EXIF or GPS), so "used in", the rights
                 # checks and the refusal to delete a used picture see it.
-                item = self._library_item(path, attachment)
-                shown = rendition_of(item.renditions, width=1280, fallback=True)
+                item = self._library_item(path, attachment, label)
+                shown = item and rendition_of(
+                    item.renditions, width=1280, fallback=True
+                )
                 if shown:
                     body = body[:index] + shown[0] + body[end:]
             start = index + 1

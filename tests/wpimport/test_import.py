@@ -414,6 +414,42 @@ def test_attachments_fill_the_media_library_and_link_their_stories(imported):
     assert LibraryImage.objects.count() == count
 
 
+def test_a_media_file_that_is_no_picture_is_left_out_with_a_warning(
+    media_root, tmp_path
+):
+    """Checked as an upload is: an SVG with a script named .jpg, and a text
+    file, in the media folder never reach the library or the public
+    storage; the import goes on and says so."""
+    import shutil
+
+    from articles.models import LibraryImage
+
+    uploads = tmp_path / "uploads"
+    shutil.copytree(UPLOADS, uploads)
+    folder = uploads / "2024" / "02"
+    for name in folder.glob("telescope-mirror-segments*"):
+        name.write_bytes(
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>x</script></svg>'
+        )
+    for name in folder.glob("xiaomi-leica-optical-institute*"):
+        name.write_text("not a picture")
+    report = wordpress_import(path=EXPORT, media_dir=uploads)
+    assert Article.objects.count() == 20
+    left_out = [w["message"] for w in report.warnings if "Left out." in w["message"]]
+    assert any(
+        m.startswith("telescope-mirror-segments.jpg: Upload a valid image")
+        for m in left_out
+    )
+    assert any(m.startswith("xiaomi-leica-optical-institute.jpg:") for m in left_out)
+    assert set(LibraryImage.objects.values_list("title", flat=True)).isdisjoint(
+        {"telescope-mirror-segments", "Xiaomi x Leica Optical Institute"}
+    )
+    seed = Article.objects.get(title="Xiaomi and Leica open a joint optical institute")
+    assert seed.featured_item is None and not seed.featured_image
+    story = Article.objects.get(title__startswith="How a space telescope")
+    assert "/media/" not in story.body and story.image_keys == []
+
+
 @pytest.mark.parametrize(
     ("metadata", "caption", "credit"),
     [

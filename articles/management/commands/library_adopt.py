@@ -9,14 +9,13 @@ A body image uploaded before the library kept no original: its largest
 rendition stands in for it. Imported WordPress images move into the
 library (the body then shows the item's rendition)."""
 
-import io
 import posixpath
 import re
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from PIL import Image
 
 from articles.html import figure_of, image_keys_in
 from articles.images import public_storage, public_url, rendition_of
@@ -24,6 +23,7 @@ from articles.library import library_capture, library_image_create
 from articles.models import Article, AuthorProfile, LibraryImage
 from articles.models.common import fit
 from articles.tasks import make_library_renditions
+from articles.validators import validate_image
 
 _WORDPRESS_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]+)(")', re.I)
 # What the importer stores: wordpress/<year>/<month>/<name> (no "..").
@@ -147,10 +147,9 @@ class Command(BaseCommand):
         with public_storage().open(name) as handle:
             data = handle.read()
         try:
-            with Image.open(io.BytesIO(data)) as picture:
-                picture.verify()
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-            return src  # not a picture Pillow reads: left as imported
+            validate_image(ContentFile(data, name=posixpath.basename(name)))
+        except ValidationError:
+            return src  # no picture an upload may be: left as imported
         item, created = library_image_create(
             file=ContentFile(data, name=posixpath.basename(name)),
             user=None,
