@@ -151,6 +151,8 @@ INSTALLED_APPS = [
     "audience",
     "comments",
     "wpimport",
+    "ninja",  # its documentation page's scripts, served from this site
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -342,6 +344,15 @@ NEWSROOM_PAGE_QUERY_PARAMS = [
     "replytocom",  # the reply form without JavaScript
     "p",  # WordPress's ?p=<id> links, redirected by wpimport
     "before",  # a live blog's older updates
+    # The content API's lists (api/v1.py); `cursor` is signed, so each
+    # page has one copy, not one per made-up value.
+    "cursor",
+    "section",
+    "tag",
+    "author",
+    "language",
+    "updated_since",
+    "since",
 ]
 # Page cache for anonymous readers (caching/pagecache.py).
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", True)

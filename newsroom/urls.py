@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from api.v1 import api as api_v1
+from api.views import api_not_found
 from articles.accounts import StaffPasswordResetView
 from articles.views import serve_media
 from infra import views
@@ -42,6 +44,10 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    # The content API (api/): versioned; an unknown address in it answers a
+    # JSON problem, not the site's HTML page.
+    path("api/v1/", api_v1.urls),
+    re_path(r"^api/", api_not_found),
     path("", include("comments.urls")),
     path("", include("audience.urls")),
     path("", include("articles.urls")),

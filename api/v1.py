@@ -1,0 +1,354 @@
+"""The content API, version 1 (`/api/v1/`): the published stories and what
+frames them, as data for the newsroom's apps and partners. Django Ninja
+(chosen over Django REST framework: docs/benchmarks.md; its OpenAPI 3
+document and its documentation page come with it, the page's scripts served
+from this site).
+
+Every answer is public and the same for everyone: it joins the page cache
+and the edge like the pages do (tagged `article:<pk>`, `lists`, `site`), so
+an edit shows in the API on the next request after the save. Errors are
+JSON problem documents (RFC 9457). Reads go through the QuerySets the pages
+use (`published()`, the site's search)."""
+
+from datetime import datetime
+
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.http import http_date
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import HttpError, ValidationError
+
+from articles.invalidation import article_tag
+from articles.models import Article, AuthorProfile, Section, Tag
+from articles.models.search import SearchTooSlow
+from articles.views import clean_query
+from caching.pagecache import cache_page_tags
+from comments.models import Comment, CommentDecision
+from infra.siteurl import site_url
+
+from . import cursor, present
+from .schemas import (
+    AuthorOut,
+    CommentPage,
+    Problem,
+    RemovedPage,
+    SearchPage,
+    SectionOut,
+    StoryOut,
+    StoryPage,
+    TagOut,
+)
+
+PAGE_SIZE = 20
+SEARCH_PAGE_SIZE = 20
+ERRORS = {400: Problem, 404: Problem, 410: Problem, 422: Problem}
+
+api = NinjaAPI(
+    title="Newsroom content API",
+    version="1",
+    description=(
+        "The newsroom's published stories, sections, tags, authors, search "
+        "and approved comments. Public, read-only, cacheable; lists page "
+        "with `next` cursors; removed stories answer 410 and are listed "
+        "under `/removed`."
+    ),
+    urls_namespace="api-v1",
+    docs_url="/docs/",
+    openapi_url="/openapi.json",
+)
+
+
+class Gone(Exception):
+    """A story that was published and has been taken down."""
+
+
+def problem(request, status: int, title: str, detail: str = "", **extra):
+    response = api.create_response(
+        request,
+        {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            **extra,
+        },
+        status=status,
+    )
+    response["Content-Type"] = "application/problem+json"
+    _cross_origin(response)
+    return response
+
+
+@api.exception_handler(Http404)
+def _not_found(request, error):
+    return problem(request, 404, "Not found", str(error) or "No such object.")
+
+
+@api.exception_handler(Gone)
+def _gone(request, error):
+    return problem(
+        request, 410, "Gone", "This story was published and has been taken down."
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, error):
+    return problem(request, error.status_code, "Bad request", str(error))
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, error):
+    return problem(
+        request,
+        422,
+        "Invalid parameters",
+        "Some parameters are not valid.",
+        errors=[
+            {"loc": [str(part) for part in e.get("loc", ())], "msg": e.get("msg")}
+            for e in error.errors
+        ],
+    )
+
+
+@api.exception_handler(cursor.BadCursor)
+def _bad_cursor(request, error):
+    return problem(
+        request, 400, "Bad cursor", "Use the `next` address a list answered."
+    )
+
+
+def _cross_origin(response) -> None:
+    # Public data, no credentials: any site's scripts may read it.
+    response["Access-Control-Allow-Origin"] = "*"
+
+
+def _public(request, response: HttpResponse, *tags: str) -> None:
+    """This answer is the same for everyone: the page cache and the edge
+    keep it until one of `tags` changes. Called before the reads."""
+    cache_page_tags(request, *tags)
+    _cross_origin(response)
+
+
+def _last_modified(response: HttpResponse, moment: datetime | None) -> None:
+    if moment is not None:
+        response["Last-Modified"] = http_date(moment.timestamp())
+
+
+def _stories():
+    """Published stories with what a story's data shows, in list order."""
+    return (
+        Article.objects.published()
+        .select_related("section")
+        .prefetch_related(Prefetch("bylines", queryset=present.BYLINES))
+        .order_by("-published_at", "-pk")
+    )
+
+
+def _next_url(request, items, more: bool) -> str | None:
+    if not more or not items:
+        return None
+    last = items[-1]
+    params = request.GET.copy()
+    params["cursor"] = cursor.make(last.published_at, last.pk)
+    return site_url(request.path, request, query=params.urlencode())
+
+
+class StoryFilters(Schema):
+    section: str | None = None
+    tag: str | None = None
+    author: str | None = None
+    language: str | None = None
+    updated_since: datetime | None = None
+    cursor: str | None = None
+
+
+@api.get("/stories", response={200: StoryPage, **ERRORS}, tags=["stories"])
+def stories(request, response: HttpResponse, filters: Query[StoryFilters]):
+    """Published stories, newest first, 20 a page; `next` is the following
+    page's address (a cursor: as fast 60,000 stories in as at the start).
+    Filter by section, tag or author (slugs), language, or `updated_since`
+    (ISO 8601) to fetch what changed."""
+    _public(request, response, "lists")
+    queryset = _stories().defer("body", "body_text")
+    if filters.section:
+        queryset = queryset.filter(section__slug=filters.section)
+    if filters.tag:
+        queryset = queryset.filter(tags__slug=filters.tag)
+    if filters.author:
+        queryset = queryset.filter(authors__slug=filters.author)
+    if filters.language:
+        queryset = queryset.filter(language=filters.language)
+    if filters.updated_since:
+        queryset = queryset.filter(updated_at__gte=filters.updated_since)
+    if filters.cursor:
+        queryset = cursor.after(queryset, filters.cursor)
+    items = list(queryset[: PAGE_SIZE + 1])
+    more = len(items) > PAGE_SIZE
+    items = items[:PAGE_SIZE]
+    _last_modified(response, max((a.updated_at for a in items), default=None))
+    return {
+        "results": [present.story_summary(a, request) for a in items],
+        "next": _next_url(request, items, more),
+    }
+
+
+@api.get(
+    "/stories/{int:story_id}", response={200: StoryOut, **ERRORS}, tags=["stories"]
+)
+def story(request, response: HttpResponse, story_id: int):
+    """One published story: its body (sanitized HTML), bylines with the
+    authors' profiles, tags, picture, source and corrections. 410 once it
+    has been taken down; 404 for one never published."""
+    _public(request, response, article_tag(story_id))
+    found = (
+        _stories().prefetch_related("tags", "corrections").filter(pk=story_id).first()
+    )
+    if found is None:
+        if _taken_down().filter(pk=story_id).exists():
+            raise Gone
+        raise Http404("No published story has this id.")
+    _last_modified(response, found.updated_at)
+    return present.story(found, request)
+
+
+@api.get(
+    "/stories/{int:story_id}/comments",
+    response={200: CommentPage, **ERRORS},
+    tags=["stories"],
+)
+def story_comments(request, response: HttpResponse, story_id: int):
+    """The story's approved comments, oldest first (as the page shows
+    them): name, text, time and the comment replied to. Never an e-mail or
+    an address."""
+    _public(request, response, article_tag(story_id))
+    article = get_object_or_404(Article.objects.published(), pk=story_id)
+    comments = (
+        Comment.objects.approved()
+        .filter(article=article)
+        .order_by("created_at", "pk")
+        .values("pk", "parent_id", "name", "body", "created_at", "picked_at")
+    )
+    rows = list(comments[:1000])
+    return {
+        "results": [
+            {
+                "id": row["pk"],
+                "parent_id": row["parent_id"],
+                "name": row["name"],
+                "body": row["body"],
+                "created_at": row["created_at"],
+                "editors_pick": row["picked_at"] is not None,
+            }
+            for row in rows
+        ],
+        "count": len(rows),
+    }
+
+
+def _taken_down():
+    """Stories that were public and are not any more (back to draft or in
+    review after their publication time)."""
+    return Article.objects.exclude(
+        pk__in=Article.objects.published().values("pk")
+    ).filter(published_at__lte=timezone.now())
+
+
+class RemovedFilters(Schema):
+    since: datetime
+
+
+@api.get("/removed", response={200: RemovedPage, **ERRORS}, tags=["stories"])
+def removed(request, response: HttpResponse, filters: Query[RemovedFilters]):
+    """What readers can no longer see, since `since` (ISO 8601): stories
+    taken down and comments no longer approved. A partner deletes its
+    copies of them."""
+    _public(request, response, "lists")
+    stories_gone = (
+        _taken_down()
+        .filter(updated_at__gte=filters.since)
+        .order_by("updated_at", "pk")
+        .values_list("pk", "updated_at")[:1000]
+    )
+    comments_gone = (
+        CommentDecision.objects.filter(
+            previous_status=Comment.Status.APPROVED, created_at__gte=filters.since
+        )
+        .exclude(status=Comment.Status.APPROVED)
+        .exclude(comment__status=Comment.Status.APPROVED)
+        .order_by("created_at", "pk")
+        .values_list("comment_id", "comment__article_id", "created_at")[:1000]
+    )
+    return {
+        "stories": [{"id": pk, "removed_at": at} for pk, at in stories_gone],
+        "comments": [
+            {"id": pk, "story_id": story_id, "removed_at": at}
+            for pk, story_id, at in comments_gone
+        ],
+    }
+
+
+@api.get("/sections", response={200: list[SectionOut]}, tags=["site"])
+def sections(request, response: HttpResponse):
+    """Every section, in the site's order."""
+    _public(request, response, "site")
+    return [present.section(s, request) for s in Section.objects.all()]
+
+
+@api.get("/tags", response={200: list[TagOut]}, tags=["site"])
+def tags(request, response: HttpResponse):
+    """Every tag a published story carries, by name."""
+    _public(request, response, "site", "lists")
+    used = Tag.objects.filter(articles__in=Article.objects.published()).distinct()
+    return [present.tag(t, request) for t in used.order_by("name")]
+
+
+@api.get("/authors", response={200: list[AuthorOut]}, tags=["site"])
+def authors(request, response: HttpResponse):
+    """The authors readers see (active profiles), by name."""
+    _public(request, response, "site")
+    profiles = AuthorProfile.objects.active().order_by("display_name", "pk")
+    return [present.author(p, request) for p in profiles]
+
+
+@api.get("/authors/{slug}", response={200: AuthorOut, **ERRORS}, tags=["site"])
+def author(request, response: HttpResponse, slug: str):
+    _public(request, response, "site")
+    profile = get_object_or_404(AuthorProfile.objects.active(), slug=slug)
+    return present.author(profile, request)
+
+
+class SearchParams(Schema):
+    q: str
+    page: int = 1
+
+
+@api.get("/search", response={200: SearchPage, **ERRORS}, tags=["stories"])
+def search(request, response: HttpResponse, params: Query[SearchParams]):
+    """The site's own search: published stories matching `q` (web-search
+    syntax, every language the site reads), best first, 20 a page. Not
+    cached (queries are too varied to be worth keeping)."""
+    _cross_origin(response)
+    query = clean_query(params.q)
+    if not query:
+        raise HttpError(400, "Give `q`, the words to search for.")
+    try:
+        ranking = Article.objects.published().search_ranking(query)
+    except SearchTooSlow:
+        raise HttpError(400, "This search takes too long: use other words.") from None
+    start = (max(params.page, 1) - 1) * SEARCH_PAGE_SIZE
+    ids = ranking[start : start + SEARCH_PAGE_SIZE]
+    rows = _stories().defer("body", "body_text").in_bulk(ids)
+    found = [rows[pk] for pk in ids if pk in rows]
+    more = start + SEARCH_PAGE_SIZE < len(ranking)
+    following = None
+    if more:
+        params_next = request.GET.copy()
+        params_next["page"] = str(max(params.page, 1) + 1)
+        following = site_url(request.path, request, query=params_next.urlencode())
+    return {
+        "results": [present.story_summary(a, request) for a in found],
+        "count": len(ranking),
+        "next": following,
+    }
