@@ -34,7 +34,9 @@ article page's edge hit ratio while the breaking-news banner changes);
 BENCH_ONLY=audience (the edge with view counting off and on; "Now" over 30
 days of per-minute counts); BENCH_ONLY=library (the media library's grid,
 filters and searches for one editor, and a 12-megapixel JPEG's upload to
-usable renditions and crops, as the worker makes them).
+usable renditions and crops, as the worker makes them); BENCH_ONLY=api (a
+story through the content API against the article page, uncached, and the
+API list's first page against the page 60,000 stories in).
 """
 
 import json
@@ -988,6 +990,46 @@ def audience_rows(article: str) -> None:
     )
 
 
+# BENCH_ONLY=api: the content API (#33) against the article page.
+
+API_POINTS = """
+from api import cursor
+from articles.models import Article
+stories = Article.objects.published().order_by("-published_at", "-pk")
+deep = stories.values_list("published_at", "pk")[60000 - 1]
+print(stories.values_list("pk", flat=True).first(), cursor.make(*deep))
+"""
+
+
+def api_rows(article: str) -> tuple[list, list]:
+    """BENCH_ONLY=api: a story through the API and the article page, both
+    uncached (page cache off, fragments on: the page's own best uncached
+    case), many clients; then one client on the list's first page and on
+    the page 60,000 stories in (a cursor)."""
+    story, deep = manage("shell", "-v", "0", "-c", API_POINTS).split()[-2:]
+    server = start_server(page_cache=False)
+    try:
+        rows = [
+            ("trivial view (/robots.txt)", wrk(BASE + "/robots.txt")),
+            ("article page, page cache off", wrk(BASE + article)),
+            ("API story, uncached", wrk(f"{BASE}/api/v1/stories/{story}")),
+            ("API stories list, uncached", wrk(f"{BASE}/api/v1/stories")),
+        ]
+        for _, row in rows:
+            row["queries"] = "-"
+        first = BASE + "/api/v1/stories"
+        later = f"{BASE}/api/v1/stories?cursor={urllib.parse.quote(deep)}"
+        one_client(first)
+        one_client(later)  # warm
+        lone = [
+            ("API list, first page", one_client(first)),
+            ("API list, 60,000 stories in (cursor)", one_client(later)),
+        ]
+        return rows, lone
+    finally:
+        stop_server(server)
+
+
 # BENCH_ONLY=library: the media library (#31) at bulk scale, and the cost
 # of a photo's renditions.
 
@@ -1088,6 +1130,10 @@ def main():
         return
     if os.environ.get("BENCH_ONLY") == "front":
         front_rows(urls["article"])
+        return
+    if os.environ.get("BENCH_ONLY") == "api":
+        rows, lone = api_rows(urls["article"])
+        report(rows, lone, 0.0)
         return
     if os.environ.get("BENCH_ONLY") == "library":
         lone, upload = library_rows(urls)

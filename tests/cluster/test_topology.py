@@ -330,6 +330,31 @@ def test_an_edit_shows_through_the_edge_on_the_next_request(cluster, story):
     assert "Edited through the admin path" in home
 
 
+def test_the_api_through_the_edge_and_an_edit_on_the_next_request(cluster, story):
+    """#33: the content API is cached at the edge like the pages, purged by
+    the same tags: an edit shows in the story and in the list on the next
+    request; a keyed request (Authorization) is never answered from it."""
+    import json
+
+    pk, _url = story
+    path = f"/api/v1/stories/{pk}"
+    get(cluster.edge_port, path)
+    status, headers, body = get(cluster.edge_port, path)
+    assert status == 200 and headers["X-Edge-Cache"] == "hit"
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    get(cluster.edge_port, "/api/v1/stories")
+    edited = "Edited for the API"
+    cluster.shell(
+        "from articles.models import Article; "
+        f"a = Article.objects.get(pk={pk}); a.title = '{edited}'; a.save()"
+    )
+    assert json.loads(get(cluster.edge_port, path)[2])["title"] == edited
+    listed = json.loads(get(cluster.edge_port, "/api/v1/stories")[2])["results"]
+    assert edited in [s["title"] for s in listed]
+    keyed = get(cluster.edge_port, path, {"Authorization": "Bearer nothing"})
+    assert keyed[1]["X-Edge-Cache"] != "hit"
+
+
 def lead_of(html: str) -> str:
     return re.search(r'<h2 id="lead-title"[^>]*><a[^>]*>([^<]+)</a>', html)[1]
 
