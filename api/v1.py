@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.http import http_date
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError, ValidationError
 
 from articles.invalidation import article_tag
@@ -155,13 +155,16 @@ def _next_url(request, items, more: bool) -> str | None:
     return site_url(request.path, request, query=params.urlencode())
 
 
+SLUG = Field(None, pattern=r"^[-\w]+$", max_length=80)
+
+
 class StoryFilters(Schema):
-    section: str | None = None
-    tag: str | None = None
-    author: str | None = None
-    language: str | None = None
+    section: str | None = SLUG
+    tag: str | None = SLUG
+    author: str | None = SLUG
+    language: str | None = Field(None, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
     updated_since: datetime | None = None
-    cursor: str | None = None
+    cursor: str | None = Field(None, max_length=200)
 
 
 @api.get("/stories", response={200: StoryPage, **ERRORS}, tags=["stories"])
@@ -313,15 +316,19 @@ def authors(request, response: HttpResponse):
 
 
 @api.get("/authors/{slug}", response={200: AuthorOut, **ERRORS}, tags=["site"])
-def author(request, response: HttpResponse, slug: str):
+def author(
+    request,
+    response: HttpResponse,
+    slug: str = Path(..., pattern=r"^[-\w]+$", max_length=80),
+):
     _public(request, response, "site")
     profile = get_object_or_404(AuthorProfile.objects.active(), slug=slug)
     return present.author(profile, request)
 
 
 class SearchParams(Schema):
-    q: str
-    page: int = 1
+    q: str = Field(max_length=1000)
+    page: int = Field(1, ge=1, le=1000)
 
 
 @api.get("/search", response={200: SearchPage, **ERRORS}, tags=["stories"])
@@ -337,7 +344,7 @@ def search(request, response: HttpResponse, params: Query[SearchParams]):
         ranking = Article.objects.published().search_ranking(query)
     except SearchTooSlow:
         raise HttpError(400, "This search takes too long: use other words.") from None
-    start = (max(params.page, 1) - 1) * SEARCH_PAGE_SIZE
+    start = (params.page - 1) * SEARCH_PAGE_SIZE
     ids = ranking[start : start + SEARCH_PAGE_SIZE]
     rows = _stories().defer("body", "body_text").in_bulk(ids)
     found = [rows[pk] for pk in ids if pk in rows]
@@ -345,7 +352,7 @@ def search(request, response: HttpResponse, params: Query[SearchParams]):
     following = None
     if more:
         params_next = request.GET.copy()
-        params_next["page"] = str(max(params.page, 1) + 1)
+        params_next["page"] = str(params.page + 1)
         following = site_url(request.path, request, query=params_next.urlencode())
     return {
         "results": [present.story_summary(a, request) for a in found],

@@ -215,6 +215,9 @@ def test_filters(roles):
     bad = get("/api/v1/stories?updated_since=yesterday")
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["loc"] == ["query", "updated_since"]
+    for odd in ("section=%00", "tag=a%27b", "author=" + "a" * 81, "language=%00"):
+        assert get(f"/api/v1/stories?{odd}").status_code == 422, odd
+    assert get("/api/v1/search?q=x&page=0").status_code == 422
 
 
 def test_removed_stories_and_comments_are_listed_since_a_moment(roles):
