@@ -35,6 +35,23 @@ def pytest_configure(config):
     WSGIServer.request_queue_size = 256
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The cluster's tests last and together (after pytest-django's order by
+    database use). Its fixture is module-scoped: a cluster test sorted among
+    the browser tests (it uses a page, so the database) started the whole
+    topology there and left it running, two app servers and a database
+    replica loading this machine, until the other cluster tests ran at the
+    end; timing-sensitive tests in between (a Redis call's 0.1 s limit)
+    failed now and then."""
+
+    def order(item):
+        cluster = item.get_closest_marker("cluster") is not None
+        return (cluster, item.path.name if cluster else "")
+
+    items.sort(key=order)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Launch the machine's Chromium (no browser downloads here)."""
