@@ -71,3 +71,20 @@ def _quiet_before_the_database_is_emptied():
     finally:
         request_started.disconnect(requests.started)
         request_finished.disconnect(requests.finished)
+
+
+@pytest.fixture
+def opened():
+    """Register a browser context a test opens: closed when the test ends,
+    passed or not. The browser lives for the whole session, and so does
+    the live server: a page left open (a live blog polling every second)
+    went on sending it requests during every later test."""
+    contexts = []
+
+    def register(context):
+        contexts.append(context)
+        return context
+
+    yield register
+    for context in contexts:
+        context.close()

@@ -21,7 +21,7 @@ def post_from_the_desk(page: Page, url: str, text: str) -> None:
 
 
 def test_an_open_page_follows_the_live_blog(
-    live_server, browser, login, roles, screenshot_dir
+    live_server, browser, login, roles, screenshot_dir, opened
 ):
     editor = UserFactory(username="ed", first_name="Ed", groups="Editor")
     UserFactory(username="jo", first_name="Jo", last_name="Reis", groups="Journalist")
@@ -30,7 +30,7 @@ def test_an_open_page_follows_the_live_blog(
     live.live_start(user=editor, article=story)
     desk_url = f"{live_server.url}/admin/articles/article/{story.pk}/live/"
 
-    reader = browser.new_context(viewport={"width": 390, "height": 800})
+    reader = opened(browser.new_context(viewport={"width": 390, "height": 800}))
     open_page = reader.new_page()
     open_page.goto(live_server.url + story.get_absolute_url())
     entries = open_page.locator("#live-entries .live-entry")
@@ -38,7 +38,7 @@ def test_an_open_page_follows_the_live_blog(
 
     desks = []
     for name in ("jo", "ana"):  # two journalists at once, no edit lock
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context = opened(browser.new_context(viewport={"width": 1280, "height": 900}))
         desk = context.new_page()
         login(desk, name)
         desks.append(desk)
@@ -62,7 +62,7 @@ def test_an_open_page_follows_the_live_blog(
     desks[1].get_by_role("button", name="Remove the update").first.click()
     expect(entries).to_have_count(1, timeout=5000)
 
-    no_js = browser.new_context(java_script_enabled=False).new_page()
+    no_js = opened(browser.new_context(java_script_enabled=False)).new_page()
     no_js.goto(live_server.url + story.get_absolute_url())
     expect(no_js.locator("#live-entries .live-entry")).to_have_count(1)
     expect(no_js.locator("#live-entries")).to_contain_text(
