@@ -28,6 +28,8 @@ def after(queryset, cursor: str):
         pk = int(pk)
     except (signing.BadSignature, ValueError, TypeError) as error:
         raise BadCursor(cursor) from error
-    return queryset.filter(
-        Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=pk)
+    # `published_at <= moment` bounds the index range scan; the OR only
+    # breaks ties at that moment.
+    return queryset.filter(published_at__lte=moment).filter(
+        Q(published_at__lt=moment) | Q(pk__lt=pk)
     )

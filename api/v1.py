@@ -10,6 +10,7 @@ an edit shows in the API on the next request after the save. Errors are
 JSON problem documents (RFC 9457). Reads go through the QuerySets the pages
 use (`published()`, the site's search)."""
 
+import hashlib
 from datetime import datetime
 
 from django.db.models import Prefetch
@@ -24,6 +25,8 @@ from articles.invalidation import article_tag
 from articles.models import Article, AuthorProfile, Section, Tag
 from articles.models.search import SearchTooSlow
 from articles.views import clean_query
+from caching import fragments
+from caching.fragments import fragment_key
 from caching.pagecache import cache_page_tags
 from comments.models import Comment, CommentDecision
 from infra.siteurl import site_url
@@ -131,9 +134,23 @@ def _public(request, response: HttpResponse, *tags: str) -> None:
     _cross_origin(response)
 
 
-def _last_modified(response: HttpResponse, moment: datetime | None) -> None:
-    if moment is not None:
-        response["Last-Modified"] = http_date(moment.timestamp())
+def _key(name: str, tags, request, *vary) -> str:
+    """A versioned key for an answer's JSON (caching/fragments.py): dropped
+    with its tags, like the pages' fragments; one per site address (the
+    answer's links are absolute)."""
+    varies = repr((site_url("/", request), *vary)).encode()
+    return fragment_key(f"api-v1-{name}", tags, hashlib.sha256(varies).hexdigest())
+
+
+def _answer(kept: tuple[str, datetime | None]) -> HttpResponse:
+    """An answer kept as (JSON, when its newest story changed): the JSON
+    sent as it is, the moment as Last-Modified."""
+    body, changed = kept
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    _cross_origin(response)
+    if changed is not None:
+        response["Last-Modified"] = http_date(changed.timestamp())
+    return response
 
 
 def _stories():
@@ -173,28 +190,37 @@ def stories(request, response: HttpResponse, filters: Query[StoryFilters]):
     page's address (a cursor: as fast 60,000 stories in as at the start).
     Filter by section, tag or author (slugs), language, or `updated_since`
     (ISO 8601) to fetch what changed."""
-    _public(request, response, "lists")
-    queryset = _stories().defer("body", "body_text")
-    if filters.section:
-        queryset = queryset.filter(section__slug=filters.section)
-    if filters.tag:
-        queryset = queryset.filter(tags__slug=filters.tag)
-    if filters.author:
-        queryset = queryset.filter(authors__slug=filters.author)
-    if filters.language:
-        queryset = queryset.filter(language=filters.language)
-    if filters.updated_since:
-        queryset = queryset.filter(updated_at__gte=filters.updated_since)
-    if filters.cursor:
-        queryset = cursor.after(queryset, filters.cursor)
-    items = list(queryset[: PAGE_SIZE + 1])
-    more = len(items) > PAGE_SIZE
-    items = items[:PAGE_SIZE]
-    _last_modified(response, max((a.updated_at for a in items), default=None))
-    return {
-        "results": [present.story_summary(a, request) for a in items],
-        "next": _next_url(request, items, more),
-    }
+    tags = ("lists", "site")
+    _public(request, response, *tags)
+
+    def load():
+        queryset = _stories().defer("body", "body_text")
+        if filters.section:
+            queryset = queryset.filter(section__slug=filters.section)
+        if filters.tag:
+            queryset = queryset.filter(tags__slug=filters.tag)
+        if filters.author:
+            queryset = queryset.filter(authors__slug=filters.author)
+        if filters.language:
+            queryset = queryset.filter(language=filters.language)
+        if filters.updated_since:
+            queryset = queryset.filter(updated_at__gte=filters.updated_since)
+        if filters.cursor:
+            queryset = cursor.after(queryset, filters.cursor)
+        items = list(queryset[: PAGE_SIZE + 1])
+        more = len(items) > PAGE_SIZE
+        items = items[:PAGE_SIZE]
+        page = StoryPage.model_validate(
+            {
+                "results": [present.story_summary(a, request) for a in items],
+                "next": _next_url(request, items, more),
+            }
+        )
+        changed = max((a.updated_at for a in items), default=None)
+        return page.model_dump_json(), changed
+
+    query = sorted(filters.model_dump(exclude_none=True, mode="json").items())
+    return _answer(fragments.get_or_load(_key("stories", tags, request, query), load))
 
 
 @api.get(
@@ -204,16 +230,27 @@ def story(request, response: HttpResponse, story_id: int):
     """One published story: its body (sanitized HTML), bylines with the
     authors' profiles, tags, picture, source and corrections. 410 once it
     has been taken down; 404 for one never published."""
-    _public(request, response, article_tag(story_id))
-    found = (
-        _stories().prefetch_related("tags", "corrections").filter(pk=story_id).first()
-    )
-    if found is None:
+    tags = (article_tag(story_id), "site")
+    _public(request, response, *tags)
+
+    def load():
+        found = (
+            _stories()
+            .prefetch_related("tags", "corrections")
+            .filter(pk=story_id)
+            .first()
+        )
+        if found is None:
+            return None  # not kept: unknown ids must not fill the cache
+        body = StoryOut.model_validate(present.story(found, request))
+        return body.model_dump_json(), found.updated_at
+
+    kept = fragments.get_or_load(_key("story", tags, request, story_id), load)
+    if kept is None:
         if _taken_down().filter(pk=story_id).exists():
             raise Gone
         raise Http404("No published story has this id.")
-    _last_modified(response, found.updated_at)
-    return present.story(found, request)
+    return _answer(kept)
 
 
 @api.get(

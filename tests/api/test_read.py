@@ -306,3 +306,22 @@ def test_the_openapi_document_is_valid_and_documented(roles):
     docs = get("/api/v1/docs/").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in docs
     assert "cdn." not in docs  # first-party: no third-party script
+
+
+def test_a_repeat_without_the_page_cache_runs_no_query(
+    roles, settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """Like the article page's fragments: the answer's JSON is kept under
+    its tags' versions, so a repeat reads no database, and an edit shows."""
+    settings.NEWSROOM_PAGE_CACHE = False
+    cache.clear()
+    story = ArticleFactory(title="Kept")
+    for path in (f"/api/v1/stories/{story.pk}", "/api/v1/stories"):
+        get(path)
+        with django_assert_num_queries(0):
+            assert get(path).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        story.title = "Changed"
+        story.save()
+    assert get(f"/api/v1/stories/{story.pk}").json()["title"] == "Changed"
+    assert get("/api/v1/stories").json()["results"][0]["title"] == "Changed"
