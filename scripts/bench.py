@@ -1004,8 +1004,9 @@ print(stories.values_list("pk", flat=True).first(), cursor.make(*deep))
 def api_rows(article: str) -> tuple[list, list]:
     """BENCH_ONLY=api: a story through the API and the article page, both
     uncached (page cache off, fragments on: the page's own best uncached
-    case), many clients; then one client on the list's first page and on
-    the page 60,000 stories in (a cursor)."""
+    case), many clients; then, nothing kept (fragments off too), the story
+    again and one client on the list's first page and on the page 60,000
+    stories in (a cursor)."""
     story, deep = manage("shell", "-v", "0", "-c", API_POINTS).split()[-2:]
     server = start_server(page_cache=False)
     try:
@@ -1017,13 +1018,21 @@ def api_rows(article: str) -> tuple[list, list]:
         ]
         for _, row in rows:
             row["queries"] = "-"
+    finally:
+        stop_server(server)
+    # The database's own cost: nothing kept (fragments off too).
+    server = start_server(page_cache=False, fragments=False)
+    try:
+        bare = wrk(f"{BASE}/api/v1/stories/{story}")
+        bare["queries"] = "-"
+        rows.append(("API story, nothing kept (fragments off)", bare))
         first = BASE + "/api/v1/stories"
         later = f"{BASE}/api/v1/stories?cursor={urllib.parse.quote(deep)}"
         one_client(first)
         one_client(later)  # warm
         lone = [
-            ("API list, first page", one_client(first)),
-            ("API list, 60,000 stories in (cursor)", one_client(later)),
+            ("API list, first page, nothing kept", one_client(first)),
+            ("API list, 60,000 stories in (cursor), nothing kept", one_client(later)),
         ]
         return rows, lone
     finally:
