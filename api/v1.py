@@ -303,8 +303,9 @@ class RemovedFilters(Schema):
 def removed(request, response: HttpResponse, filters: Query[RemovedFilters]):
     """What readers can no longer see, since `since` (ISO 8601): stories
     taken down and comments no longer approved. A partner deletes its
-    copies of them."""
-    _public(request, response, "lists")
+    copies of them. Not cached: a moderator's decision changes it without
+    touching the listings' tag."""
+    _cross_origin(response)
     stories_gone = (
         _taken_down()
         .filter(updated_at__gte=filters.since)
