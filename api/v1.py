@@ -22,7 +22,7 @@ from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError, ValidationError
 
 from articles.invalidation import article_tag
-from articles.models import Article, AuthorProfile, Section, Tag
+from articles.models import Article, AuditEntry, AuthorProfile, Section, Tag
 from articles.models.search import SearchTooSlow
 from articles.views import clean_query
 from caching import fragments
@@ -229,7 +229,7 @@ def stories(request, response: HttpResponse, filters: Query[StoryFilters]):
 def story(request, response: HttpResponse, story_id: int):
     """One published story: its body (sanitized HTML), bylines with the
     authors' profiles, tags, picture, source and corrections. 410 once it
-    has been taken down; 404 for one never published."""
+    has been taken down or deleted; 404 for one never published."""
     tags = (article_tag(story_id), "site")
     _public(request, response, *tags)
 
@@ -247,7 +247,7 @@ def story(request, response: HttpResponse, story_id: int):
 
     kept = fragments.get_or_load(_key("story", tags, request, story_id), load)
     if kept is None:
-        if _taken_down().filter(pk=story_id).exists():
+        if _removed(story_id):
             raise Gone
         raise Http404("No published story has this id.")
     return _answer(kept)
@@ -295,6 +295,21 @@ def _taken_down():
     ).filter(published_at__lte=timezone.now())
 
 
+def _deleted():
+    """Stories readers had seen and an editor deleted: the audit log's
+    entries (articles.admin.article), the log kept as their tombstones."""
+    return AuditEntry.objects.filter(
+        action="delete", object_type="articles.article", detail__was_public=True
+    )
+
+
+def _removed(story_id: int) -> bool:
+    return (
+        _taken_down().filter(pk=story_id).exists()
+        or _deleted().filter(object_id=str(story_id)).exists()
+    )
+
+
 class RemovedFilters(Schema):
     since: datetime
 
@@ -306,11 +321,20 @@ def removed(request, response: HttpResponse, filters: Query[RemovedFilters]):
     copies of them. Not cached: a moderator's decision changes it without
     touching the listings' tag."""
     _cross_origin(response)
-    stories_gone = (
+    taken_down = (
         _taken_down()
         .filter(updated_at__gte=filters.since)
         .order_by("updated_at", "pk")
         .values_list("pk", "updated_at")[:1000]
+    )
+    deleted = (
+        _deleted()
+        .filter(at__gte=filters.since)
+        .order_by("at", "pk")
+        .values_list("object_id", "at")[:1000]
+    )
+    stories_gone = sorted(
+        [*taken_down, *((int(pk), at) for pk, at in deleted)], key=lambda row: row[1]
     )
     comments_gone = (
         CommentDecision.objects.filter(

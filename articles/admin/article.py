@@ -345,13 +345,17 @@ class ArticleAdmin(
             ),
         )
 
+    # The audit entry of a deleted story that readers have seen is also its
+    # tombstone: the content API answers 410 for it and lists it as removed.
     def delete_model(self, request, obj):
-        audit.record(request.user, "delete", obj)
+        audit.record(request.user, "delete", obj, was_public=obj.has_been_public)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         for article in queryset:
-            audit.record(request.user, "delete", article)
+            audit.record(
+                request.user, "delete", article, was_public=article.has_been_public
+            )
         super().delete_queryset(request, queryset)
 
     def save_model(self, request, obj, form, change):

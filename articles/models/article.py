@@ -629,6 +629,13 @@ class Article(models.Model):
         )
 
     @property
+    def has_been_public(self) -> bool:
+        """Readers have seen it: published now, or taken down after its
+        publication time (unpublishing keeps published_at). A story
+        scheduled and pulled before its time never was."""
+        return self.published_at is not None and self.published_at <= timezone.now()
+
+    @property
     def is_scheduled(self) -> bool:
         return (
             self.status == self.Status.PUBLISHED

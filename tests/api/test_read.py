@@ -325,3 +325,39 @@ def test_a_repeat_without_the_page_cache_runs_no_query(
         story.save()
     assert get(f"/api/v1/stories/{story.pk}").json()["title"] == "Changed"
     assert get("/api/v1/stories").json()["results"][0]["title"] == "Changed"
+
+
+def test_a_deleted_story_readers_had_seen_is_gone_a_deleted_draft_unknown(roles):
+    """Deleting through the admin writes the audit entry that is also the
+    story's tombstone: 410 and listed as removed once readers had seen it;
+    a draft nobody saw stays unknown."""
+    editor = UserFactory(username="ed", groups="Editor", is_superuser=True)
+    seen = ArticleFactory(title="Seen")
+    unseen = ArticleFactory(title="Unseen draft", draft=True)
+    scheduled = ArticleFactory(
+        title="Pulled before its time", published_at=NOW + datetime.timedelta(hours=2)
+    )
+    before = timezone.now()
+    client = Client()
+    client.force_login(editor)
+    for article in (seen, unseen):
+        response = client.post(
+            f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"}
+        )
+        assert response.status_code == 302
+    client.post(
+        "/admin/articles/article/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [scheduled.pk],
+            "post": "yes",
+        },
+    )
+    assert not Article.objects.filter(
+        pk__in=[seen.pk, unseen.pk, scheduled.pk]
+    ).exists()
+    assert get(f"/api/v1/stories/{seen.pk}").status_code == 410
+    assert get(f"/api/v1/stories/{unseen.pk}").status_code == 404
+    assert get(f"/api/v1/stories/{scheduled.pk}").status_code == 404
+    removed = Client().get("/api/v1/removed", {"since": before.isoformat()}).json()
+    assert [s["id"] for s in removed["stories"]] == [seen.pk]
