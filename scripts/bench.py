@@ -578,9 +578,13 @@ def edge_rows(article: str) -> list:
         static["queries"] = "0"
         uncached = wrk(edge + article, cookie="sessionid=bench")
         uncached["queries"] = "-"
+        urllib.request.urlopen(edge + "/api/v1/stories").read()  # fill the edge
+        api = wrk(edge + "/api/v1/stories")
+        api["queries"] = "0"
         return [
             ("article, static file through nginx (ceiling)", static),
             ("article through the edge (Varnish hit)", cached),
+            ("content API list through the edge (Varnish hit)", api),
             ("article through the edge to two app servers, uncached", uncached),
         ]
     finally:
