@@ -261,6 +261,16 @@ def rendition_of(
     return public_url(name), w, max(1, round(w * source["height"] / source["width"]))
 
 
+# The widest rendition a story's body shows (its column at high density).
+BODY_WIDTH = 1280
+
+
+def body_rendition(renditions: dict | None) -> tuple[str, int, int] | None:
+    """(URL, width, height) of the rendition a story's body shows a picture
+    at, in the original's format; None while a worker makes them."""
+    return rendition_of(renditions, width=BODY_WIDTH, fallback=True)
+
+
 def rendition_names(renditions: dict | None) -> set[str]:
     renditions = renditions or {}
     parts = [renditions, *renditions.get("crops", {}).values()]

@@ -44,6 +44,16 @@ def _title_from(name: str) -> str:
     return stem.replace("_", " ").replace("-", " ").strip() or "Untitled picture"
 
 
+def _words(fields: dict, file_name: str) -> dict:
+    """A new item's fields, its words cut to their columns, titled after
+    its file when no title is given."""
+    fields.setdefault("title", _title_from(file_name))
+    for name in ("title", "alt", "caption", "credit", "source"):
+        if name in fields:
+            fields[name] = fit(LibraryImage, name, fields[name] or "")
+    return fields
+
+
 def library_image_create(
     *, file, user, data: bytes | None = None, queue: bool = True, **fields
 ) -> tuple[LibraryImage, bool]:
@@ -59,12 +69,11 @@ def library_image_create(
     existing = find_duplicate(data)
     if existing is not None:
         return existing, False
-    fields.setdefault("title", _title_from(getattr(file, "name", "")))
-    for name in ("title", "alt", "caption", "credit", "source"):
-        if name in fields:
-            fields[name] = fit(LibraryImage, name, fields[name] or "")
     item = LibraryImage(
-        key=content_key(data), uploaded_by=_user(user), file_size=len(data), **fields
+        key=content_key(data),
+        uploaded_by=_user(user),
+        file_size=len(data),
+        **_words(fields, getattr(file, "name", "")),
     )
     item.file.save(getattr(file, "name", "") or "image", file, save=False)
     with transaction.atomic():
@@ -73,6 +82,17 @@ def library_image_create(
         if queue:
             _queue_renditions(item)
     return item, True
+
+
+def library_image_ready(*, file, user, **fields) -> tuple[LibraryImage, bool]:
+    """library_image_create, its renditions made in this process rather than
+    by a worker (for callers that need the body's address now: the body
+    upload, the importers). Returns (item, created)."""
+    item, created = library_image_create(file=file, user=user, queue=False, **fields)
+    if not (item.renditions or {}).get("crops"):
+        make_library_renditions.call(item.key)
+        item.refresh_from_db(fields=["renditions"])
+    return item, created
 
 
 def library_capture(*, field_file, user, **fields) -> LibraryImage:
@@ -87,16 +107,12 @@ def library_capture(*, field_file, user, **fields) -> LibraryImage:
             name = field_file.name
             transaction.on_commit(lambda: default_storage.delete(name))
         return existing
-    fields.setdefault("title", _title_from(field_file.name))
-    for name in ("title", "alt", "caption", "credit", "source"):
-        if name in fields:
-            fields[name] = fit(LibraryImage, name, fields[name] or "")
     item = LibraryImage(
         key=content_key(data),
         file=field_file.name,
         file_size=len(data),
         uploaded_by=_user(user),
-        **fields,
+        **_words(fields, field_file.name),
     )
     item.file.field.update_dimension_fields(item, force=True)
     item.save()

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from articles.front import front_place
-from articles.images import rendition_of
+from articles.images import body_rendition
 from articles.invalidation import article_tags
-from articles.library import featured_from_item, library_image_create
+from articles.library import featured_from_item, library_image_ready
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -28,7 +28,6 @@ from articles.models import (
     unique_slug,
 )
 from articles.services import article_refresh_renditions, article_set_authors
-from articles.tasks import make_library_renditions
 from articles.validators import validate_image, web_url_or_blank
 from caching.invalidation import invalidate
 
@@ -343,10 +342,9 @@ class PostImport:
                     label, f"{path.name}: {' '.join(refused.messages)} Left out."
                 )
                 return None
-            item, created = library_image_create(
+            item, created = library_image_ready(
                 file=File(handle, name=path.name),
                 user=None,
-                queue=False,
                 title=attachment.get("title") or path.stem,
                 alt=attachment.get("alt", ""),
                 caption=attachment.get("caption", ""),
@@ -354,9 +352,6 @@ class PostImport:
             )
         if created:
             self.report.count("library pictures", "created")
-        if not (item.renditions or {}).get("crops"):
-            make_library_renditions.call(item.key)
-            item.refresh_from_db()
         return item
 
     def _attachment_for(self, relative: str) -> tuple[Path | None, dict | None]:
@@ -389,9 +384,7 @@ class PostImport:
                 # (re-encoded: no EXIF or GPS), so "used in", the rights
                 # checks and the refusal to delete a used picture see it.
                 item = self._library_item(path, attachment, label)
-                shown = item and rendition_of(
-                    item.renditions, width=1280, fallback=True
-                )
+                shown = item and body_rendition(item.renditions)
                 if shown:
                     body = body[:index] + shown[0] + body[end:]
             start = index + 1

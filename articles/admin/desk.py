@@ -21,8 +21,9 @@ from .. import services, workflow
 from ..images import (
     STORAGE_DOWN_MESSAGE,
     STORAGE_ERRORS,
-    rendition_of,
+    body_rendition,
 )
+from ..library import library_image_ready
 from ..models import (
     Article,
     ArticleRevision,
@@ -153,8 +154,6 @@ class ArticleDeskViews:
         or GPS kept; the original stays private). Answers the address of the
         rendition the body shows, for the editor's figure dialog, and the
         library item's words to offer."""
-        from ..library import library_image_create
-        from ..tasks import make_library_renditions
 
         if not (
             self.has_add_permission(request) or self.has_change_permission(request)
@@ -165,17 +164,14 @@ class ArticleDeskViews:
             return JsonResponse({"error": " ".join(form.errors["image"])}, status=400)
         try:
             with transaction.atomic():
-                item, created = library_image_create(
-                    file=form.cleaned_data["image"], user=request.user, queue=False
+                # Renditions at once, not by a worker: the editor waits for
+                # the address (a storage that fails is tried again by one).
+                item, created = library_image_ready(
+                    file=form.cleaned_data["image"], user=request.user
                 )
-                if not (item.renditions or {}).get("crops"):
-                    # At once, not by a worker: the editor waits for the
-                    # address (a storage that fails is tried again by one).
-                    make_library_renditions.call(item.key)
-                    item.refresh_from_db(fields=["renditions"])
         except STORAGE_ERRORS:
             return JsonResponse({"error": STORAGE_DOWN_MESSAGE}, status=503)
-        shown = rendition_of(item.renditions, width=1280, fallback=True)
+        shown = body_rendition(item.renditions)
         if shown is None:
             return JsonResponse({"error": STORAGE_DOWN_MESSAGE}, status=503)
         url, width, height = shown

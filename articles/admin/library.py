@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from infra.admin import NamedFieldsMixin
 
 from .. import library
-from ..images import content_key, rendition_of
+from ..images import body_rendition, content_key, rendition_of
 from ..models import LibraryImage
 from ..models.common import can_publish
 
@@ -215,7 +215,7 @@ class LibraryImageAdmin(NamedFieldsMixin, admin.ModelAdmin):
         results = []
         for item in items:
             thumb = rendition_of(item.renditions, width=320, crop="card")
-            body = rendition_of(item.renditions, width=1280, fallback=True)
+            body = body_rendition(item.renditions)
             results.append(
                 {
                     "key": item.key,

@@ -18,8 +18,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from articles.html import figure_of, image_keys_in
-from articles.images import public_storage, public_url, rendition_of
-from articles.library import library_capture, library_image_create
+from articles.images import body_rendition, public_storage, public_url
+from articles.library import library_capture, library_image_ready
 from articles.models import Article, AuthorProfile, LibraryImage
 from articles.models.common import fit
 from articles.tasks import make_library_renditions
@@ -150,16 +150,12 @@ class Command(BaseCommand):
             validate_image(ContentFile(data, name=posixpath.basename(name)))
         except ValidationError:
             return src  # no picture an upload may be: left as imported
-        item, created = library_image_create(
+        item, created = library_image_ready(
             file=ContentFile(data, name=posixpath.basename(name)),
             user=None,
-            queue=False,
             title=posixpath.splitext(posixpath.basename(name))[0],
         )
         if created:
             done["wordpress"] += 1
-        if not (item.renditions or {}).get("crops"):
-            make_library_renditions.call(item.key)
-            item.refresh_from_db()
-        shown = rendition_of(item.renditions, width=1280, fallback=True)
+        shown = body_rendition(item.renditions)
         return shown[0] if shown else src
