@@ -20,8 +20,9 @@ def make(published_at: datetime, pk: int) -> str:
     return signing.dumps([published_at.isoformat(), pk], salt=SALT, compress=False)
 
 
-def after(queryset, cursor: str):
-    """`queryset` (ordered newest first) from just after `cursor`."""
+def after(queryset, cursor: str, field: str = "published_at"):
+    """`queryset` (ordered by `field` then id, newest first) from just after
+    `cursor`."""
     try:
         moment, pk = signing.loads(cursor, salt=SALT)
         moment = datetime.fromisoformat(moment)
@@ -30,6 +31,6 @@ def after(queryset, cursor: str):
         raise BadCursor(cursor) from error
     # `published_at <= moment` bounds the index range scan; the OR only
     # breaks ties at that moment.
-    return queryset.filter(published_at__lte=moment).filter(
-        Q(published_at__lt=moment) | Q(pk__lt=pk)
+    return queryset.filter(**{f"{field}__lte": moment}).filter(
+        Q(**{f"{field}__lt": moment}) | Q(pk__lt=pk)
     )

@@ -145,3 +145,31 @@ class RemovedComment(Schema):
 class RemovedPage(Schema):
     stories: list[RemovedStory]
     comments: list[RemovedComment]
+
+
+class DeskStory(Schema):
+    """A story as the desk's tools see it (with a key): any state."""
+
+    id: int
+    status: str
+    public: bool
+    url: str
+    admin_url: str
+    title: str
+    slug: str
+    standfirst: str
+    body_html: str
+    section: str | None
+    tags: list[str]
+    authors: list[str]
+    language: str
+    source: Source | None
+    external_id: str | None
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeskPage(Schema):
+    results: list[DeskStory]
+    next: str | None

@@ -12,6 +12,7 @@ use (`published()`, the site's search)."""
 
 import hashlib
 from datetime import datetime
+from http import HTTPStatus
 
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -19,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.http import http_date
 from ninja import Field, NinjaAPI, Path, Query, Schema
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from articles.invalidation import article_tag
 from articles.models import Article, AuditEntry, AuthorProfile, Section, Tag
@@ -31,7 +32,7 @@ from caching.pagecache import cache_page_tags
 from comments.models import Comment, CommentDecision
 from infra.siteurl import site_url
 
-from . import cursor, present
+from . import cursor, desk, present
 from .schemas import (
     AuthorOut,
     CommentPage,
@@ -46,7 +47,14 @@ from .schemas import (
 
 PAGE_SIZE = 20
 SEARCH_PAGE_SIZE = 20
-ERRORS = {400: Problem, 404: Problem, 410: Problem, 422: Problem}
+ERRORS = {
+    400: Problem,
+    401: Problem,
+    404: Problem,
+    410: Problem,
+    422: Problem,
+    429: Problem,
+}
 
 api = NinjaAPI(
     title="Newsroom content API",
@@ -55,12 +63,18 @@ api = NinjaAPI(
         "The newsroom's published stories, sections, tags, authors, search "
         "and approved comments. Public, read-only, cacheable; lists page "
         "with `next` cursors; removed stories answer 410 and are listed "
-        "under `/removed`."
+        "under `/removed`. The `desk` routes need an API key, issued in the "
+        "admin and sent as `Authorization: Bearer <key>`: the newsroom's tools "
+        "read and write stories in any state the key's role allows. Errors are "
+        "problem documents (RFC 9457); over the rate limit, 429 with "
+        "Retry-After."
     ),
     urls_namespace="api-v1",
     docs_url="/docs/",
     openapi_url="/openapi.json",
 )
+# With a key: the desk's tools read and write stories in any state.
+api.add_router("/desk/", desk.router)
 
 
 class Gone(Exception):
@@ -98,7 +112,29 @@ def _gone(request, error):
 
 @api.exception_handler(HttpError)
 def _http_error(request, error):
-    return problem(request, error.status_code, "Bad request", str(error))
+    title = HTTPStatus(error.status_code).phrase
+    return problem(request, error.status_code, title, str(error))
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request, error):
+    response = problem(request, 401, "Unauthorized", "The desk needs an API key.")
+    response["WWW-Authenticate"] = 'Bearer realm="newsroom"'
+    return response
+
+
+@api.exception_handler(desk.Invalid)
+def _refused(request, error):
+    return problem(
+        request,
+        422,
+        "Invalid story",
+        "Some fields are not valid: see `errors`.",
+        errors=[
+            {"loc": ["body", field], "msg": " ".join(messages)}
+            for field, messages in error.errors.items()
+        ],
+    )
 
 
 @api.exception_handler(ValidationError)

@@ -28,6 +28,8 @@ from .models import (
     Section,
     Tag,
     can_publish,
+    make_slug,
+    unique_slug,
 )
 from .tasks import make_author_photo, make_featured_renditions
 
@@ -313,6 +315,87 @@ def article_restore_revision(*, revision: ArticleRevision, user) -> Article:
         )
         audit.record(user, "restore", article, revision=revision.pk)
         article_record_revision(article=article, user=user)
+    return article
+
+
+# What a tool outside the admin (the content API, a wire feed) may set on a
+# story: the form's words; pictures and the workflow are separate steps.
+WRITABLE_FIELDS = (
+    "title",
+    "slug",
+    "standfirst",
+    "body",
+    "source_name",
+    "source_url",
+    "language",
+    "comments_open",
+)
+
+
+def tags_named(names: list[str]) -> list[Tag]:
+    """The tags with these names, made where missing (as journalists may
+    add tags in the admin), in the given order, each once."""
+    found: dict[str, Tag] = {}
+    for name in names:
+        name = " ".join(name.split())[: Tag._meta.get_field("name").max_length]
+        if not name or name.casefold() in found:
+            continue
+        tag = Tag.objects.filter(name__iexact=name).first()
+        if tag is None:
+            tag = Tag(name=name, slug=unique_slug(Tag, name, max_length=80))
+            tag.full_clean()
+            tag.save()
+        found[name.casefold()] = tag
+    return list(found.values())
+
+
+def article_write(
+    *,
+    article: Article,
+    user,
+    fields: dict,
+    section=None,
+    tags: list[str] | None = None,
+    authors: list | None = None,
+    status: str | None = None,
+    at: datetime | None = None,
+    via: str = "",
+) -> Article:
+    """Create (`article` unsaved) or change a story from outside the admin
+    form, under the form's rules: only stories `user` may edit, the
+    publishing rule for `status`, the model's validation (ValidationError
+    by field), the sanitizer (on save), a version, an audit entry saying
+    `via` what (an API key), and the one invalidation point (the save's
+    signal). `section` None keeps it; tags and authors None keep theirs."""
+    creating = article.pk is None
+    if not creating and not Article.objects.editable_by(user).filter(pk=article.pk):
+        raise PermissionDenied("This key may not change this story.")
+    for name, value in fields.items():
+        if name not in WRITABLE_FIELDS:
+            raise ValueError(f"{name} is not writable here")
+        setattr(article, name, value)
+    if section is not None:
+        article.section = section
+    if creating:
+        article.created_by = user
+        article.status = Article.Status.DRAFT
+    if status is not None and (status != article.status or at is not None):
+        article_set_status(article=article, user=user, status=status, at=at)
+    if not article.slug:
+        article.slug = make_slug(article.title, 200) or "article"
+    article.full_clean(exclude=["featured_image", "featured_item", "created_by"])
+    with transaction.atomic():
+        article.save()
+        if tags is not None:
+            article.tags.set(tags_named(tags))
+        if authors is not None:
+            article_set_authors(article=article, authors=authors)
+        elif creating:
+            profile = AuthorProfile.objects.filter(user=user).first()
+            if profile is not None:
+                article_set_authors(article=article, authors=[profile])
+        article_record_revision(article=article, user=user)
+        audit.record(user, "create" if creating else "edit", article, via=via)
     return article
 
 

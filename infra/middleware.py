@@ -192,6 +192,8 @@ def anonymous_read(request) -> bool:
     read from a replica."""
     if request.method not in ("GET", "HEAD"):
         return False
+    if "HTTP_AUTHORIZATION" in request.META:
+        return False  # an API key's answers are its own (api/middleware.py)
     path = request.path
     if path.startswith(_NOT_READER_PAGES) or path.startswith(
         (settings.STATIC_URL, settings.MEDIA_URL)

@@ -173,6 +173,10 @@ MIDDLEWARE = [
     # Counts views of story and section pages, page-cache hits included
     # (audience/: without an edge; behind one, its log is read instead).
     "audience.middleware.CountViewsMiddleware",
+    # The content API's keys and rate limits, before a page-cache hit:
+    # a bad key or a client over its limit is refused even for cached
+    # answers (api/middleware.py).
+    "api.middleware.ApiKeyMiddleware",
     "caching.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "infra.middleware.PermissionsPolicyMiddleware",
@@ -672,6 +676,12 @@ SECURE_CSP = {
 NEWSROOM_MAX_PUBLIC_REQUEST_BYTES = env_int(
     "NEWSROOM_MAX_PUBLIC_REQUEST_BYTES", 1024 * 1024
 )
+# The content API (api/middleware.py): requests a minute that reach the app
+# (edge hits do not count), per key and, without a key, per client address;
+# over it, 429 with Retry-After. Bodies sent to it are bounded by
+# NEWSROOM_MAX_PUBLIC_REQUEST_BYTES.
+NEWSROOM_API_KEY_PER_MINUTE = env_int("NEWSROOM_API_KEY_PER_MINUTE", 1200)
+NEWSROOM_API_ADDRESS_PER_MINUTE = env_int("NEWSROOM_API_ADDRESS_PER_MINUTE", 300)
 NEWSROOM_MAX_REQUEST_BYTES = env_int("NEWSROOM_MAX_REQUEST_BYTES", 12 * 1024 * 1024)
 NEWSROOM_MAX_IMPORT_BYTES = env_int("NEWSROOM_MAX_IMPORT_BYTES", 1024**3)
 # Uploaded images: size and pixel limits (decompression bombs).

@@ -422,6 +422,11 @@ class Article(models.Model):
     source_url = models.URLField(
         blank=True, max_length=500, validators=[validate_web_url]
     )
+    # The item's id at the agency it came from (wire copy through the API:
+    # "<agency>:<its id>"), so a feed read twice makes one story.
+    external_id = models.CharField(
+        max_length=300, blank=True, default="", editable=False
+    )
     status = models.CharField(
         max_length=12,
         choices=Status.choices,
@@ -508,6 +513,11 @@ class Article(models.Model):
             ),
             models.CheckConstraint(
                 condition=web_url_only("source_url"), name="article_source_url_is_web"
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="article_external_id_unique",
             ),
         ]
         indexes = [
