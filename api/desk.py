@@ -22,7 +22,7 @@ from ninja.responses import Status
 from ninja.security import HttpBearer
 
 from articles import services
-from articles.models import Article, AuthorProfile, Section
+from articles.models import Article, AuthorProfile, Section, language_code
 from infra.siteurl import site_url
 
 from . import cursor
@@ -154,9 +154,16 @@ class NewStory(StoryFields):
 def _write(key, article: Article, data: StoryFields, request) -> Article:
     given = data.model_dump(exclude_unset=True)
     fields = {}
-    for name in ("title", "slug", "standfirst", "language", "comments_open"):
+    for name in ("title", "slug", "standfirst", "comments_open"):
         if name in given and given[name] is not None:
             fields[name] = given[name]
+    if given.get("language"):
+        code = language_code(given["language"])
+        if code is None:
+            raise Invalid(
+                {"language": [f"Not a language this site knows: {given['language']}."]}
+            )
+        fields["language"] = code
     if "body_html" in given:
         fields["body"] = given["body_html"] or ""
     if "source" in given:
