@@ -1,15 +1,19 @@
-"""API keys in the admin: issued (the key shown once), renamed, given
-another role, revoked; never deleted (the stories and log entries made with
-a key keep naming it)."""
+"""The API in the admin: keys issued (the key shown once), renamed, given
+another role, revoked, never deleted (the stories and log entries made
+with a key keep naming it); webhooks registered (the secret shown once),
+their delivery log."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from articles.models import can_publish
 
-from . import services
-from .models import ApiKey
+from . import services, webhooks
+from .models import ApiKey, Webhook, WebhookDelivery
 
 
 @admin.register(ApiKey)
@@ -100,3 +104,148 @@ class ApiKeyAdmin(admin.ModelAdmin):
             services.api_key_revoke(key=key, by=request.user)
             count += 1
         self.message_user(request, f"Revoked {count} key(s).", messages.SUCCESS)
+
+
+class WebhookForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        choices=Webhook.Event.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Webhook
+        fields = ["name", "url", "events", "active"]
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        try:
+            webhooks.resolve(url)
+        except webhooks.Blocked as refused:
+            raise ValidationError(str(refused)) from None
+        return url
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    form = WebhookForm
+    list_display = ("name", "url", "event_list", "active", "failures", "created_at")
+    list_filter = ("active",)
+    readonly_fields = ("disabled_reason", "failing_since", "failures", "recent")
+    actions = ["rotate_secret", "enable"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # switched off instead (untick Active): the log stays
+
+    @admin.display(description="Events")
+    def event_list(self, obj):
+        return ", ".join(obj.events)
+
+    @admin.display(description="Recent deliveries")
+    def recent(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        rows = obj.deliveries.order_by("-created_at", "-pk")[:10]
+        link = (
+            reverse("admin:api_webhookdelivery_changelist")
+            + f"?hook__id__exact={obj.pk}"
+        )
+        return format_html(
+            "<ul>{}</ul><a href='{}'>Every delivery of this hook</a>",
+            format_html_join(
+                "",
+                "<li>{} {} — {} ({} attempt(s)) {}</li>",
+                (
+                    (
+                        f"{d.created_at:%Y-%m-%d %H:%M:%S}",
+                        d.event,
+                        d.get_status_display(),
+                        d.attempts,
+                        d.last_error,
+                    )
+                    for d in rows
+                ),
+            ),
+            link,
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        hook, secret = services.webhook_register(
+            name=obj.name, url=obj.url, events=obj.events, by=request.user
+        )
+        obj.pk = hook.pk
+        request.webhook_secret = secret
+
+    def response_add(self, request, obj, post_url_continue=None):
+        secret = getattr(request, "webhook_secret", None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        return self._show_secret(request, obj, secret)
+
+    def _show_secret(self, request, hook, secret):
+        response = TemplateResponse(
+            request,
+            "admin/api/webhook/secret.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "hook": hook,
+                "secret": secret,
+                "title": f"The secret of {hook.name}",
+            },
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(
+        description="Rotate the signing secret (one hook)", permissions=["change"]
+    )
+    def rotate_secret(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose one hook.", messages.ERROR)
+            return None
+        hook = queryset.get()
+        secret = services.webhook_rotate_secret(hook=hook, by=request.user)
+        return self._show_secret(request, hook, secret)
+
+    @admin.action(description="Enable again (send what waits)", permissions=["change"])
+    def enable(self, request, queryset):
+        for hook in queryset:
+            services.webhook_enable(hook=hook, by=request.user)
+        self.message_user(request, "Enabled.", messages.SUCCESS)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: read-only, with "send again"."""
+
+    list_display = (
+        "created_at",
+        "hook",
+        "event",
+        "status",
+        "attempts",
+        "last_status",
+        "last_error",
+        "due_at",
+        "delivered_at",
+    )
+    list_filter = ("status", "event", "hook")
+    list_select_related = ("hook",)
+    show_full_result_count = False
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send again now", permissions=["change"])
+    def send_again(self, request, queryset):
+        count = services.webhook_deliveries_retry(deliveries=queryset, by=request.user)
+        self.message_user(request, f"{count} delivery(ies) queued.", messages.SUCCESS)

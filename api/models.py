@@ -12,6 +12,7 @@ import hmac
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
@@ -111,3 +112,92 @@ class ApiKey(models.Model):
             last_used_at=now, last_used_from=address
         )
         self.last_used_at, self.last_used_from = now, address
+
+
+class Webhook(models.Model):
+    """An address told of the newsroom's events (api/webhooks.py)."""
+
+    class Event(models.TextChoices):
+        STORY_PUBLISHED = "story.published", "Story published"
+        STORY_UPDATED = "story.updated", "Published story updated"
+        STORY_UNPUBLISHED = "story.unpublished", "Story unpublished or deleted"
+        STORY_CORRECTED = "story.corrected", "Correction published"
+        COMMENT_APPROVED = "comment.approved", "Comment approved"
+
+    name = models.CharField(max_length=100, help_text="Who receives it.")
+    url = models.URLField(
+        max_length=500,
+        help_text="HTTPS address on the public internet (private, loopback and "
+        "link-local addresses are refused).",
+    )
+    events = ArrayField(models.CharField(max_length=40, choices=Event.choices))
+    # Fernet token of the signing secret (api/secrets.py); shown once.
+    secret = models.TextField(editable=False)
+    active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
+    # Since when every attempt failed (None: the last one succeeded).
+    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    failures = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """One event for one hook: sent until the receiver answers 2xx, with
+    the event's id as its idempotency key (at most one row per event and
+    hook)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Gave up"
+        CANCELLED = "cancelled", "Cancelled"
+
+    hook = models.ForeignKey(
+        Webhook, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.UUIDField()
+    event = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hook", "event_id"], name="webhook_delivery_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="pending"),
+                name="webhook_delivery_due",
+            ),
+            models.Index(fields=["hook", "-created_at"], name="webhook_delivery_log"),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.hook}"

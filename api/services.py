@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from articles import audit
 
-from .models import ApiKey
+from . import secrets, webhooks
+from .models import ApiKey, Webhook, WebhookDelivery
 
 
 def _set_groups(key: ApiKey) -> None:
@@ -62,3 +63,57 @@ def api_key_revoke(*, key: ApiKey, by) -> None:
         key.save(update_fields=["revoked_at"])
         key.user.groups.clear()
         audit.record(by, "revoke API key", key)
+
+
+def webhook_register(*, name: str, url: str, events: list[str], by) -> tuple:
+    """A new hook, and its signing secret: shown once, stored encrypted.
+    Raises webhooks.Blocked for an address it may not target."""
+    webhooks.resolve(url)
+    secret = webhooks.new_secret()
+    with transaction.atomic():
+        hook = Webhook.objects.create(
+            name=name,
+            url=url,
+            events=events,
+            secret=secrets.encrypt(secret),
+            created_by=by,
+        )
+        audit.record(by, "register webhook", hook, url=url, events=events)
+    return hook, secret
+
+
+def webhook_rotate_secret(*, hook, by) -> str:
+    """A new secret for `hook` (the old one stops signing at once)."""
+    secret = webhooks.new_secret()
+    with transaction.atomic():
+        hook.secret = secrets.encrypt(secret)
+        hook.save(update_fields=["secret"])
+        audit.record(by, "rotate webhook secret", hook)
+    return secret
+
+
+def webhook_enable(*, hook, by) -> None:
+    """Back on after it was disabled: its waiting deliveries go now."""
+    with transaction.atomic():
+        hook.active, hook.disabled_reason = True, ""
+        hook.failing_since, hook.failures = None, 0
+        hook.save()
+        WebhookDelivery.objects.filter(
+            hook=hook, status=WebhookDelivery.Status.PENDING
+        ).update(due_at=timezone.now())
+        audit.record(by, "enable webhook", hook)
+    transaction.on_commit(_send_soon)
+
+
+def webhook_deliveries_retry(*, deliveries, by) -> int:
+    """Send these deliveries again (same event id: a receiver that had it
+    already knows it), now."""
+    count = deliveries.exclude(status=WebhookDelivery.Status.PENDING).update(
+        status=WebhookDelivery.Status.PENDING, due_at=timezone.now()
+    )
+    transaction.on_commit(_send_soon)
+    return count
+
+
+def _send_soon():
+    webhooks.deliver_webhooks.enqueue()

@@ -52,6 +52,12 @@ ROLES = {
         ],
         "auth.view_user",
         *BYLINE_PERMS,
+        # Webhooks (the api app) and their delivery log.
+        "api.add_webhook",
+        "api.change_webhook",
+        "api.view_webhook",
+        "api.change_webhookdelivery",
+        "api.view_webhookdelivery",
     ],
     "Moderator": [],
 }

@@ -11,6 +11,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from caching.invalidation import invalidate
+from infra import events
 
 from . import audit, workflow
 from .html import html_to_text
@@ -183,12 +184,35 @@ def article_record_revision(*, article: Article, user) -> ArticleRevision | None
     latest = article.revisions.order_by("-created_at", "-pk").first()
     if latest is not None and latest.data == data:
         return None
-    action = workflow.audit_action(latest.data if latest else {}, data)
+    before = latest.data if latest else {}
+    action = workflow.audit_action(before, data)
     if action:
         audit.record(
             user, action, article, status=data["status"], at=data["published_at"]
         )
+    _announce(article, action, before)
     return ArticleRevision.objects.create(article=article, created_by=user, data=data)
+
+
+def _was_public(data: dict) -> bool:
+    at = data.get("published_at")
+    return (
+        data.get("status") == Article.Status.PUBLISHED
+        and at is not None
+        and datetime.fromisoformat(at) <= timezone.now()
+    )
+
+
+def _announce(article: Article, action: str | None, before: dict) -> None:
+    """The event a new version is, for those listening (webhooks)."""
+    if action in ("publish", "schedule"):
+        at = article.published_at if action == "schedule" else None
+        events.emit("story.published", [article.pk], at=at)
+    elif action == "unpublish":
+        if _was_public(before):
+            events.emit("story.unpublished", [article.pk])
+    elif article.is_published:
+        events.emit("story.updated", [article.pk])
 
 
 # How a revision's stored field is shown: its label, and ids as names.
@@ -471,4 +495,5 @@ def article_correct(*, revision: ArticleRevision, note: str, user) -> Correction
             defaults={"article": revision.article, "note": note, "created_by": user},
         )
         audit.record(user, "correct", revision.article, note=note)
+        events.emit("story.corrected", [revision.article_id], note=note)
     return correction

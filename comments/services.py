@@ -16,7 +16,7 @@ from articles import audit
 from articles.invalidation import article_tag
 from articles.models import Article, fit, person_name
 from caching.invalidation import invalidate
-from infra import sqlcache
+from infra import events, sqlcache
 
 from . import moderation
 from .counts import comment_counts_refresh  # noqa: F401  (the desk tick's)
@@ -289,6 +289,7 @@ def comment_submit(
                 transaction.on_commit(moderators_notice_due)
             else:
                 transaction.on_commit(comment_counts_ask)
+                events.emit("comment.approved", [comment.pk])
                 if above is not None and above.notify_replies:
                     reply_mails_queue(reply_ids=[comment.pk])
             if notify_replies:
@@ -370,6 +371,10 @@ def comments_moderate(
             _decision_mails_queue(told, status, changes["reason"], now)
         if status == Comment.Status.APPROVED and changed:
             reply_mails_queue(reply_ids=changed, after_undo=True)
+            events.emit(
+                "comment.approved",
+                [pk for pk in changed if before[pk][0] != Comment.Status.APPROVED],
+            )
         audit.record_many(
             moderator,
             f"comment {status}",
@@ -439,6 +444,8 @@ def comment_decision_undo(*, comment_id: int, moderator) -> Comment | None:
         ReplyMail.objects.filter(reply=comment, sent_at__isnull=True).delete()
         invalidate(article_tag(comment.article_id))
         transaction.on_commit(comment_counts_ask)
+        if last.previous_status == Comment.Status.APPROVED:
+            events.emit("comment.approved", [comment.pk])
         audit.record(
             moderator,
             "comment undo",
@@ -622,6 +629,7 @@ def comment_staff_reply(*, parent: Comment, moderator, body: str) -> Comment:
             comment=reply, status=reply.status, rule=reply.rule, actor=moderator
         )
         reply_mails_queue(reply_ids=[reply.pk])
+        events.emit("comment.approved", [reply.pk])
         invalidate(article_tag(parent.article_id))
         transaction.on_commit(comment_counts_ask)
         audit.record(moderator, "comment reply", reply, summary=reply.excerpt)

@@ -567,6 +567,9 @@ NEWSROOM_SCHEDULE = {
     # The media library's rights: published stories still showing a picture
     # whose licence has run out, e-mailed to the editors.
     "rights-report": {"every": 24 * 3600, "command": ["rights_report", "--mail"]},
+    # Webhook deliveries due again after a failure (new events are sent at
+    # once by a worker); old delivery rows deleted.
+    "webhooks": {"every": 60, "command": ["deliver_webhooks"]},
 }
 # A backup (scripts/backup: database and media) every N hours, the newest
 # NEWSROOM_BACKUP_KEEP kept in var/backups; 0: none scheduled.
@@ -682,6 +685,16 @@ NEWSROOM_MAX_PUBLIC_REQUEST_BYTES = env_int(
 # NEWSROOM_MAX_PUBLIC_REQUEST_BYTES.
 NEWSROOM_API_KEY_PER_MINUTE = env_int("NEWSROOM_API_KEY_PER_MINUTE", 1200)
 NEWSROOM_API_ADDRESS_PER_MINUTE = env_int("NEWSROOM_API_ADDRESS_PER_MINUTE", 300)
+# Webhooks (api/webhooks.py): hosts a hook may target even though they
+# resolve to a loopback, private or link-local address (none by default:
+# the edge's purge port, the object store and Redis live there).
+NEWSROOM_WEBHOOK_ALLOWED_HOSTS = [
+    h.lower() for h in env_list("NEWSROOM_WEBHOOK_ALLOWED_HOSTS")
+]
+# The keys that encrypt stored secrets (webhooks'), comma-separated Fernet
+# keys, the first one encrypting; unset: one derived from DJANGO_SECRET_KEY
+# (set this to be free to rotate that one). api/secrets.py.
+NEWSROOM_SECRETS_KEYS = env_list("NEWSROOM_SECRETS_KEYS")
 NEWSROOM_MAX_REQUEST_BYTES = env_int("NEWSROOM_MAX_REQUEST_BYTES", 12 * 1024 * 1024)
 NEWSROOM_MAX_IMPORT_BYTES = env_int("NEWSROOM_MAX_IMPORT_BYTES", 1024**3)
 # Uploaded images: size and pixel limits (decompression bombs).

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from infra import events
 from infra.admin import NamedFieldsMixin
 
 from .. import audit, services, workflow
@@ -349,6 +350,8 @@ class ArticleAdmin(
     # tombstone: the content API answers 410 for it and lists it as removed.
     def delete_model(self, request, obj):
         audit.record(request.user, "delete", obj, was_public=obj.has_been_public)
+        if obj.is_published:
+            events.emit("story.unpublished", [obj.pk], deleted=True)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
@@ -356,6 +359,8 @@ class ArticleAdmin(
             audit.record(
                 request.user, "delete", article, was_public=article.has_been_public
             )
+            if article.is_published:
+                events.emit("story.unpublished", [article.pk], deleted=True)
         super().delete_queryset(request, queryset)
 
     def save_model(self, request, obj, form, change):

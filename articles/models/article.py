@@ -425,7 +425,7 @@ class Article(models.Model):
     # The item's id at the agency it came from (wire copy through the API:
     # "<agency>:<its id>"), so a feed read twice makes one story.
     external_id = models.CharField(
-        max_length=300, blank=True, default="", editable=False
+        max_length=300, blank=True, default="", db_default="", editable=False
     )
     status = models.CharField(
         max_length=12,
