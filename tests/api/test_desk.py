@@ -455,3 +455,25 @@ def test_request_bodies_are_bounded(keys, settings):
     assert response.status_code == 413
     assert response["Content-Type"] == "application/problem+json"
     assert not Article.objects.exists()
+
+
+def test_a_key_issued_from_the_command_line(roles):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command(
+        "issue_api_key",
+        "Wire desk",
+        "--role",
+        "journalist",
+        stdout=out,
+        stderr=StringIO(),
+    )
+    token = out.getvalue().strip()
+    key = ApiKey.objects.get(name="Wire desk")
+    assert key.digest == ApiKey.digest_of(token) and key.role == "journalist"
+    assert call("get", "/api/v1/desk/stories", token).status_code == 200
+    with pytest.raises(CommandError, match="exists"):
+        call_command("issue_api_key", "Wire desk", stdout=StringIO(), stderr=StringIO())

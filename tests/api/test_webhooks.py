@@ -493,3 +493,53 @@ def test_deleting_a_public_story_tells_the_hooks(client, hook, receiver, committ
     assert not Article.objects.filter(pk=story.pk).exists()
     event = receiver.events()[-1]
     assert event["type"] == "story.unpublished" and event["data"]["deleted"] is True
+
+
+def test_the_example_receiver_checks_signatures(db, roles, committed, editor, settings):
+    """scripts/webhook_receiver.py, as docs/api.md runs it: a delivery is
+    printed; a forged one is refused with 400."""
+    import socket
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    settings.NEWSROOM_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    hook, secret = services.webhook_register(
+        name="Example", url=f"http://127.0.0.1:{port}/", events=ALL, by=editor
+    )
+    script = Path(__file__).resolve().parents[2] / "scripts" / "webhook_receiver.py"
+    process = subprocess.Popen(
+        [sys.executable, str(script), "--secret", secret, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "listening" in process.stdout.readline()
+        SectionFactory()
+        article = ArticleFactory(draft=True, title="Receiver test")
+        with committed():
+            article_services.article_publish(article=article, user=editor)
+        assert process.stdout.readline().split()[:2] == [
+            "story.published",
+            str(article.pk),
+        ]
+        forged = urllib.request.Request(
+            f"http://127.0.0.1:{port}/",
+            data=b'{"type":"story.published","data":{}}',
+            headers={
+                "webhook-id": "x",
+                "webhook-timestamp": str(int(time.time())),
+                "webhook-signature": "v1,AAAA",
+            },
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=5)
+        assert refused.value.code == 400
+    finally:
+        process.kill()
+        process.wait()

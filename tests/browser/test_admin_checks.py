@@ -4,6 +4,7 @@ finding) on the article form, the WordPress import form, the editorial
 desk, the moderation queue and dashboard, the login and lockout pages."""
 
 import json
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -49,7 +50,14 @@ def axe_findings(page: Page) -> list[str]:
 
 
 def test_the_back_office_is_valid_and_accessible(
-    live_server, page: Page, roles, media_root, tmp_path, login
+    live_server,
+    page: Page,
+    roles,
+    media_root,
+    tmp_path,
+    login,
+    settings,
+    screenshot_dir,
 ):
     if not (VNU_JAR.exists() and AXE_JS.exists()):
         raise pytest.UsageError("validators missing: run scripts/ensure-validators")
@@ -85,8 +93,38 @@ def test_the_back_office_is_valid_and_accessible(
         "library": "/admin/articles/libraryimage/",
         "library-add": "/admin/articles/libraryimage/add/",
         "library-picture": f"/admin/articles/libraryimage/{picture.pk}/change/",
+        "api-keys": "/admin/api/apikey/",
+        "webhooks": "/admin/api/webhook/",
+        "webhook-log": "/admin/api/webhookdelivery/",
     }.items():
         html[name], serious[name] = check(page, url, live_server)
+    # The pages that show a key and a webhook's secret, once.
+    page.goto(f"{live_server.url}/admin/api/apikey/add/")
+    html["api-key-add"] = page.content()  # before axe's script joins it
+    serious["api-key-add"] = axe_findings(page)
+    page.fill("#id_name", "Wire desk")
+    page.select_option("#id_role", "journalist")
+    page.click("input[name=_save]")
+    expect(page.locator("#api-key")).to_have_value(re.compile(r"^nr_"))
+    html["api-key-issued"], serious["api-key-issued"] = (
+        page.content(),
+        axe_findings(page),
+    )
+    page.screenshot(path=str(screenshot_dir / "api-key-issued.png"), full_page=True)
+    settings.NEWSROOM_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    page.goto(f"{live_server.url}/admin/api/webhook/add/")
+    html["webhook-add"] = page.content()  # before axe's script joins it
+    serious["webhook-add"] = axe_findings(page)
+    page.fill("#id_name", "Partner app")
+    page.fill("#id_url", "http://127.0.0.1:9/hooks")
+    page.check("input[value='story.published']")
+    page.click("input[name=_save]")
+    expect(page.locator("#hook-secret")).to_have_value(re.compile(r"^whsec_"))
+    html["webhook-secret"], serious["webhook-secret"] = (
+        page.content(),
+        axe_findings(page),
+    )
+    page.screenshot(path=str(screenshot_dir / "webhook-secret.png"), full_page=True)
     # A byline row added in the browser is named as the first ones are.
     page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
     page.locator(".add-row a").click()

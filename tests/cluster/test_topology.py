@@ -79,6 +79,8 @@ class Cluster:
             NEWSROOM_S3_PORT=str(free_port()),
             NEWSROOM_OBJECTSTORE_DIR=str(self.dir / "objectstore"),
             NEWSROOM_MEDIA_RETRY_SECONDS="1",
+            # The webhook test's receiver listens on this machine.
+            NEWSROOM_WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
         )
         self.url = f"http://127.0.0.1:{self.edge_port}"
         # Commands of the cluster's own (scripts/cluster manage, ctl, status,
@@ -353,6 +355,91 @@ def test_the_api_through_the_edge_and_an_edit_on_the_next_request(cluster, story
     assert edited in [s["title"] for s in listed]
     keyed = get(cluster.edge_port, path, {"Authorization": "Bearer nothing"})
     assert keyed[1]["X-Edge-Cache"] != "hit"
+
+
+def test_the_desk_api_and_a_webhook_through_the_edge_and_the_workers(cluster):
+    """#33: a key writes and publishes a story through the edge (its keyed
+    answers never kept there); a worker tells the registered webhook once,
+    signed; the public API shows the story on the next request."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from api.webhooks import verify
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        token, secret = cluster.shell(
+            "from django.contrib.auth.models import User; from api import services; "
+            "admin = User.objects.get(username='admin'); "
+            "key, token = services.api_key_issue(name='Cluster desk', role='editor', "
+            "by=admin); "
+            "hook, secret = services.webhook_register(name='Cluster hook', "
+            f"url='http://127.0.0.1:{server.server_address[1]}/in', "
+            "events=['story.published', 'story.updated'], by=admin); "
+            "print(token, secret)"
+        ).split()[-2:]
+        section = cluster.sql("SELECT slug FROM articles_section LIMIT 1")[0][0]
+
+        def desk(method, path, body=None):
+            conn = http.client.HTTPConnection(
+                "127.0.0.1", cluster.edge_port, timeout=30
+            )
+            try:
+                conn.request(
+                    method,
+                    "/api/v1/desk" + path,
+                    body=json.dumps(body or {}),
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "application/json",
+                    },
+                )
+                response = conn.getresponse()
+                return response.status, response.msg, json.loads(response.read())
+            finally:
+                conn.close()
+
+        status, _, made = desk(
+            "POST", "/stories", {"title": "Through the edge", "section": section}
+        )
+        assert status == 201 and made["status"] == "draft"
+        keyed = get(
+            cluster.edge_port,
+            f"/api/v1/desk/stories/{made['id']}",
+            {"Authorization": f"Bearer {token}"},
+        )
+        assert keyed[0] == 200 and "private" in keyed[1]["Cache-Control"]
+        assert keyed[1]["X-Edge-Cache"] != "hit"
+        assert get(cluster.edge_port, f"/api/v1/stories/{made['id']}")[0] == 404
+        status, _, published = desk("POST", f"/stories/{made['id']}/publish")
+        assert status == 200 and published["public"]
+        public = json.loads(get(cluster.edge_port, f"/api/v1/stories/{made['id']}")[2])
+        assert public["title"] == "Through the edge"
+
+        assert wait_until(lambda: received, seconds=30)
+        delivered = "SELECT status, attempts FROM api_webhookdelivery"
+        assert wait_until(lambda: cluster.sql(delivered) == [("delivered", 1)], 10)
+        events = [json.loads(body) for _, body in received]
+        assert [e["type"] for e in events] == ["story.published"]
+        assert events[0]["data"]["id"] == made["id"]
+        headers, body = received[0]
+        assert verify(secret, {k.lower(): v for k, v in headers.items()}, body)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def lead_of(html: str) -> str:

@@ -70,9 +70,10 @@ def production_env_file(tmp_path: Path, database_url: str, redis_url: str) -> Pa
     return path
 
 
-def filled(command: str, tmp_path: Path) -> str:
+def filled(command: str, tmp_path: Path, **more: str) -> str:
     command = re.sub(r"\s*\[[^\]]*\]", "", command)  # optional parts left out
     placeholders = {
+        **more,
         "/etc/newsroom/env": str(tmp_path / "production.env"),
         "export.xml": str(FIXTURES / "export-small.xml"),
         "/path/to/wp-content/uploads": str(FIXTURES / "uploads"),
@@ -120,7 +121,7 @@ def test_readme_lists_the_commands_this_test_runs():
     for name in ["import_wordpress", "comments_export", "comments_erase",
                  "comments_purge_ips", "seed_bulk", "migrate", "collectstatic",
                  "run_worker", "comments_desk_tick", "axes_reset_username",
-                 "make_wxr.py"]:  # fmt: skip
+                 "make_wxr.py", "ingest_wire", "issue_api_key"]:  # fmt: skip
         assert name in commands, name
 
 
@@ -133,14 +134,26 @@ def test_make_run_writes_the_settings_file_that_settings_read():
     assert 'BASE_DIR / "var" / "dev.env"' in settings_py
 
 
-def test_every_readme_command_runs_as_written(dev_env, tmp_path, roles, redis_url):
+def test_every_readme_command_runs_as_written(
+    dev_env, tmp_path, roles, redis_url, live_server
+):
     UserFactory(username="admin")
     s = connection.settings_dict
     database_url = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
     production_env_file(tmp_path, database_url, redis_url)
+    # The API's commands: the site they talk to is this test's live server,
+    # with a key issued as the README's previous line does.
+    from api.services import api_key_issue
+
+    _, token = api_key_issue(name="README", role="journalist", by=None)
+    dev_env = {**dev_env, "NEWSROOM_API_KEY": token}
     failures = []
     for command in readme_commands():
-        command = filled(command, tmp_path)
+        command = filled(
+            command,
+            tmp_path,
+            **{"nr_…": token, "http://127.0.0.1:8000": live_server.url},
+        )
         if any(f"manage.py {name}" in command for name in SERVICES):
             process = subprocess.Popen(
                 ["bash", "-c", command], cwd=ROOT, env=dev_env,
