@@ -38,6 +38,23 @@ def _count(bucket: str) -> tuple[int, int]:
     return count, max(1, int((window + 1) * WINDOW - now) + 1)
 
 
+def _json_errors(request, response, problem):
+    """A method the route does not take answers a problem document too
+    (Django Ninja's own 405 is plain text), with its Allow header."""
+    if response.status_code != 405 or "json" in response.get("Content-Type", ""):
+        return response
+    allowed = response.get("Allow", "")
+    answer = problem(
+        request,
+        405,
+        "Method not allowed",
+        f"This address takes {allowed or 'other methods'}.",
+    )
+    if allowed:
+        answer["Allow"] = allowed
+    return answer
+
+
 class ApiKeyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -83,14 +100,14 @@ class ApiKeyMiddleware:
             if refused:
                 return refused
             key.used(address)
-            response = self.get_response(request)
+            response = _json_errors(request, self.get_response(request), problem)
             patch_cache_control(response, private=True, no_cache=True)
             patch_vary_headers(response, ["Authorization"])
             return response
         refused = self._over(request, f"ip:{address}", problem)
         if refused:
             return refused
-        response = self.get_response(request)
+        response = _json_errors(request, self.get_response(request), problem)
         patch_vary_headers(response, ["Authorization"])
         return response
 

@@ -11,6 +11,7 @@ JSON problem documents (RFC 9457). Reads go through the QuerySets the pages
 use (`published()`, the site's search)."""
 
 import hashlib
+import logging
 from datetime import datetime
 from http import HTTPStatus
 
@@ -44,6 +45,8 @@ from .schemas import (
     StoryPage,
     TagOut,
 )
+
+logger = logging.getLogger("django.request")
 
 PAGE_SIZE = 20
 SEARCH_PAGE_SIZE = 20
@@ -96,6 +99,19 @@ def problem(request, status: int, title: str, detail: str = "", **extra):
     response["Content-Type"] = "application/problem+json"
     _cross_origin(response)
     return response
+
+
+@api.exception_handler(Exception)
+def _failed(request, error):
+    """A fault of ours: logged with its traceback (as Django logs a 500),
+    answered as a problem document, never a trace."""
+    logger.error(
+        "Internal error in the API: %s %s",
+        request.method,
+        request.path,
+        exc_info=error,
+    )
+    return problem(request, 500, "Internal error", "Something went wrong on our side.")
 
 
 @api.exception_handler(Http404)

@@ -477,3 +477,23 @@ def test_a_key_issued_from_the_command_line(roles):
     assert call("get", "/api/v1/desk/stories", token).status_code == 200
     with pytest.raises(CommandError, match="exists"):
         call_command("issue_api_key", "Wire desk", stdout=StringIO(), stderr=StringIO())
+
+
+def test_every_error_is_a_problem_document(keys, monkeypatch, caplog):
+    wrong_method = Client().delete("/api/v1/stories")
+    assert wrong_method.status_code == 405
+    assert wrong_method["Content-Type"] == "application/problem+json"
+    assert "GET" in wrong_method["Allow"] and wrong_method.json()["status"] == 405
+
+    from api import present
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail of a bug")
+
+    monkeypatch.setattr(present, "story_summary", broken)
+    ArticleFactory()
+    crashed = Client().get("/api/v1/stories")
+    assert crashed.status_code == 500
+    assert crashed["Content-Type"] == "application/problem+json"
+    assert "secret detail" not in crashed.content.decode()
+    assert "secret detail of a bug" in caplog.text  # logged for us
