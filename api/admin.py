@@ -16,6 +16,22 @@ from . import services, webhooks
 from .models import ApiKey, Webhook, WebhookDelivery
 
 
+def shown_once(model_admin, request, template: str, **context):
+    """The page showing a key or a secret, the only time it is shown: no
+    cache (the browser's included) keeps it."""
+    response = TemplateResponse(
+        request,
+        template,
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.opts,
+            **context,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ("name", "role", "prefix", "created_at", "last_used_at", "state")
@@ -83,19 +99,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
         token = getattr(request, "issued_api_key", None)
         if token is None:
             return super().response_add(request, obj, post_url_continue)
-        response = TemplateResponse(
+        return shown_once(
+            self,
             request,
             "admin/api/apikey/issued.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "key": obj,
-                "token": token,
-                "title": f"The key for {obj.name}",
-            },
+            key=obj,
+            token=token,
+            title=f"The key for {obj.name}",
         )
-        response["Cache-Control"] = "no-store"
-        return response
 
     @admin.action(description="Revoke selected keys", permissions=["change"])
     def revoke(self, request, queryset):
@@ -184,19 +195,14 @@ class WebhookAdmin(admin.ModelAdmin):
         return self._show_secret(request, obj, secret)
 
     def _show_secret(self, request, hook, secret):
-        response = TemplateResponse(
+        return shown_once(
+            self,
             request,
             "admin/api/webhook/secret.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "hook": hook,
-                "secret": secret,
-                "title": f"The secret of {hook.name}",
-            },
+            hook=hook,
+            secret=secret,
+            title=f"The secret of {hook.name}",
         )
-        response["Cache-Control"] = "no-store"
-        return response
 
     @admin.action(
         description="Rotate the signing secret (one hook)", permissions=["change"]
