@@ -64,7 +64,8 @@ api = NinjaAPI(
     version="1",
     description=(
         "The newsroom's published stories, sections, tags, authors, search "
-        "and approved comments. Public, read-only, cacheable; lists page "
+        "and approved comments. The public routes are read-only and "
+        "cacheable; lists page "
         "with `next` cursors; removed stories answer 410 and are listed "
         "under `/removed`. The `desk` routes need an API key, issued in the "
         "admin and sent as `Authorization: Bearer <key>`: the newsroom's tools "
