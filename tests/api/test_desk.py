@@ -497,3 +497,9 @@ def test_every_error_is_a_problem_document(keys, monkeypatch, caplog):
     assert crashed["Content-Type"] == "application/problem+json"
     assert "secret detail" not in crashed.content.decode()
     assert "secret detail of a bug" in caplog.text  # logged for us
+
+
+def test_a_limit_of_zero_counts_nothing(keys, settings):
+    settings.NEWSROOM_API_ADDRESS_PER_MINUTE = 0
+    cache.clear()
+    assert {call("get", "/api/v1/sections").status_code for _ in range(5)} == {200}
