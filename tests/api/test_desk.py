@@ -503,3 +503,10 @@ def test_a_limit_of_zero_counts_nothing(keys, settings):
     settings.NEWSROOM_API_ADDRESS_PER_MINUTE = 0
     cache.clear()
     assert {call("get", "/api/v1/sections").status_code for _ in range(5)} == {200}
+
+
+def test_rate_limits_count_in_redis_too(keys, settings, redis_cache):
+    """With the site's Redis backend: one round trip a request."""
+    settings.NEWSROOM_API_ADDRESS_PER_MINUTE = 2
+    answers = [call("get", "/api/v1/sections").status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
