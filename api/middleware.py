@@ -11,38 +11,15 @@ Every request under /api/ passes here before the page cache:
 - A body larger than NEWSROOM_MAX_PUBLIC_REQUEST_BYTES answers 413 unread.
 Each refusal is a JSON problem document (RFC 9457)."""
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from infra import ratelimit
 from infra.clientip import client_ip
 
 from .models import ApiKey
 
 WINDOW = 60
-
-
-def _count(bucket: str) -> tuple[int, int]:
-    """One more request in `bucket`'s current minute: (count, seconds left)."""
-    now = time.time()
-    window = int(now // WINDOW)
-    key = f"api-rate:{bucket}:{window}"
-    hit = getattr(cache, "hit", None)  # the site's Redis backend: one trip
-    if hit is not None:
-        return hit(key, WINDOW + 5), _left(now, window)
-    cache.add(key, 0, WINDOW + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between the two calls
-        cache.add(key, 1, WINDOW + 5)
-        count = 1
-    return count, _left(now, window)
-
-
-def _left(now: float, window: int) -> int:
-    return max(1, int((window + 1) * WINDOW - now) + 1)
 
 
 def _json_errors(request, response, problem):
@@ -127,7 +104,7 @@ class ApiKeyMiddleware:
         )
         if limit <= 0:
             return None  # counting off (an edge or balancer limits instead)
-        count, wait = _count(bucket)
+        count, wait = ratelimit.count("api", bucket, WINDOW)
         if count <= limit:
             return None
         response = problem(
