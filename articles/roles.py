@@ -58,6 +58,12 @@ ROLES = {
         "api.view_webhook",
         "api.change_webhookdelivery",
         "api.view_webhookdelivery",
+        # Newsletters (their own app): the lists; subscribers read-only.
+        "newsletters.add_newsletter",
+        "newsletters.change_newsletter",
+        "newsletters.view_newsletter",
+        "newsletters.view_subscriber",
+        "newsletters.view_subscription",
     ],
     "Moderator": [],
 }

@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "audience",
     "comments",
     "wpimport",
+    "newsletters",
     "ninja",  # its documentation page's scripts, served from this site
     "api",
 ]
@@ -570,6 +571,8 @@ NEWSROOM_SCHEDULE = {
     # Webhook deliveries due again after a failure (new events are sent at
     # once by a worker); old delivery rows deleted.
     "webhooks": {"every": 60, "command": ["deliver_webhooks"]},
+    # Newsletter sign-ups never confirmed, forgotten after a week.
+    "newsletter-tidy": {"every": 24 * 3600, "command": ["newsletter_tidy"]},
 }
 # A backup (scripts/backup: database and media) every N hours, the newest
 # NEWSROOM_BACKUP_KEEP kept in var/backups; 0: none scheduled.
@@ -695,6 +698,8 @@ NEWSROOM_WEBHOOK_ALLOWED_HOSTS = [
 # keys, the first one encrypting; unset: one derived from DJANGO_SECRET_KEY
 # (set this to be free to rotate that one). api/secrets.py.
 NEWSROOM_SECRETS_KEYS = env_list("NEWSROOM_SECRETS_KEYS")
+# Newsletter sign-ups a client address may make in an hour (newsletters/).
+NEWSROOM_SIGNUPS_PER_HOUR = env_int("NEWSROOM_SIGNUPS_PER_HOUR", 10)
 NEWSROOM_MAX_REQUEST_BYTES = env_int("NEWSROOM_MAX_REQUEST_BYTES", 12 * 1024 * 1024)
 NEWSROOM_MAX_IMPORT_BYTES = env_int("NEWSROOM_MAX_IMPORT_BYTES", 1024**3)
 # Uploaded images: size and pixel limits (decompression bombs).

@@ -49,6 +49,7 @@ urlpatterns = [
     path("api/v1/", api_v1.urls),
     re_path(r"^api/", api_not_found),
     path("", include("comments.urls")),
+    path("", include("newsletters.urls")),
     path("", include("audience.urls")),
     path("", include("articles.urls")),
 ]

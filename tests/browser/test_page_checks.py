@@ -16,6 +16,8 @@ from articles import front, live
 from articles.models import Article, Section, Tag
 from audience.models import ViewCount
 from comments.models import Comment
+from newsletters import tokens as newsletter_tokens
+from tests.newsletters.conftest import ensure_newsletters
 from tests.pagecheck import AXE_JS, VNU_JAR, vnu_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -75,6 +77,20 @@ def site(roles, media_root):
             "comments:report",
             args=[Comment.objects.filter(article=article, status="approved")[0].pk],
         ),
+        "newsletters": "/newsletters/",
+        "newsletter-manage": "/newsletters/manage/"
+        + newsletter_tokens.manage_token("reader@example.com")
+        + "/",
+        "newsletter-confirm": "/newsletters/confirm/"
+        + newsletter_tokens.confirm_token(
+            "reader@example.com", [ensure_newsletters()["breaking-news"].pk]
+        )
+        + "/",
+        "newsletter-unsubscribe": "/newsletters/unsubscribe/"
+        + newsletter_tokens.unsubscribe_token(
+            "reader@example.com", ensure_newsletters()["morning-briefing"].pk
+        )
+        + "/",
     }
 
 
