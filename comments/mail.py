@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
+from infra.mail import ListMessage
 from infra.text import one_line, unlinked
 
 
@@ -63,11 +64,11 @@ def _unsubscribe_url(email: str) -> str:
     return site_url(reverse("comments:unsubscribe", args=[unsubscribe_token(email)]))
 
 
-def _message(*, subject: str, lines: list[str], to: str) -> EmailMessage:
+def _message(*, subject: str, lines: list[str], to: str) -> ListMessage:
     """A plain-text e-mail from the site with the one-click unsubscribe
     headers (RFC 8058) for `to`."""
     unsubscribe = _unsubscribe_url(to)
-    return EmailMessage(
+    return ListMessage(
         subject=f"[{settings.NEWSROOM_SITE_NAME}] {subject}",
         body="\n".join(lines) + "\n",
         to=[to],

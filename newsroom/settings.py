@@ -573,6 +573,8 @@ NEWSROOM_SCHEDULE = {
     "webhooks": {"every": 60, "command": ["deliver_webhooks"]},
     # Newsletter sign-ups never confirmed, forgotten after a week.
     "newsletter-tidy": {"every": 24 * 3600, "command": ["newsletter_tidy"]},
+    # Deliveries a stopped worker left half-done (newsletters/sending.py).
+    "newsletter-reconcile": {"every": 60, "command": ["newsletter_reconcile"]},
 }
 # A backup (scripts/backup: database and media) every N hours, the newest
 # NEWSROOM_BACKUP_KEEP kept in var/backups; 0: none scheduled.
@@ -698,6 +700,10 @@ NEWSROOM_WEBHOOK_ALLOWED_HOSTS = [
 # keys, the first one encrypting; unset: one derived from DJANGO_SECRET_KEY
 # (set this to be free to rotate that one). api/secrets.py.
 NEWSROOM_SECRETS_KEYS = env_list("NEWSROOM_SECRETS_KEYS")
+# The MTA's log (Postfix's), read to settle a newsletter delivery whose
+# worker stopped between the MTA's acceptance and the row's update
+# (newsletters/sending.py); make cluster sets it.
+NEWSROOM_MTA_LOG = os.environ.get("NEWSROOM_MTA_LOG", "")
 # Newsletter sign-ups a client address may make in an hour (newsletters/).
 NEWSROOM_SIGNUPS_PER_HOUR = env_int("NEWSROOM_SIGNUPS_PER_HOUR", 10)
 NEWSROOM_MAX_REQUEST_BYTES = env_int("NEWSROOM_MAX_REQUEST_BYTES", 12 * 1024 * 1024)

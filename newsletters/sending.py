@@ -1,0 +1,331 @@
+"""Sending a newsletter: every confirmed subscriber exactly once.
+
+1. `send_start` makes one Delivery row per confirmed, unsuppressed
+   subscriber in one INSERT … SELECT (100,000 rows in a few seconds), each
+   with its Message-ID fixed in advance, and queues the batches for the
+   workers.
+2. `send_batch` (a worker's job) goes through its rows over one SMTP
+   connection (Django's e-mail backend: the MTA). For each row, it first
+   claims it (`queued` to `sending`, committed), then reads the
+   subscription again (an unsubscribe during the send is never lost: the
+   row is skipped), hands the message to the MTA, and marks it `sent`.
+   A 5xx refusal of the recipient suppresses the address at once (the
+   site's ledger); a 4xx or a lost connection puts the row back.
+3. A worker killed between the MTA's acceptance and the row's update
+   leaves it `sending`. `reconcile` (run by the next batch job and by the
+   schedule) settles such rows once they are older than CLAIM_SECONDS: a
+   Message-ID the MTA's log shows as received means sent; otherwise it
+   is queued again. Without an MTA log (development), it is queued again:
+   a possible repeat rather than a missed reader.
+
+Headers: Message-ID, List-Id, List-Unsubscribe (the one-click link) with
+List-Unsubscribe-Post (RFC 8058), Precedence: bulk, and a VERP return
+path (bounces+<delivery id>@<domain>) so a later bounce names its
+delivery. No tracking pixel, no rewritten link."""
+
+import logging
+import re
+import smtplib
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail import mailers
+from django.db import connection, transaction
+from django.db.models import Count
+from django.tasks import task
+from django.urls import reverse
+from django.utils import timezone
+
+from comments.mail import site_url
+from comments.models import MailAddress
+from comments.services import mail_address_suppress
+from infra.mail import ListMultiAlternatives
+
+from . import tokens
+from .models import Delivery, Send, Subscriber, Subscription
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+# A row claimed longer ago than this is no longer being sent by a live
+# worker (one message takes at most the SMTP timeout).
+CLAIM_SECONDS = 120
+DELIVERY_DAYS = 30
+
+
+def _domain() -> str:
+    base = settings.NEWSROOM_BASE_URL or "http://newsroom.localhost"
+    return re.sub(r"^\w+://", "", base).split("/")[0].split(":")[0] or "localhost"
+
+
+def send_start(*, send: Send, by=None) -> int:
+    """Make the send's deliveries and queue its batches. Returns how many
+    recipients it has. A send starts once."""
+    d = Delivery._meta.db_table
+    s = Subscriber._meta.db_table
+    sub = Subscription._meta.db_table
+    m = MailAddress._meta.db_table
+    with transaction.atomic():
+        locked = Send.objects.select_for_update().get(pk=send.pk)
+        if locked.status != Send.Status.DRAFT:
+            return locked.deliveries.count()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {d} (send_id, email, message_id, status, attempts, error)
+                SELECT %(send)s, s.email,
+                       '<nl.' || %(send)s || '.' || s.id || '@' || %(domain)s || '>',
+                       'queued', 0, ''
+                FROM {s} s JOIN {sub} sub ON sub.subscriber_id = s.id
+                WHERE sub.newsletter_id = %(newsletter)s
+                  AND sub.confirmed_at IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.email = s.email
+                                  AND m.suppressed_at IS NOT NULL)
+                ON CONFLICT DO NOTHING
+                """,
+                {
+                    "send": send.pk,
+                    "domain": _domain(),
+                    "newsletter": send.newsletter_id,
+                },
+            )
+            count = cursor.rowcount
+        Send.objects.filter(pk=send.pk).update(
+            status=Send.Status.SENDING, started_at=timezone.now()
+        )
+        transaction.on_commit(lambda: queue_batches(send.pk))
+    return count
+
+
+def queue_batches(send_id: int) -> int:
+    """A job per BATCH queued rows of the send."""
+    ids = list(
+        Delivery.objects.filter(send_id=send_id, status=Delivery.Status.QUEUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        send_batch.enqueue(send_id, chunk[0], chunk[-1])
+    if not ids:
+        _finish_if_done(send_id)
+    return len(ids)
+
+
+def message_for(send: Send, delivery: Delivery) -> ListMultiAlternatives:
+    unsubscribe = site_url(
+        reverse(
+            "newsletters:unsubscribe",
+            args=[tokens.unsubscribe_token(delivery.email, send.newsletter_id)],
+        )
+    )
+    manage = site_url(
+        reverse("newsletters:manage", args=[tokens.manage_token(delivery.email)])
+    )
+    footer_text = (
+        f"\n\n--\nYour newsletters: {manage}\nUnsubscribe from "
+        f"{send.newsletter.name}: {unsubscribe}\n"
+    )
+    footer_html = (
+        '<p style="font-size:12px;color:#555">'
+        f'<a href="{manage}">Your newsletters</a> · '
+        f'<a href="{unsubscribe}">Unsubscribe from {send.newsletter.name}</a></p>'
+    )
+    html = send.html
+    html = (
+        html.replace("</body>", footer_html + "</body>")
+        if "</body>" in html
+        else html + footer_html
+    )
+    message = ListMultiAlternatives(
+        subject=send.subject,
+        body=send.text + footer_text,
+        from_email=f"bounces+{delivery.pk}@{_domain()}",  # VERP: the envelope
+        to=[delivery.email],
+        headers={
+            "From": settings.DEFAULT_FROM_EMAIL,
+            "Message-ID": delivery.message_id,
+            "List-Id": f"{send.newsletter.name} <{send.newsletter.slug}.{_domain()}>",
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Precedence": "bulk",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def send_test(*, send: Send, email: str) -> None:
+    """The edition as a subscriber gets it, to one address (an editor's
+    own): no delivery row, marked as a test."""
+    preview = Delivery(pk=0, send=send, email=email, message_id="")
+    message = message_for(send, preview)
+    message.subject = f"[Test] {send.subject}"
+    del message.extra_headers["Message-ID"]
+    message.from_email = settings.DEFAULT_FROM_EMAIL
+    message.send()
+
+
+def _claim(pk: int) -> bool:
+    return bool(
+        Delivery.objects.filter(pk=pk, status=Delivery.Status.QUEUED).update(
+            status=Delivery.Status.SENDING, claimed_at=timezone.now()
+        )
+    )
+
+
+def _still_wanted(send: Send, email: str) -> bool:
+    subscribed = Subscription.objects.filter(
+        subscriber__email=email,
+        newsletter_id=send.newsletter_id,
+        confirmed_at__isnull=False,
+    ).exists()
+    return subscribed and not MailAddress.objects.of(email).suppressed().exists()
+
+
+def _mark(pk: int, status: str, **changes) -> None:
+    Delivery.objects.filter(pk=pk).update(status=status, **changes)
+
+
+def _hand_over(mta, message) -> None:
+    """Give one message to the MTA (a test replaces this to stop a worker
+    between the MTA's acceptance and the row's update)."""
+    mta.send_messages([message])
+
+
+@task
+def send_batch(send_id: int, first: int, last: int) -> int:
+    """Send the queued rows first..last of the send over one connection.
+    Safe to run twice or in several workers at once (rows are claimed)."""
+    reconcile(send_id)
+    send = Send.objects.select_related("newsletter").get(pk=send_id)
+    if send.status == Send.Status.CANCELLED:
+        return 0
+    rows = list(
+        Delivery.objects.filter(
+            send_id=send_id, pk__gte=first, pk__lte=last, status=Delivery.Status.QUEUED
+        ).order_by("pk")
+    )
+    sent = 0
+    mta = mailers.default  # one connection for the batch
+    try:
+        mta.open()
+        for delivery in rows:
+            if not _claim(delivery.pk):
+                continue  # another worker has it
+            if not _still_wanted(send, delivery.email):
+                _mark(delivery.pk, Delivery.Status.SKIPPED)
+                continue
+            try:
+                _hand_over(mta, message_for(send, delivery))
+            except smtplib.SMTPRecipientsRefused as refused:
+                code, answer = next(iter(refused.recipients.values()))
+                if 500 <= code < 600:
+                    _mark(
+                        delivery.pk, Delivery.Status.FAILED, error=_said(code, answer)
+                    )
+                    mail_address_suppress(email=delivery.email)
+                else:
+                    _requeue(delivery, _said(code, answer))
+                continue
+            except smtplib.SMTPResponseException as refused:
+                if 500 <= refused.smtp_code < 600:
+                    said = _said(refused.smtp_code, refused.smtp_error)
+                    _mark(delivery.pk, Delivery.Status.FAILED, error=said)
+                    mail_address_suppress(email=delivery.email)
+                else:
+                    _requeue(delivery, _said(refused.smtp_code, refused.smtp_error))
+                continue
+            except (smtplib.SMTPException, OSError) as error:
+                _requeue(delivery, str(error))
+                raise  # the job fails; its rows wait for the next run
+            _mark(delivery.pk, Delivery.Status.SENT, sent_at=timezone.now())
+            sent += 1
+    finally:
+        mta.close()
+    _finish_if_done(send_id)
+    return sent
+
+
+def _said(code: int, answer) -> str:
+    text = answer.decode(errors="replace") if isinstance(answer, bytes) else answer
+    return f"{code} {text}"[:300]
+
+
+def _requeue(delivery: Delivery, error: str) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.QUEUED, attempts=delivery.attempts + 1, error=error[:300]
+    )
+
+
+def _finish_if_done(send_id: int) -> None:
+    waiting = Delivery.objects.filter(
+        send_id=send_id, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
+    ).exists()
+    if not waiting:
+        Send.objects.filter(pk=send_id, status=Send.Status.SENDING).update(
+            status=Send.Status.DONE, finished_at=timezone.now()
+        )
+
+
+def _received_by_mta(message_ids: set[str]) -> set[str]:
+    """Those of `message_ids` the MTA's log shows it received (Postfix's
+    cleanup line: `message-id=<…>`). NEWSROOM_MTA_LOG names the log."""
+    path = settings.NEWSROOM_MTA_LOG
+    if not path or not Path(path).exists():
+        return set()
+    found = set()
+    with open(path, encoding="utf-8", errors="replace") as log:
+        for line in log:
+            if "message-id=<" in line:
+                value = "<" + line.split("message-id=<", 1)[1].split(">", 1)[0] + ">"
+                if value in message_ids:
+                    found.add(value)
+    return found
+
+
+def reconcile(send_id: int | None = None) -> dict:
+    """Rows left `sending` by a worker that stopped: sent if the MTA
+    received their Message-ID, else queued again (and their batch)."""
+    stale = Delivery.objects.filter(
+        status=Delivery.Status.SENDING,
+        claimed_at__lt=timezone.now() - timedelta(seconds=CLAIM_SECONDS),
+    )
+    if send_id is not None:
+        stale = stale.filter(send_id=send_id)
+    rows = {row.message_id: row for row in stale}
+    if not rows:
+        return {"sent": 0, "queued": 0}
+    received = _received_by_mta(set(rows))
+    now = timezone.now()
+    for message_id, row in rows.items():
+        if message_id in received:
+            _mark(row.pk, Delivery.Status.SENT, sent_at=now)
+        else:
+            _requeue(row, "its worker stopped before the MTA took it")
+    again = {row.send_id for mid, row in rows.items() if mid not in received}
+    for pk in again:  # rows are claimed: a second job for one is harmless
+        transaction.on_commit(lambda pk=pk: queue_batches(pk))
+    return {"sent": len(received), "queued": len(rows) - len(received)}
+
+
+def progress(send: Send) -> dict:
+    """Counts by state, for the send's admin page."""
+    counts = dict(
+        send.deliveries.order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {status: counts.get(status, 0) for status in Delivery.Status.values}
+
+
+def deliveries_forget() -> int:
+    """Delivery rows of sends finished more than DELIVERY_DAYS ago."""
+    limit = timezone.now() - timedelta(days=DELIVERY_DAYS)
+    deleted, _ = Delivery.objects.filter(
+        send__finished_at__lt=limit, send__status=Send.Status.DONE
+    ).delete()
+    return deleted
