@@ -13,7 +13,8 @@
    site's ledger); a 4xx or a lost connection puts the row back.
 3. A worker killed between the MTA's acceptance and the row's update
    leaves it `sending`. `reconcile` (run by the next batch job and by the
-   schedule) settles such rows once they are older than CLAIM_SECONDS: a
+   schedule) settles such rows once their claim is older than
+   NEWSROOM_NEWSLETTER_CLAIM_SECONDS (a live worker takes far less): a
    Message-ID the MTA's log shows as received means sent; otherwise it
    is queued again. Without an MTA log (development), it is queued again:
    a possible repeat rather than a missed reader.
@@ -48,9 +49,6 @@ from .models import Delivery, Send, Subscriber, Subscription
 logger = logging.getLogger(__name__)
 
 BATCH = 500
-# A row claimed longer ago than this is no longer being sent by a live
-# worker (one message takes at most the SMTP timeout).
-CLAIM_SECONDS = 120
 DELIVERY_DAYS = 30
 
 
@@ -273,16 +271,20 @@ def _finish_if_done(send_id: int) -> None:
 def _received_by_mta(message_ids: set[str]) -> set[str]:
     """Those of `message_ids` the MTA's log shows it received (Postfix's
     cleanup line: `message-id=<…>`). NEWSROOM_MTA_LOG names the log."""
-    path = settings.NEWSROOM_MTA_LOG
-    if not path or not Path(path).exists():
+    if not settings.NEWSROOM_MTA_LOG:
         return set()
+    path = Path(settings.NEWSROOM_MTA_LOG)
     found = set()
-    with open(path, encoding="utf-8", errors="replace") as log:
-        for line in log:
-            if "message-id=<" in line:
-                value = "<" + line.split("message-id=<", 1)[1].split(">", 1)[0] + ">"
-                if value in message_ids:
-                    found.add(value)
+    # The log and its rotated copies (mta.log.1, … as supervisord keeps them).
+    for log_file in [path, *sorted(path.parent.glob(path.name + ".[0-9]*"))]:
+        if not log_file.is_file():
+            continue
+        with open(log_file, encoding="utf-8", errors="replace") as log:
+            for line in log:
+                if "message-id=<" in line:
+                    value = line.split("message-id=<", 1)[1].split(">", 1)[0]
+                    if f"<{value}>" in message_ids:
+                        found.add(f"<{value}>")
     return found
 
 
@@ -291,7 +293,8 @@ def reconcile(send_id: int | None = None) -> dict:
     received their Message-ID, else queued again (and their batch)."""
     stale = Delivery.objects.filter(
         status=Delivery.Status.SENDING,
-        claimed_at__lt=timezone.now() - timedelta(seconds=CLAIM_SECONDS),
+        claimed_at__lt=timezone.now()
+        - timedelta(seconds=settings.NEWSROOM_NEWSLETTER_CLAIM_SECONDS),
     )
     if send_id is not None:
         stale = stale.filter(send_id=send_id)

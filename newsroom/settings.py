@@ -700,10 +700,17 @@ NEWSROOM_WEBHOOK_ALLOWED_HOSTS = [
 # keys, the first one encrypting; unset: one derived from DJANGO_SECRET_KEY
 # (set this to be free to rotate that one). api/secrets.py.
 NEWSROOM_SECRETS_KEYS = env_list("NEWSROOM_SECRETS_KEYS")
+# DKIM signing of newsletter and comment mail (infra/mail.py): a selector
+# and a PEM private key file; both empty: unsigned.
+NEWSROOM_DKIM_SELECTOR = os.environ.get("NEWSROOM_DKIM_SELECTOR", "")
+NEWSROOM_DKIM_KEY_FILE = os.environ.get("NEWSROOM_DKIM_KEY_FILE", "")
 # The MTA's log (Postfix's), read to settle a newsletter delivery whose
 # worker stopped between the MTA's acceptance and the row's update
 # (newsletters/sending.py); make cluster sets it.
 NEWSROOM_MTA_LOG = os.environ.get("NEWSROOM_MTA_LOG", "")
+# A delivery claimed longer ago than this is no longer being sent by a live
+# worker (one message takes at most the SMTP timeout).
+NEWSROOM_NEWSLETTER_CLAIM_SECONDS = env_int("NEWSROOM_NEWSLETTER_CLAIM_SECONDS", 120)
 # Newsletter sign-ups a client address may make in an hour (newsletters/).
 NEWSROOM_SIGNUPS_PER_HOUR = env_int("NEWSROOM_SIGNUPS_PER_HOUR", 10)
 NEWSROOM_MAX_REQUEST_BYTES = env_int("NEWSROOM_MAX_REQUEST_BYTES", 12 * 1024 * 1024)

@@ -81,6 +81,8 @@ class Cluster:
             NEWSROOM_MEDIA_RETRY_SECONDS="1",
             # The webhook test's receiver listens on this machine.
             NEWSROOM_WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
+            # A killed worker's newsletter delivery is settled soon after.
+            NEWSROOM_NEWSLETTER_CLAIM_SECONDS="3",
         )
         self.url = f"http://127.0.0.1:{self.edge_port}"
         # Commands of the cluster's own (scripts/cluster manage, ctl, status,
@@ -954,6 +956,70 @@ def test_mail_goes_through_the_clusters_mta_to_the_local_sink(cluster, story):
     assert relay[:2] == [f"[127.0.0.1]:{port}", ""]
     log = (cluster.dir / "mta.log").read_text()
     assert f"relay=127.0.0.1[127.0.0.1]:{port}" in log and "status=sent" in log
+
+
+def test_a_newsletter_reaches_1000_subscribers_once_with_a_worker_killed(cluster):
+    """#32: a send to 1,000 confirmed subscribers goes through the workers
+    and the cluster's Postfix to the sink; a worker is killed with kill -9
+    in the middle of it. Counted at the sink: every subscriber once."""
+    import email
+    from collections import Counter
+
+    sink = Path(cluster.manage_env["NEWSROOM_MAILSINK_DIR"])
+    subject = f"Cluster briefing {secrets.token_hex(3)}"
+    send = cluster.shell(
+        "from django.utils import timezone; from newsletters.models import *; "
+        "n, _ = Newsletter.objects.get_or_create(slug='cluster-briefing', "
+        "defaults={'name': 'Cluster briefing', 'kind': 'briefing'}); "
+        "subs = Subscriber.objects.bulk_create([Subscriber(email=f'r{i}@example.com') "
+        "for i in range(1000)]); "
+        "Subscription.objects.bulk_create([Subscription(subscriber=s, newsletter=n, "
+        "confirmed_at=timezone.now()) for s in subs]); "
+        f"s = Send.objects.create(newsletter=n, subject={subject!r}, "
+        "text='Top stories.', html='<p>Top stories.</p>'); print(s.pk)"
+    ).split()[-1]
+
+    def arrived():
+        found = []
+        for path in sink.glob("*.eml"):
+            message = email.message_from_bytes(path.read_bytes())
+            if message["Subject"] == subject:
+                found.append(message)
+        return found
+
+    started = time.monotonic()
+    cluster.shell(
+        "from newsletters import sending; from newsletters.models import Send; "
+        f"sending.send_start(send=Send.objects.get(pk={send}))"
+    )
+    assert wait_until(lambda: len(arrived()) >= 150, seconds=60)
+    os.kill(cluster.pid("worker-1"), signal.SIGKILL)
+    try:
+        done = "SELECT status FROM newsletters_send WHERE id = %s"
+        deadline = time.monotonic() + 240
+        while cluster.sql(done, send)[0][0] != "done":
+            assert time.monotonic() < deadline, cluster.sql(
+                "SELECT status, count(*) FROM newsletters_delivery "
+                "WHERE send_id = %s GROUP BY status",
+                send,
+            )
+            time.sleep(1)
+        print(f"1,000 messages through Postfix in {time.monotonic() - started:.1f} s")
+        assert wait_until(lambda: len(arrived()) >= 1000, seconds=60)
+        messages = arrived()
+        count = Counter(m["X-Sink-To"] for m in messages)
+        assert len(count) == 1000, "missed"
+        assert set(count.values()) == {1}, "sent twice"
+        sample = messages[0]
+        assert sample["List-Unsubscribe"].startswith("<http")
+        assert sample["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert sample["List-Id"].startswith("Cluster briefing <cluster-briefing.")
+        ids = {row[0] for row in cluster.sql(
+            "SELECT message_id FROM newsletters_delivery WHERE send_id = %s", send
+        )}  # fmt: skip
+        assert {m["Message-ID"] for m in messages} == ids
+    finally:
+        cluster.cluster("start")
 
 
 def test_a_job_whose_worker_dies_runs_again_on_the_other(cluster, tmp_path):

@@ -211,7 +211,9 @@ def test_a_worker_killed_mid_send_misses_no_one_and_repeats_no_one(
     monkeypatch.setattr(sending, "_hand_over", handed)
     # Too early: a live worker may still be sending it; nothing moves.
     assert sending.reconcile() == {"sent": 0, "queued": 0}
-    later = timezone.now() + datetime.timedelta(seconds=sending.CLAIM_SECONDS + 1)
+    later = timezone.now() + datetime.timedelta(
+        seconds=settings.NEWSROOM_NEWSLETTER_CLAIM_SECONDS + 1
+    )
     with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
         settled = sending.reconcile()
     assert settled == (
@@ -283,3 +285,47 @@ def test_the_unsubscribe_header_reaches_mail_clients_unencoded(smtp, edition):
         ]
         assert header and b"=?utf-8?" not in header[0]
         assert header[0].startswith(b"List-Unsubscribe: <http")
+
+
+def test_messages_are_dkim_signed_when_a_key_is_set(edition, settings, tmp_path):
+    """Signed for the From domain; a receiver that finds the public key in
+    DNS verifies it; changing the body breaks it."""
+    import base64
+
+    import dkim
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    (tmp_path / "dkim.pem").write_bytes(pem)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    settings.NEWSROOM_DKIM_SELECTOR = "news2026"
+    settings.NEWSROOM_DKIM_KEY_FILE = str(tmp_path / "dkim.pem")
+    settings.DEFAULT_FROM_EMAIL = "Newsroom <newsletters@news.example.com>"
+    settings.NEWSROOM_BASE_URL = "https://news.example.com"
+
+    def dns(name, timeout=5):
+        assert name == b"news2026._domainkey.news.example.com."
+        return record
+
+    sending.send_start(send=edition)
+    delivery = Delivery.objects.filter(status="queued").first()
+    raw = (
+        sending.message_for(edition, delivery)
+        .message(policy=email.policy.SMTP)
+        .as_bytes()
+    )
+    assert (
+        b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=news.example.com"
+        in raw
+    )
+    assert dkim.verify(raw, dnsfunc=dns)
+    assert not dkim.verify(raw.replace(b"top stories", b"top storiez"), dnsfunc=dns)
