@@ -64,6 +64,10 @@ ROLES = {
         "newsletters.view_newsletter",
         "newsletters.view_subscriber",
         "newsletters.view_subscription",
+        "newsletters.add_send",
+        "newsletters.change_send",
+        "newsletters.view_send",
+        "newsletters.view_delivery",
     ],
     "Moderator": [],
 }

@@ -98,6 +98,14 @@ class Send(models.Model):
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+    # A briefing or an alert: its stories in order (the editor reorders
+    # them) and an intro; html and text are made from them
+    # (newsletters/editions.py). Empty for an edition written by hand.
+    story_ids = models.JSONField(default=list, blank=True)
+    intro = models.TextField(blank=True)
+    scheduled_for = models.DateTimeField(
+        null=True, blank=True, help_text="Sent then by the scheduler (empty: by hand)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

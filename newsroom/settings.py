@@ -575,6 +575,8 @@ NEWSROOM_SCHEDULE = {
     "newsletter-tidy": {"every": 24 * 3600, "command": ["newsletter_tidy"]},
     # Deliveries a stopped worker left half-done (newsletters/sending.py).
     "newsletter-reconcile": {"every": 60, "command": ["newsletter_reconcile"]},
+    # The morning briefing's draft at NEWSROOM_BRIEFING_TIME; scheduled sends.
+    "newsletter-briefing": {"every": 300, "command": ["newsletter_briefing"]},
 }
 # A backup (scripts/backup: database and media) every N hours, the newest
 # NEWSROOM_BACKUP_KEEP kept in var/backups; 0: none scheduled.
@@ -711,6 +713,10 @@ NEWSROOM_MTA_LOG = os.environ.get("NEWSROOM_MTA_LOG", "")
 # A delivery claimed longer ago than this is no longer being sent by a live
 # worker (one message takes at most the SMTP timeout).
 NEWSROOM_NEWSLETTER_CLAIM_SECONDS = env_int("NEWSROOM_NEWSLETTER_CLAIM_SECONDS", 120)
+# The morning briefing's draft is composed at this local time (HH:MM), for
+# an editor to send or schedule; breaking alerts a list may get a day.
+NEWSROOM_BRIEFING_TIME = os.environ.get("NEWSROOM_BRIEFING_TIME", "06:30")
+NEWSROOM_ALERTS_PER_DAY = env_int("NEWSROOM_ALERTS_PER_DAY", 3)
 # Newsletter sign-ups a client address may make in an hour (newsletters/).
 NEWSROOM_SIGNUPS_PER_HOUR = env_int("NEWSROOM_SIGNUPS_PER_HOUR", 10)
 NEWSROOM_MAX_REQUEST_BYTES = env_int("NEWSROOM_MAX_REQUEST_BYTES", 12 * 1024 * 1024)
