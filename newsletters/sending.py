@@ -24,6 +24,7 @@ List-Unsubscribe-Post (RFC 8058), Precedence: bulk, and a VERP return
 path (bounces+<delivery id>@<domain>) so a later bounce names its
 delivery. No tracking pixel, no rewritten link."""
 
+import email
 import logging
 import re
 import smtplib
@@ -332,3 +333,36 @@ def deliveries_forget() -> int:
         send__finished_at__lt=limit, send__status=Send.Status.DONE
     ).delete()
     return deleted
+
+
+VERP = re.compile(r"^bounces\+(\d+)@", re.IGNORECASE)
+
+
+def bounce_received(*, recipient: str, raw: bytes) -> str | None:
+    """A bounce that came back to a VERP address (`recipient`, the
+    envelope recipient: bounces+<delivery>@domain): a permanent failure
+    (a DSN whose Status is 5.x.x, or no DSN status at all) suppresses the
+    delivery's address; a delay (4.x.x) changes nothing. Returns the
+    address suppressed, or None."""
+    found = VERP.match(recipient.strip().strip("<>"))
+    if not found:
+        return None
+    delivery = Delivery.objects.filter(pk=int(found[1])).first()
+    if delivery is None:
+        return None
+    message = email.message_from_bytes(raw)
+    statuses = [
+        fields.get("Status", "")
+        for part in message.walk()
+        if part.get_content_type() == "message/delivery-status"
+        for fields in part.get_payload()  # one block per recipient
+    ]
+    if any(s.strip().startswith("4.") for s in statuses) and not any(
+        s.strip().startswith("5.") for s in statuses
+    ):
+        return None
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.FAILED, error=f"bounced: {', '.join(statuses)}"[:300]
+    )
+    mail_address_suppress(email=delivery.email)
+    return delivery.email

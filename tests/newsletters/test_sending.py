@@ -8,6 +8,7 @@ and never missing anyone."""
 import datetime
 import email
 import email.policy
+import io
 import threading
 
 import pytest
@@ -329,3 +330,56 @@ def test_messages_are_dkim_signed_when_a_key_is_set(edition, settings, tmp_path)
     )
     assert dkim.verify(raw, dnsfunc=dns)
     assert not dkim.verify(raw.replace(b"top stories", b"top storiez"), dnsfunc=dns)
+
+
+DSN = """From: MAILER-DAEMON@mx.example.org
+To: {verp}
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+The mail system: <{to}>: host mx.example.org said: 550 5.1.1 User unknown
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: rfc822; {to}
+Action: {action}
+Status: {status}
+
+--B--
+"""
+
+
+@pytest.mark.parametrize(
+    "status, action, suppressed",
+    [("5.1.1", "failed", True), ("4.4.1", "delayed", False)],
+)
+def test_a_bounce_that_comes_back_later_suppresses_the_address(
+    smtp,
+    edition,
+    django_capture_on_commit_callbacks,
+    status,
+    action,
+    suppressed,
+    monkeypatch,
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    start(edition, django_capture_on_commit_callbacks)
+    mail_from, rcpt, _ = smtp.messages[3]
+    raw = DSN.format(verp=mail_from, to=rcpt[0], status=status, action=action)
+    out = StringIO()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(raw.encode())))
+    call_command("newsletter_bounce", mail_from, stdout=out)
+    assert MailAddress.objects.of(rcpt[0]).suppressed().exists() is suppressed
+    assert ("Suppressed" in out.getvalue()) is suppressed
+    # Not a VERP address of ours: nothing happens.
+    assert sending.bounce_received(recipient="someone@example.com", raw=b"") is None
