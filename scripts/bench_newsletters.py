@@ -99,7 +99,9 @@ def main():
             during = {}
             if base is not None:
                 loader = threading.Thread(
-                    target=lambda: during.update(bench.wrk(edge + article))
+                    target=lambda during=during: during.update(
+                        bench.wrk(edge + article)
+                    )
                 )
                 loader.start()
             sent_sql = (
