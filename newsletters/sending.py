@@ -29,6 +29,7 @@ import logging
 import re
 import smtplib
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 from django.conf import settings
@@ -54,8 +55,14 @@ DELIVERY_DAYS = 30
 
 
 def _domain() -> str:
-    base = settings.NEWSROOM_BASE_URL or "http://newsroom.localhost"
-    return re.sub(r"^\w+://", "", base).split("/")[0].split(":")[0] or "localhost"
+    """The mail domain of the site's sender (DEFAULT_FROM_EMAIL): the VERP
+    return path and the Message-IDs are on it. An address literal (an IP)
+    is written in brackets, as SMTP wants it."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    domain = domain or "localhost"
+    if re.fullmatch(r"[\d.]+|[0-9a-fA-F:]+", domain):
+        return f"[{domain}]"
+    return domain
 
 
 def send_start(*, send: Send, by=None) -> int:
@@ -229,17 +236,21 @@ def send_batch(send_id: int, first: int, last: int) -> int:
                 else:
                     _requeue(delivery, _said(code, answer))
                 continue
-            except smtplib.SMTPResponseException as refused:
+            except smtplib.SMTPDataError as refused:
+                # The message itself refused: this recipient's copy fails,
+                # the address is not to blame.
+                said = _said(refused.smtp_code, refused.smtp_error)
                 if 500 <= refused.smtp_code < 600:
-                    said = _said(refused.smtp_code, refused.smtp_error)
                     _mark(delivery.pk, Delivery.Status.FAILED, error=said)
-                    mail_address_suppress(email=delivery.email)
                 else:
-                    _requeue(delivery, _said(refused.smtp_code, refused.smtp_error))
+                    _requeue(delivery, said)
                 continue
             except (smtplib.SMTPException, OSError) as error:
+                # The sender refused (our configuration), the connection
+                # lost: nobody's fault but ours; the row waits for the next
+                # run, and the job fails so that it is seen.
                 _requeue(delivery, str(error))
-                raise  # the job fails; its rows wait for the next run
+                raise
             _mark(delivery.pk, Delivery.Status.SENT, sent_at=timezone.now())
             sent += 1
     finally:

@@ -33,6 +33,13 @@ class Server:
     def __init__(self):
         self.messages = []
         self.lock = threading.Lock()
+        self.refuse_sender = False
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        if self.refuse_sender:
+            return "501 5.1.7 Bad sender address syntax"
+        envelope.mail_from = address
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address.startswith("refused@"):
@@ -68,6 +75,7 @@ def smtp(settings):
         }
     }
     settings.NEWSROOM_BASE_URL = "https://news.example.com"
+    settings.DEFAULT_FROM_EMAIL = "Newsroom <newsletters@news.example.com>"
     yield handler
     controller.stop()
 
@@ -383,3 +391,21 @@ def test_a_bounce_that_comes_back_later_suppresses_the_address(
     assert ("Suppressed" in out.getvalue()) is suppressed
     # Not a VERP address of ours: nothing happens.
     assert sending.bounce_received(recipient="someone@example.com", raw=b"") is None
+
+
+def test_a_refused_sender_blames_no_reader(
+    smtp, edition, django_capture_on_commit_callbacks
+):
+    """The MTA refuses our return path (a configuration fault): nobody is
+    suppressed, every row waits for the next run, the job fails."""
+    smtp.refuse_sender = True
+    start(edition, django_capture_on_commit_callbacks)
+    assert smtp.messages == []
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"queued"}
+    assert (
+        not MailAddress.objects.suppressed().exclude(email="gone@example.com").exists()
+    )
+    smtp.refuse_sender = False
+    with django_capture_on_commit_callbacks(execute=True):
+        sending.queue_batches(edition.pk)
+    assert len(smtp.messages) == 30
