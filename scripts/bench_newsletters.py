@@ -37,12 +37,12 @@ with connection.cursor() as c:
     c.execute("DELETE FROM newsletters_subscriber WHERE email LIKE 'bench-%%'")
     c.execute(
         "INSERT INTO newsletters_subscriber (email, created_at) "
-        "SELECT 'bench-' || g || '@example.com', now() FROM generate_series(1, %s) g",
+        "SELECT 'bench-' || g || '@example.com', now() FROM generate_series(1, %%s) g",
         [%(count)s])
     c.execute(
         "INSERT INTO newsletters_subscription (subscriber_id, newsletter_id, asked_at, "
         "confirmed_at, consent) SELECT s.id, %%s, now(), now(), 'bench' "
-        "FROM newsletters_subscriber s WHERE s.email LIKE 'bench-%%'", [n.pk])
+        "FROM newsletters_subscriber s WHERE s.email LIKE 'bench-%%%%'", [n.pk])
 print(n.pk)
 """
 
