@@ -34,6 +34,8 @@ from newsletters.models import Newsletter
 n, _ = Newsletter.objects.get_or_create(slug="bench-briefing",
     defaults={"name": "Bench briefing", "kind": "briefing"})
 with connection.cursor() as c:
+    c.execute("DELETE FROM newsletters_subscription WHERE subscriber_id IN "
+              "(SELECT id FROM newsletters_subscriber WHERE email LIKE 'bench-%%')")
     c.execute("DELETE FROM newsletters_subscriber WHERE email LIKE 'bench-%%'")
     c.execute(
         "INSERT INTO newsletters_subscriber (email, created_at) "
