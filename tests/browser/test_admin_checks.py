@@ -14,6 +14,9 @@ from playwright.sync_api import Page, expect
 from articles import live
 from articles.models import Article, AuthorProfile, LibraryImage
 from comments.models import Comment
+from newsletters import editions
+from newsletters.models import Newsletter
+from tests.newsletters.conftest import ensure_newsletters
 from tests.pagecheck import AXE_JS, VNU_JAR, vnu_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -70,6 +73,10 @@ def test_the_back_office_is_valid_and_accessible(
     live.live_post(user=desk, article=article, body="<p>First update.</p>")
     profile = AuthorProfile.objects.first()
     picture = LibraryImage.objects.filter(key=article.featured_item_id).get()
+    ensure_newsletters()
+    edition = editions.briefing_compose(
+        newsletter=Newsletter.objects.get(slug="morning-briefing")
+    )
     page.set_viewport_size({"width": 1280, "height": 900})
     html, serious = {}, {}
     html["login"], serious["login"] = check(page, "/admin/login/", live_server)
@@ -93,6 +100,10 @@ def test_the_back_office_is_valid_and_accessible(
         "library": "/admin/articles/libraryimage/",
         "library-add": "/admin/articles/libraryimage/add/",
         "library-picture": f"/admin/articles/libraryimage/{picture.pk}/change/",
+        "newsletter-sends": "/admin/newsletters/send/",
+        "newsletter-edition": f"/admin/newsletters/send/{edition.pk}/change/",
+        "newsletter-alert": f"/admin/newsletters/send/alert/{article.pk}/",
+        "newsletters": "/admin/newsletters/newsletter/",
         "api-keys": "/admin/api/apikey/",
         "webhooks": "/admin/api/webhook/",
         "webhook-log": "/admin/api/webhookdelivery/",
