@@ -23,7 +23,6 @@ from .models import Delivery, Newsletter, Send, Subscriber, Subscription
 @admin.register(Newsletter)
 class NewsletterAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "section", "active", "confirmed", "position")
-    list_editable = ("active", "position")
     prepopulated_fields = {"slug": ("name",)}
 
     def get_queryset(self, request):
