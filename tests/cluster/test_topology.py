@@ -1022,6 +1022,43 @@ def test_a_newsletter_reaches_1000_subscribers_once_with_a_worker_killed(cluster
         cluster.cluster("start")
 
 
+def test_a_bounce_that_comes_back_later_suppresses_the_address(cluster):
+    """#32: the sink accepts a briefing for bounce-after@example.com, then
+    bounces it through Postfix to the VERP return path; the bounce is piped
+    to manage.py newsletter_bounce, which suppresses the address. The other
+    recipient stays."""
+    send = cluster.shell(
+        "from django.utils import timezone\n"
+        "from newsletters.models import *\n"
+        "n, _ = Newsletter.objects.get_or_create(slug='cluster-bounce', "
+        "defaults={'name': 'Cluster bounce', 'kind': 'briefing'})\n"
+        "for e in ('bounce-after@example.com', 'stays@example.com'):\n"
+        "    s = Subscriber.objects.get_or_create(email=e)[0]\n"
+        "    Subscription.objects.get_or_create(subscriber=s, newsletter=n, "
+        "defaults={'confirmed_at': timezone.now()})\n"
+        "print(Send.objects.create(newsletter=n, subject='Bounce drill', "
+        "text='Top stories.', html='<p>Top stories.</p>').pk)\n"
+    ).split()[-1]
+    cluster.shell(
+        "from newsletters import sending; from newsletters.models import Send; "
+        f"sending.send_start(send=Send.objects.get(pk={send}))"
+    )
+    suppressed = (
+        "SELECT email FROM comments_mailaddress WHERE suppressed_at IS NOT NULL "
+        "AND email IN ('bounce-after@example.com', 'stays@example.com')"
+    )
+    assert wait_until(lambda: cluster.sql(suppressed), seconds=90), (
+        cluster.dir / "mailsink.log"
+    ).read_text()[-3000:]
+    assert cluster.sql(suppressed) == [("bounce-after@example.com",)]
+    ((status, error),) = cluster.sql(
+        "SELECT status, error FROM newsletters_delivery "
+        "WHERE send_id = %s AND email = 'bounce-after@example.com'",
+        send,
+    )
+    assert status == "failed" and "5.1.1" in error
+
+
 def test_a_job_whose_worker_dies_runs_again_on_the_other(cluster, tmp_path):
     """kill -9 the worker in the middle of a job: the other worker finds the
     job orphaned (its liveness lock is free) and runs it to the end."""
