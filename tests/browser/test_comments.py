@@ -21,13 +21,15 @@ def test_reader_posts_moderator_approves(
     page.goto(url)
     expect(page.get_by_role("heading", name="LEAVE A REPLY")).to_be_visible()
     page.fill("textarea[name=body]", "Can't wait for the 14 Ultra.")
-    page.fill("input[name=email]", "ana@example.com")
+    page.fill("#comment-form input[name=email]", "ana@example.com")
     page.click("#comment-form input[type=submit]")
     expect(page.get_by_text("Please enter your name here")).to_be_visible()
     expect(page.locator("textarea[name=body]")).to_have_value(
         "Can't wait for the 14 Ultra."
     )
-    expect(page.locator("input[name=email]")).to_have_value("ana@example.com")
+    expect(page.locator("#comment-form input[name=email]")).to_have_value(
+        "ana@example.com"
+    )
     expect(page.locator("input[name=name]")).to_be_focused()
     page.wait_for_function("window.scrollY > 0")  # brought into view
     page.locator("#respond").screenshot(path=screenshot_dir / "comment-form-errors.png")
@@ -107,7 +109,7 @@ def test_a_refused_comment_is_answered_at_the_form(
     def post(body):
         page.goto(url)
         page.fill("input[name=name]", "Ana Souza")
-        page.fill("input[name=email]", "ana@example.com")
+        page.fill("#comment-form input[name=email]", "ana@example.com")
         page.fill("textarea[name=body]", body)
         page.click("#comment-form input[type=submit]")
 
@@ -148,7 +150,7 @@ def test_writing_fetches_the_visitors_own_form_time(live_server, page, settings)
     )
     page.fill("textarea[name=body]", "Posted at once.")
     page.fill("input[name=name]", "Ana Souza")
-    page.fill("input[name=email]", "ana@example.com")
+    page.fill("#comment-form input[name=email]", "ana@example.com")
     page.click("#comment-form input[type=submit]")
     expect(page.get_by_text("Your comment is awaiting moderation.")).to_be_visible()
     assert Comment.objects.get(body="Posted at once.").rule == "too-fast"

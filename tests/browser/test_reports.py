@@ -143,7 +143,7 @@ def test_a_commenter_asks_for_reply_emails_and_confirms_by_the_link(
     page.goto(live_server.url + article.get_absolute_url())
     page.fill("textarea[name=body]", "Porto needs the jobs.")
     page.fill("input[name=name]", "Bea")
-    page.fill("input[name=email]", "bea@example.com")
+    page.fill("#comment-form input[name=email]", "bea@example.com")
     page.get_by_label("E-mail me when someone replies to my comment").check()
     page.get_by_role("button", name="Post Comment").click()
     expect(page.get_by_text("awaiting moderation").first).to_be_visible()
