@@ -42,6 +42,11 @@ def _key(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
+def mail_domain(address: str) -> str:
+    """The domain of an address as a From header writes it ("" if none)."""
+    return parseaddr(address)[1].rpartition("@")[2]
+
+
 def dkim_signature(raw: bytes, from_header: str) -> str | None:
     """The DKIM-Signature header's value for the message `raw`, or None
     when the site signs nothing."""
@@ -49,7 +54,7 @@ def dkim_signature(raw: bytes, from_header: str) -> str | None:
     key_file = settings.NEWSROOM_DKIM_KEY_FILE
     if not (selector and key_file):
         return None
-    domain = parseaddr(from_header)[1].rpartition("@")[2]
+    domain = mail_domain(from_header)
     header = dkim.sign(
         raw,
         selector.encode(),

@@ -31,7 +31,6 @@ import logging
 import re
 import smtplib
 from datetime import timedelta
-from email.utils import parseaddr
 from pathlib import Path
 
 from django.conf import settings
@@ -45,7 +44,7 @@ from django.utils import timezone
 from comments.mail import site_url
 from comments.models import MailAddress
 from comments.services import mail_address_suppress
-from infra.mail import ListMultiAlternatives
+from infra.mail import ListMultiAlternatives, mail_domain
 
 from . import tokens
 from .models import Delivery, Send, Subscriber, Subscription
@@ -60,8 +59,7 @@ def _domain() -> str:
     """The mail domain of the site's sender (DEFAULT_FROM_EMAIL): the VERP
     return path and the Message-IDs are on it. An address literal (an IP)
     is written in brackets, as SMTP wants it."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
-    domain = domain or "localhost"
+    domain = mail_domain(settings.DEFAULT_FROM_EMAIL) or "localhost"
     if re.fullmatch(r"[\d.]+|[0-9a-fA-F:]+", domain):
         return f"[{domain}]"
     return domain
